@@ -1,0 +1,143 @@
+// Package db persists Salesgraph in PostgreSQL through sqlx over lib/pq: one
+// store per aggregate, every mutation one transaction, driver errors mapped
+// to the domain's codes in one place (errors.go). No GraphQL here.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// DB is the connection pool and the stores built on it.
+type DB struct {
+	*sqlx.DB
+	counter *statementCounter
+	Logger  *slog.Logger
+}
+
+// Options tune the pool. The zero value is sensible for a small server.
+type Options struct {
+	// ApplicationName tags the pool's sessions in pg_stat_activity.
+	ApplicationName string
+	MaxOpenConns    int
+	// StatementTimeout bounds every statement, so a runaway query cannot hold a connection forever.
+	StatementTimeout time.Duration
+	Logger           *slog.Logger
+}
+
+// Open connects to the PostgreSQL at url (a lib/pq URL or key=value string)
+// and checks that it answers. Every statement the pool sends is counted (Statements).
+func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	if opts.ApplicationName == "" {
+		opts.ApplicationName = "salesgraph"
+	}
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 20
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	connector, err := pq.NewConnector(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse connection string: %w", err)
+	}
+	counter := &statementCounter{}
+	settings := fmt.Sprintf("SET application_name = %s; SET statement_timeout = %d; SET idle_in_transaction_session_timeout = 60000",
+		pq.QuoteLiteral(opts.ApplicationName), opts.StatementTimeout.Milliseconds())
+	sqlDB := sql.OpenDB(&countingConnector{Connector: connector, counter: counter, init: settings})
+	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{DB: sqlx.NewDb(sqlDB, "postgres"), counter: counter, Logger: opts.Logger}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.PingContext(pingCtx); err != nil {
+		_ = d.Close()
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	return d, nil
+}
+
+// Statements returns how many SQL statements the pool has sent so far.
+// Tests use it to prove dataloaders batch: a page costs a constant number.
+func (d *DB) Statements() int64 { return d.counter.n.Load() }
+
+// Tx is one transaction. Now is fixed when it begins, so every row a
+// mutation writes carries the same time.
+type Tx struct {
+	*sqlx.Tx
+	Now time.Time
+}
+
+// Transact runs fn in a transaction and commits it, or rolls it back when fn
+// returns an error or panics. Serialization failures and deadlocks are
+// retried with backoff (up to 5 tries), so fn must be safe to run again.
+func (d *DB) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	const tries = 5
+	var err error
+	for attempt := 1; attempt <= tries; attempt++ {
+		err = d.transactOnce(ctx, fn)
+		if !retryable(err) || attempt == tries {
+			return err
+		}
+		d.Logger.DebugContext(ctx, "retrying transaction", "attempt", attempt, "err", err)
+		backoff := time.Duration(attempt*attempt) * 5 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff + rand.N(backoff)):
+		}
+	}
+	return err
+}
+
+func (d *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	tx := &Tx{Tx: sqlTx}
+	if err := sqlTx.GetContext(ctx, &tx.Now, `SELECT now()`); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+func retryable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "40001" || pqErr.Code == "40P01"
+	}
+	return false
+}
+
+// wrap adds call context to an error on its way up, keeping the chain
+// (a *sales.Error inside still reaches the presenter).
+func wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+	}
+}

@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+	"strings"
+
+	"salesgraph/sales"
+)
+
+// ProductStore persists products.
+type ProductStore struct{ db *DB }
+
+const productColumns = `id, sku, name, description, unit_of_measure, tax_rate, active, version, created_at, updated_at`
+
+// ByIDs returns the products with these IDs, in any order.
+func (s *ProductStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Product, err error) {
+	defer wrap(&err, "Products.ByIDs")
+	return byIDs[sales.Product](ctx, s.db, `SELECT `+productColumns+` FROM products WHERE id = ANY($1)`, ids)
+}
+
+var productSorts = map[string]string{"SKU": "lower(sku)", "NAME": "lower(name)", "CREATED_AT": "created_at"}
+
+// List returns a page of products and the total.
+func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sort, page Page) (_ []*sales.Product, _ int, err error) {
+	defer wrap(&err, "Products.List")
+	var w where
+	if f.Search != nil && strings.TrimSpace(*f.Search) != "" {
+		p := likePattern(strings.TrimSpace(*f.Search))
+		w.add("(sku ILIKE ? OR name ILIKE ? OR description ILIKE ?)", p, p, p)
+	}
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
+	}
+	if f.SKU != nil {
+		w.add("lower(sku) = lower(?)", *f.SKU)
+	}
+	type row struct {
+		sales.Product
+		Total int `db:"total_count"`
+	}
+	return listPage(ctx, s.db, `SELECT `+productColumns, `FROM products`, &w, orderClause(sort, productSorts, "lower(sku)", "id"), page,
+		func(r *row) (*sales.Product, int) { return &r.Product, r.Total })
+}
+
+// Create adds a product. Returns VALIDATION, CONFLICT (SKU taken), IDEMPOTENCY_KEY_REUSED.
+func (s *ProductStore) Create(ctx context.Context, actor *sales.User, in sales.Product, key *string) (_ *sales.Product, err error) {
+	defer wrap(&err, "Products.Create")
+	in.SKU, in.Name, in.UnitOfMeasure = strings.TrimSpace(in.SKU), strings.TrimSpace(in.Name), strings.TrimSpace(in.UnitOfMeasure)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	id, err := s.db.createOnce(ctx, actor, "createProduct", key, in, func(tx *Tx) (int64, error) {
+		var id int64
+		err := tx.GetContext(ctx, &id, `
+			INSERT INTO products (sku, name, description, unit_of_measure, tax_rate, active, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			in.SKU, in.Name, in.Description, in.UnitOfMeasure, in.TaxRate, in.Active, tx.Now)
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var p sales.Product
+	if err := s.db.GetContext(ctx, &p, `SELECT `+productColumns+` FROM products WHERE id = $1`, id); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Update applies change to the product at version. Returns NOT_FOUND, CONFLICT, VALIDATION.
+func (s *ProductStore) Update(ctx context.Context, id int64, version int, change func(*sales.Product)) (_ *sales.Product, err error) {
+	defer wrap(&err, "Products.Update(%d)", id)
+	var out sales.Product
+	err = s.db.Transact(ctx, func(tx *Tx) error {
+		var p sales.Product
+		if err := tx.GetContext(ctx, &p, `SELECT `+productColumns+` FROM products WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return notFound(err, "id", "product")
+		}
+		if err := checkVersion("product", p.Version, version); err != nil {
+			return err
+		}
+		change(&p)
+		p.Name, p.UnitOfMeasure = strings.TrimSpace(p.Name), strings.TrimSpace(p.UnitOfMeasure)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &out, `
+			UPDATE products SET name = $2, description = $3, unit_of_measure = $4, tax_rate = $5, active = $6,
+				version = version + 1, updated_at = $7
+			WHERE id = $1 RETURNING `+productColumns, id, p.Name, p.Description, p.UnitOfMeasure, p.TaxRate, p.Active, tx.Now)
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &out, nil
+}
+
+// WarehouseStore persists warehouses.
+type WarehouseStore struct{ db *DB }
+
+const warehouseColumns = `id, code, name, address, active, created_at`
+
+// ByIDs returns the warehouses with these IDs, in any order.
+func (s *WarehouseStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Warehouse, err error) {
+	defer wrap(&err, "Warehouses.ByIDs")
+	return byIDs[sales.Warehouse](ctx, s.db, `SELECT `+warehouseColumns+` FROM warehouses WHERE id = ANY($1)`, ids)
+}
+
+var warehouseSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)"}
+
+// List returns a page of warehouses and the total.
+func (s *WarehouseStore) List(ctx context.Context, f sales.WarehouseFilter, sort Sort, page Page) (_ []*sales.Warehouse, _ int, err error) {
+	defer wrap(&err, "Warehouses.List")
+	var w where
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
+	}
+	type row struct {
+		sales.Warehouse
+		Total int `db:"total_count"`
+	}
+	return listPage(ctx, s.db, `SELECT `+warehouseColumns, `FROM warehouses`, &w, orderClause(sort, warehouseSorts, "lower(code)", "id"), page,
+		func(r *row) (*sales.Warehouse, int) { return &r.Warehouse, r.Total })
+}
+
+// Create adds a warehouse. Returns VALIDATION, CONFLICT (code taken), IDEMPOTENCY_KEY_REUSED.
+func (s *WarehouseStore) Create(ctx context.Context, actor *sales.User, in sales.Warehouse, key *string) (_ *sales.Warehouse, err error) {
+	defer wrap(&err, "Warehouses.Create")
+	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	id, err := s.db.createOnce(ctx, actor, "createWarehouse", key, in, func(tx *Tx) (int64, error) {
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO warehouses (code, name, address, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			in.Code, in.Name, in.Address, tx.Now)
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var w sales.Warehouse
+	if err := s.db.GetContext(ctx, &w, `SELECT `+warehouseColumns+` FROM warehouses WHERE id = $1`, id); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}

@@ -1,0 +1,194 @@
+package db
+
+import (
+	"context"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"salesgraph/sales"
+)
+
+// StockStore persists stock levels and the stock movement ledger. Every
+// change to on-hand stock goes through moveStock, which writes the ledger row
+// in the same transaction.
+type StockStore struct{ db *DB }
+
+const (
+	levelColumns    = `product_id, warehouse_id, on_hand, reserved, updated_at`
+	movementColumns = `id, product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_id, occurred_at`
+)
+
+// LevelsByProductIDs returns the stock levels of these products, by warehouse.
+func (s *StockStore) LevelsByProductIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
+	defer wrap(&err, "Stock.LevelsByProductIDs")
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE product_id = ANY($1) ORDER BY product_id, warehouse_id`, ids)
+}
+
+// LevelsByWarehouseIDs returns the stock levels held in these warehouses, by product.
+func (s *StockStore) LevelsByWarehouseIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
+	defer wrap(&err, "Stock.LevelsByWarehouseIDs")
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE warehouse_id = ANY($1) ORDER BY warehouse_id, product_id`, ids)
+}
+
+// Level returns one stock level. Returns NOT_FOUND.
+func (s *StockStore) Level(ctx context.Context, productID, warehouseID int64) (_ *sales.StockLevel, err error) {
+	defer wrap(&err, "Stock.Level(%d, %d)", productID, warehouseID)
+	var l sales.StockLevel
+	err = s.db.GetContext(ctx, &l, `SELECT `+levelColumns+` FROM stock_levels WHERE product_id = $1 AND warehouse_id = $2`, productID, warehouseID)
+	if err != nil {
+		return nil, notFound(err, "id", "stock level")
+	}
+	return &l, nil
+}
+
+// MovementsByIDs returns ledger rows by ID, in any order.
+func (s *StockStore) MovementsByIDs(ctx context.Context, ids []int64) (_ []*sales.StockMovement, err error) {
+	defer wrap(&err, "Stock.MovementsByIDs")
+	return byIDs[sales.StockMovement](ctx, s.db, `SELECT `+movementColumns+` FROM stock_movements WHERE id = ANY($1)`, ids)
+}
+
+var levelSorts = map[string]string{"PRODUCT": "product_id", "AVAILABLE": "(on_hand - reserved)", "UPDATED_AT": "updated_at"}
+
+// Levels returns a page of stock levels and the total.
+func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort Sort, page Page) (_ []*sales.StockLevel, _ int, err error) {
+	defer wrap(&err, "Stock.Levels")
+	var w where
+	if f.ProductID != nil {
+		w.add("product_id = ?", *f.ProductID)
+	}
+	if f.WarehouseID != nil {
+		w.add("warehouse_id = ?", *f.WarehouseID)
+	}
+	if f.AvailableAtMost != nil {
+		w.add("on_hand - reserved <= ?", *f.AvailableAtMost)
+	}
+	type row struct {
+		sales.StockLevel
+		Total int `db:"total_count"`
+	}
+	return listPage(ctx, s.db, `SELECT `+levelColumns, `FROM stock_levels`, &w,
+		orderClause(sort, levelSorts, "product_id", "warehouse_id"), page,
+		func(r *row) (*sales.StockLevel, int) { return &r.StockLevel, r.Total })
+}
+
+// Movements returns a page of the stock ledger and the total.
+func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter, sort Sort, page Page) (_ []*sales.StockMovement, _ int, err error) {
+	defer wrap(&err, "Stock.Movements")
+	var w where
+	if f.ProductID != nil {
+		w.add("product_id = ?", *f.ProductID)
+	}
+	if f.WarehouseID != nil {
+		w.add("warehouse_id = ?", *f.WarehouseID)
+	}
+	if f.Kind != nil {
+		w.add("kind = ?", string(*f.Kind))
+	}
+	if f.From != nil {
+		w.add("occurred_at >= ?", *f.From)
+	}
+	if f.To != nil {
+		w.add("occurred_at < ?", *f.To)
+	}
+	type row struct {
+		sales.StockMovement
+		Total int `db:"total_count"`
+	}
+	return listPage(ctx, s.db, `SELECT `+movementColumns, `FROM stock_movements`, &w,
+		orderClause(sort, map[string]string{"OCCURRED_AT": "occurred_at"}, "occurred_at", "id"), page,
+		func(r *row) (*sales.StockMovement, int) { return &r.StockMovement, r.Total })
+}
+
+// StockChange is a request to move stock: a receipt or an adjustment.
+type StockChange struct {
+	ProductID   int64
+	WarehouseID int64
+	Quantity    decimal.Decimal // signed
+	Reason      string
+	Reference   string
+}
+
+// Receive books goods in. Returns VALIDATION, NOT_FOUND (product or
+// warehouse), IDEMPOTENCY_KEY_REUSED.
+func (s *StockStore) Receive(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
+	defer wrap(&err, "Stock.Receive")
+	var p sales.Problems
+	sales.CheckQuantity(&p, "input.quantity", in.Quantity)
+	p.Check(len(in.Reference) <= 200, "input.reference", "reference must be at most 200 characters")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, "receiveStock", sales.MovementReceipt, in, key)
+}
+
+// Adjust corrects on-hand stock by a signed quantity, with a reason.
+// Returns VALIDATION, NOT_FOUND, INSUFFICIENT_STOCK (below zero or below
+// what is reserved), IDEMPOTENCY_KEY_REUSED.
+func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
+	defer wrap(&err, "Stock.Adjust")
+	in.Reason = strings.TrimSpace(in.Reason)
+	var p sales.Problems
+	p.Check(!in.Quantity.IsZero(), "input.quantity", "an adjustment must change the quantity")
+	if !in.Quantity.IsZero() {
+		sales.CheckQuantity(&p, "input.quantity", in.Quantity.Abs())
+	}
+	p.Check(in.Reason != "", "input.reason", "an adjustment needs a reason")
+	p.Check(len(in.Reason) <= 500, "input.reason", "reason must be at most 500 characters")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, "adjustStock", sales.MovementAdjustment, in, key)
+}
+
+func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation string, kind sales.StockMovementKind, in StockChange, key *string) (*sales.StockMovement, error) {
+	id, err := s.db.createOnce(ctx, actor, mutation, key, in, func(tx *Tx) (int64, error) {
+		return moveStock(ctx, tx, in.ProductID, in.WarehouseID, in.Quantity, kind, in.Reason, in.Reference, &actor.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var m sales.StockMovement
+	if err := s.db.GetContext(ctx, &m, `SELECT `+movementColumns+` FROM stock_movements WHERE id = $1`, id); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// moveStock changes on-hand stock by delta and writes the ledger row, inside
+// tx. The level row is locked first, so concurrent moves of one product in
+// one warehouse queue up rather than both reading the same balance.
+// Returns INSUFFICIENT_STOCK when on hand would fall below zero or below
+// what is reserved.
+func moveStock(ctx context.Context, tx *Tx, productID, warehouseID int64, delta decimal.Decimal,
+	kind sales.StockMovementKind, reason, reference string, actorID *int64) (int64, error) {
+	// Make sure the row exists (a first receipt), then lock it.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO stock_levels (product_id, warehouse_id, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (product_id, warehouse_id) DO NOTHING`, productID, warehouseID, tx.Now); err != nil {
+		return 0, err
+	}
+	var level sales.StockLevel
+	if err := tx.GetContext(ctx, &level, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE product_id = $1 AND warehouse_id = $2 FOR UPDATE`, productID, warehouseID); err != nil {
+		return 0, err
+	}
+	after := level.OnHand.Add(delta)
+	if after.LessThan(level.Reserved) {
+		return 0, sales.Errorf(sales.CodeInsufficientStock, "input.quantity",
+			"only %s on hand (%s reserved, %s available); cannot take out %s",
+			level.OnHand, level.Reserved, level.Available(), delta.Neg())
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET on_hand = $3, updated_at = $4
+		WHERE product_id = $1 AND warehouse_id = $2`, productID, warehouseID, after, tx.Now); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := tx.GetContext(ctx, &id, `
+		INSERT INTO stock_movements (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_id, occurred_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		productID, warehouseID, string(kind), delta, after, reason, reference, actorID, tx.Now)
+	return id, err
+}

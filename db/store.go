@@ -1,0 +1,25 @@
+package db
+
+// Store gathers one store per aggregate over one pool.
+type Store struct {
+	*DB
+	Users      *UserStore
+	Customers  *CustomerStore
+	Products   *ProductStore
+	Warehouses *WarehouseStore
+	Stock      *StockStore
+	PriceLists *PriceListStore
+}
+
+// NewStore builds the stores on d.
+func NewStore(d *DB) *Store {
+	return &Store{
+		DB:         d,
+		Users:      &UserStore{d},
+		Customers:  &CustomerStore{d},
+		Products:   &ProductStore{d},
+		Warehouses: &WarehouseStore{d},
+		Stock:      &StockStore{d},
+		PriceLists: &PriceListStore{d},
+	}
+}
