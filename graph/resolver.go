@@ -1,0 +1,16 @@
+// Package graph is Salesgraph's GraphQL layer: the generated executor, thin
+// resolvers that translate between GraphQL and the domain, dataloaders, the
+// @hasRole directive and the error presenter. It holds no SQL.
+package graph
+
+import (
+	"log/slog"
+
+	"salesgraph/db"
+)
+
+// Resolver holds the dependencies every resolver shares.
+type Resolver struct {
+	Store  *db.Store
+	Logger *slog.Logger
+}

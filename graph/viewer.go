@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"salesgraph/auth"
+	"salesgraph/db"
+	"salesgraph/sales"
+)
+
+type viewerKey struct{}
+
+type viewerState struct {
+	user *sales.User
+	err  error // why the credentials were refused, if they were
+}
+
+// WithViewer returns ctx carrying the signed-in user (for tests and the websocket init).
+func WithViewer(ctx context.Context, u *sales.User) context.Context {
+	return context.WithValue(ctx, viewerKey{}, viewerState{user: u})
+}
+
+// Viewer returns the signed-in user, or nil.
+func Viewer(ctx context.Context) *sales.User {
+	s, _ := ctx.Value(viewerKey{}).(viewerState)
+	return s.user
+}
+
+// requireViewer returns the signed-in user or UNAUTHENTICATED.
+func requireViewer(ctx context.Context) (*sales.User, error) {
+	s, _ := ctx.Value(viewerKey{}).(viewerState)
+	if s.user != nil {
+		return s.user, nil
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return nil, sales.Errorf(sales.CodeUnauthenticated, "", "sign in: send Authorization: Bearer <token>")
+}
+
+// Authenticator turns a bearer token into the user it names, reading the
+// user (and so the role) from the database on every call.
+type Authenticator struct {
+	Secret []byte
+	Users  *db.UserStore
+	Logger *slog.Logger
+}
+
+// Authenticate checks token and loads its user. Any failure is
+// UNAUTHENTICATED with one message, so a caller learns nothing about which
+// emails exist.
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (*sales.User, error) {
+	refused := sales.Errorf(sales.CodeUnauthenticated, "", "the token is invalid or expired, or its user is inactive")
+	email, err := auth.Parse(a.Secret, token)
+	if err != nil {
+		a.Logger.DebugContext(ctx, "token refused", "err", err)
+		return nil, refused
+	}
+	u, err := a.Users.ByEmail(ctx, email)
+	if err != nil {
+		if sales.CodeOf(err) == sales.CodeNotFound {
+			return nil, refused
+		}
+		return nil, err
+	}
+	if !u.Active {
+		return nil, refused
+	}
+	return u, nil
+}
+
+// Middleware puts the user named by the request's bearer token into the
+// context. It never rejects a request itself: the GraphQL layer decides,
+// so errors come back as GraphQL errors with codes.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var st viewerState
+		if token, ok := auth.FromHeader(h); !ok {
+			st.err = sales.Errorf(sales.CodeUnauthenticated, "", "the Authorization header must be \"Bearer <token>\"")
+		} else {
+			st.user, st.err = a.Authenticate(r.Context(), token)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, st)))
+	})
+}
+
+// FromInitPayload authenticates a websocket connection from its
+// connection_init payload, which carries {"Authorization": "Bearer …"}
+// (browsers cannot set headers on a websocket).
+func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]any) (context.Context, error) {
+	for _, k := range []string{"Authorization", "authorization"} {
+		if v, ok := payload[k].(string); ok {
+			token, ok := auth.FromHeader(v)
+			if !ok {
+				token = v
+			}
+			u, err := a.Authenticate(ctx, token)
+			if err != nil {
+				return ctx, err
+			}
+			return WithViewer(ctx, u), nil
+		}
+	}
+	return ctx, sales.Errorf(sales.CodeUnauthenticated, "", "send {\"Authorization\": \"Bearer <token>\"} in connection_init")
+}
+
+// requireSignIn guards every root field but introspection: there is no
+// anonymous access to business data.
+func requireSignIn(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && isRootObject(fc.Object) && !isIntrospection(fc.Field.Name) {
+		if _, err := requireViewer(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return next(ctx)
+}
+
+func isRootObject(name string) bool {
+	return name == "Query" || name == "Mutation" || name == "Subscription"
+}
+
+func isIntrospection(field string) bool {
+	return field == "__schema" || field == "__type" || field == "__typename"
+}
+
+// hasRole implements @hasRole: the signed-in user must hold one of roles.
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, roles []sales.Role) (any, error) {
+	u, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !u.HasRole(roles...) {
+		return nil, sales.Errorf(sales.CodeForbidden, "", "your role (%s) may not do this", u.Role)
+	}
+	return next(ctx)
+}
