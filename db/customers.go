@@ -89,7 +89,7 @@ func (s *CustomerStore) Create(ctx context.Context, actor *sales.User, in sales.
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if err := sales.ValidateAddresses("shippingAddresses", addresses); err != nil {
+	if err := sales.ValidateAddresses("input.shippingAddresses", addresses); err != nil {
 		return nil, err
 	}
 	if err := actor.CheckCustomerChange(nil, &in); err != nil {

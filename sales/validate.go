@@ -10,8 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Field paths in errors name the GraphQL input, so a client can point at the box to fix.
-const inputPrefix = "input."
 
 var (
 	codeShape    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -21,23 +19,23 @@ var (
 
 func checkText(p *Problems, field, value string, min, max int) {
 	n := utf8.RuneCountInString(strings.TrimSpace(value))
-	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), inputPrefix+field, "%s contains invalid characters", field)
+	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), field, "%s contains invalid characters", label(field))
 	if min > 0 {
-		p.Check(n >= min, inputPrefix+field, "%s is required", field)
+		p.Check(n >= min, field, "%s is required", label(field))
 	}
-	p.Check(utf8.RuneCountInString(value) <= max, inputPrefix+field, "%s must be at most %d characters", field, max)
+	p.Check(utf8.RuneCountInString(value) <= max, field, "%s must be at most %d characters", label(field), max)
 }
 
 func checkCode(p *Problems, field, value string, max int) {
 	checkText(p, field, value, 1, max)
-	p.Check(value == "" || codeShape.MatchString(value), inputPrefix+field,
-		"%s may hold only letters, digits, '.', '_' and '-', and must start with a letter or digit", field)
+	p.Check(value == "" || codeShape.MatchString(value), field,
+		"%s may hold only letters, digits, '.', '_' and '-', and must start with a letter or digit", label(field))
 }
 
 func checkMoney(p *Problems, field string, v decimal.Decimal, scale int32) {
-	p.Check(!v.IsNegative(), inputPrefix+field, "%s must not be negative", field)
-	p.Check(v.Abs().LessThan(maxMoney), inputPrefix+field, "%s is too large", field)
-	p.Check(v.Exponent() >= -scale || v.Equal(v.Truncate(scale)), inputPrefix+field, "%s may have at most %d decimal places", field, scale)
+	p.Check(!v.IsNegative(), field, "%s must not be negative", label(field))
+	p.Check(v.Abs().LessThan(maxMoney), field, "%s is too large", label(field))
+	p.Check(v.Exponent() >= -scale || v.Equal(v.Truncate(scale)), field, "%s may have at most %d decimal places", label(field), scale)
 }
 
 // CheckQuantity validates a quantity: positive, at most 3 decimal places.
@@ -56,26 +54,26 @@ func checkAddress(p *Problems, field string, a *Address) {
 	checkText(p, field+".city", a.City, 1, 100)
 	checkText(p, field+".region", a.Region, 0, 100)
 	checkText(p, field+".postalCode", a.PostalCode, 0, 20)
-	p.Check(countryShape.MatchString(a.Country), inputPrefix+field+".country", "country must be an ISO 3166 two-letter code such as DE")
+	p.Check(countryShape.MatchString(a.Country), field+".country", "country must be an ISO 3166 two-letter code such as DE")
 }
 
 // Validate checks a customer before it is written. Returns VALIDATION naming the field.
 func (c *Customer) Validate() error {
 	var p Problems
-	checkCode(&p, "code", c.Code, 32)
-	checkText(&p, "name", c.Name, 1, 200)
+	checkCode(&p, "input.code", c.Code, 32)
+	checkText(&p, "input.name", c.Name, 1, 200)
 	if c.Email != nil {
 		_, err := mail.ParseAddress(*c.Email)
-		p.Check(err == nil && len(*c.Email) <= 254 && !strings.ContainsAny(*c.Email, "<> "), inputPrefix+"email", "email is not a valid address")
+		p.Check(err == nil && len(*c.Email) <= 254 && !strings.ContainsAny(*c.Email, "<> "), "input.email", "email is not a valid address")
 	}
 	if c.Phone != nil {
-		checkText(&p, "phone", *c.Phone, 1, 40)
+		checkText(&p, "input.phone", *c.Phone, 1, 40)
 	}
-	checkAddress(&p, "billingAddress", c.BillingAddress)
-	p.Check(ValidCurrency(c.Currency), inputPrefix+"currency", "currency %q is not an ISO 4217 code we trade in", c.Currency)
-	p.Check(c.PaymentTermsDays >= 0 && c.PaymentTermsDays <= 365, inputPrefix+"paymentTermsDays", "payment terms must be between 0 and 365 days")
-	checkMoney(&p, "creditLimit", c.CreditLimit, 2)
-	checkText(&p, "notes", c.Notes, 0, 4000)
+	checkAddress(&p, "input.billingAddress", c.BillingAddress)
+	p.Check(ValidCurrency(c.Currency), "input.currency", "currency %q is not an ISO 4217 code we trade in", c.Currency)
+	p.Check(c.PaymentTermsDays >= 0 && c.PaymentTermsDays <= 365, "input.paymentTermsDays", "payment terms must be between 0 and 365 days")
+	checkMoney(&p, "input.creditLimit", c.CreditLimit, 2)
+	checkText(&p, "input.notes", c.Notes, 0, 4000)
 	return p.Err()
 }
 
@@ -83,37 +81,37 @@ func (c *Customer) Validate() error {
 func ValidateAddresses(field string, as []ShippingAddress) error {
 	var p Problems
 	defaults := 0
-	p.Check(len(as) <= 100, inputPrefix+field, "a customer may have at most 100 shipping addresses")
+	p.Check(len(as) <= 100, field, "a customer may have at most 100 shipping addresses")
 	for i, a := range as {
 		f := field + "." + strconv.Itoa(i)
 		checkText(&p, f+".label", a.Label, 0, 100)
-		checkAddress(&p, f, &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country})
+		checkAddress(&p, f+".address", &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country})
 		if a.IsDefault {
 			defaults++
 		}
 	}
-	p.Check(defaults <= 1, inputPrefix+field, "only one shipping address may be the default")
+	p.Check(defaults <= 1, field, "only one shipping address may be the default")
 	return p.Err()
 }
 
 // Validate checks a product before it is written.
 func (pr *Product) Validate() error {
 	var p Problems
-	checkCode(&p, "sku", pr.SKU, 64)
-	checkText(&p, "name", pr.Name, 1, 200)
-	checkText(&p, "description", pr.Description, 0, 4000)
-	checkText(&p, "unitOfMeasure", pr.UnitOfMeasure, 1, 16)
-	p.Check(!pr.TaxRate.IsNegative() && pr.TaxRate.LessThanOrEqual(decimal.NewFromInt(1)), inputPrefix+"taxRate", "tax rate is a fraction between 0 and 1 (0.2 is 20%%)")
-	p.Check(pr.TaxRate.Equal(pr.TaxRate.Truncate(4)), inputPrefix+"taxRate", "tax rate may have at most 4 decimal places")
+	checkCode(&p, "input.sku", pr.SKU, 64)
+	checkText(&p, "input.name", pr.Name, 1, 200)
+	checkText(&p, "input.description", pr.Description, 0, 4000)
+	checkText(&p, "input.unitOfMeasure", pr.UnitOfMeasure, 1, 16)
+	p.Check(!pr.TaxRate.IsNegative() && pr.TaxRate.LessThanOrEqual(decimal.NewFromInt(1)), "input.taxRate", "tax rate is a fraction between 0 and 1 (0.2 is 20%%)")
+	p.Check(pr.TaxRate.Equal(pr.TaxRate.Truncate(4)), "input.taxRate", "tax rate may have at most 4 decimal places")
 	return p.Err()
 }
 
 // Validate checks a warehouse before it is written.
 func (w *Warehouse) Validate() error {
 	var p Problems
-	checkCode(&p, "code", w.Code, 32)
-	checkText(&p, "name", w.Name, 1, 200)
-	checkAddress(&p, "address", w.Address)
+	checkCode(&p, "input.code", w.Code, 32)
+	checkText(&p, "input.name", w.Name, 1, 200)
+	checkAddress(&p, "input.address", w.Address)
 	return p.Err()
 }
 
@@ -121,19 +119,19 @@ func (w *Warehouse) Validate() error {
 func (u *User) Validate() error {
 	var p Problems
 	_, err := mail.ParseAddress(u.Email)
-	p.Check(err == nil && len(u.Email) <= 254 && !strings.ContainsAny(u.Email, "<> "), inputPrefix+"email", "email is not a valid address")
-	checkText(&p, "name", u.Name, 1, 200)
-	p.Check(u.Role.Valid(), inputPrefix+"role", "unknown role %q", u.Role)
+	p.Check(err == nil && len(u.Email) <= 254 && !strings.ContainsAny(u.Email, "<> "), "input.email", "email is not a valid address")
+	checkText(&p, "input.name", u.Name, 1, 200)
+	p.Check(u.Role.Valid(), "input.role", "unknown role %q", u.Role)
 	return p.Err()
 }
 
 // Validate checks a price list before it is written.
 func (l *PriceList) Validate() error {
 	var p Problems
-	checkCode(&p, "code", l.Code, 32)
-	checkText(&p, "name", l.Name, 1, 200)
-	p.Check(ValidCurrency(l.Currency), inputPrefix+"currency", "currency %q is not an ISO 4217 code we trade in", l.Currency)
-	p.Check(l.ValidFrom == nil || l.ValidTo == nil || !l.ValidTo.Before(*l.ValidFrom), inputPrefix+"validTo", "validTo must not be before validFrom")
+	checkCode(&p, "input.code", l.Code, 32)
+	checkText(&p, "input.name", l.Name, 1, 200)
+	p.Check(ValidCurrency(l.Currency), "input.currency", "currency %q is not an ISO 4217 code we trade in", l.Currency)
+	p.Check(l.ValidFrom == nil || l.ValidTo == nil || !l.ValidTo.Before(*l.ValidFrom), "input.validTo", "validTo must not be before validFrom")
 	return p.Err()
 }
 
@@ -147,3 +145,6 @@ func ValidateItem(field string, it *PriceListItem) error {
 	p.Check(it.ValidFrom == nil || it.ValidTo == nil || !it.ValidTo.Before(*it.ValidFrom), field+".validTo", "validTo must not be before validFrom")
 	return p.Err()
 }
+
+// label is the last part of a field path, for messages: "input.billingAddress.city" → "city".
+func label(field string) string { return field[strings.LastIndex(field, ".")+1:] }
