@@ -10,7 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-
 var (
 	codeShape    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	countryShape = regexp.MustCompile(`^[A-Z]{2}$`)
