@@ -40,7 +40,7 @@ func encodeCursor(offset int) string {
 func decodeCursor(field, c string) (int, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	n, convErr := strconv.Atoi(strings.TrimPrefix(string(raw), "cursor:"))
-	if err != nil || convErr != nil || !strings.HasPrefix(string(raw), "cursor:") || n < 0 || len(c) > 40 {
+	if err != nil || convErr != nil || n < 0 || encodeCursor(n) != c {
 		return 0, sales.Errorf(sales.CodeValidation, field, "%s is not a cursor from this list", field)
 	}
 	return n, nil

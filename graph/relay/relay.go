@@ -4,11 +4,14 @@ package relay
 
 import (
 	"encoding/base64"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"salesgraph/sales"
 )
+
+var typeName = regexp.MustCompile(`^[A-Z][A-Za-z]{0,40}$`)
 
 // Node is any object with a global ID. gqlgen binds the schema's Node
 // interface here; the domain types satisfy it without knowing GraphQL.
@@ -32,11 +35,13 @@ func Parse(field, id string) (typ string, keys []int64, err error) {
 		return "", nil, bad
 	}
 	raw, decErr := base64.RawURLEncoding.DecodeString(id)
-	if decErr != nil {
+	// Only the canonical encoding is an ID: base64 lets stray trailing bits
+	// spell the same bytes several ways, and one object has one ID.
+	if decErr != nil || base64.RawURLEncoding.EncodeToString(raw) != id {
 		return "", nil, bad
 	}
 	parts := strings.Split(string(raw), ":")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" {
+	if len(parts) < 2 || len(parts) > 3 || !typeName.MatchString(parts[0]) {
 		return "", nil, bad
 	}
 	for _, p := range parts[1:] {
