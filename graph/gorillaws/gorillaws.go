@@ -36,8 +36,9 @@ const maxCloseFrame = 125
 type Options struct {
 	// AllowedOrigins lists the browser origins that may open a socket, each exactly
 	// "scheme://host[:port]"; the host is compared case-insensitively. "*" allows any
-	// origin. A request without an Origin header (a non-browser client) is always allowed.
-	// An empty list therefore refuses every browser.
+	// origin. A request without an Origin header (a non-browser client) is always allowed,
+	// and so is a page served by this same host (the Origin's host:port equals the request's
+	// Host), such as our own GraphiQL. An empty list therefore allows only those.
 	AllowedOrigins []string
 	// WriteWait is the deadline set before every write (DefaultWriteWait if zero), so a peer
 	// that stops reading cannot wedge its connection or a shutdown.
@@ -110,7 +111,13 @@ func (i *Implementation) checkOrigin(r *http.Request) bool {
 		return true
 	}
 	key, ok := originKey(origin)
-	return ok && i.origins[key]
+	if !ok {
+		return false
+	}
+	if u, err := url.Parse(key); err == nil && strings.EqualFold(u.Host, r.Host) {
+		return true // same host, as gorilla's default check allows
+	}
+	return i.origins[key]
 }
 
 // Accept upgrades the request, negotiating the first of the client's subprotocols that is in

@@ -222,6 +222,8 @@ func TestOrigin(t *testing.T) {
 		{"listed host as prefix", allowList, "https://app.example.com.evil.net", http.StatusForbidden},
 		{"opaque origin", allowList, "null", http.StatusForbidden},
 		{"wildcard", anyOrigin, "https://evil.example.com", http.StatusSwitchingProtocols},
+		{"same host as the server (our GraphiQL page)", allowList, strings.Replace(allowList.url, "ws://", "http://", 1), http.StatusSwitchingProtocols},
+		{"same port on another host", allowList, "http://evil.example.com:" + allowList.url[strings.LastIndex(allowList.url, ":")+1:], http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
