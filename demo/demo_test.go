@@ -1,0 +1,88 @@
+package demo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"salesgraph/db"
+	"salesgraph/db/dbtest"
+	"salesgraph/demo"
+	"salesgraph/sales"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	store := dbtest.New(t)
+	ctx := context.Background()
+	summary, err := demo.Load(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range demo.Users {
+		if !strings.Contains(summary, u.Email) {
+			t.Errorf("summary does not name %s:\n%s", u.Email, summary)
+		}
+	}
+	count := func(table string) int {
+		var n int
+		if err := store.GetContext(ctx, &n, `SELECT count(*) FROM `+table); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for table, want := range map[string][2]int{
+		"warehouses": {3, 3}, "products": {190, 210}, "customers": {95, 105}, "price_lists": {3, 10}, "users": {6, 20},
+	} {
+		if n := count(table); n < want[0] || n > want[1] {
+			t.Errorf("%s: %d rows, want %d to %d", table, n, want[0], want[1])
+		}
+	}
+	var roles []string
+	if err := store.SelectContext(ctx, &roles, `SELECT DISTINCT role FROM users ORDER BY role`); err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) != len(sales.Roles) {
+		t.Errorf("demo users cover roles %v, want all %d", roles, len(sales.Roles))
+	}
+	var currencies, onHold, withOwnList, stocked int
+	_ = store.GetContext(ctx, &currencies, `SELECT count(DISTINCT currency) FROM customers`)
+	_ = store.GetContext(ctx, &onHold, `SELECT count(*) FROM customers WHERE credit_hold`)
+	_ = store.GetContext(ctx, &withOwnList, `SELECT count(*) FROM customers WHERE price_list_id IS NOT NULL`)
+	_ = store.GetContext(ctx, &stocked, `SELECT count(*) FROM stock_levels WHERE on_hand > 0`)
+	if currencies < 3 || onHold == 0 || withOwnList == 0 || stocked < 300 {
+		t.Errorf("demo lacks variety: %d currencies, %d on hold, %d with own list, %d stocked levels", currencies, onHold, withOwnList, stocked)
+	}
+
+	t.Run("EveryDemoCustomerCanBePriced", func(t *testing.T) {
+		customers, _, err := store.Customers.List(ctx, sales.CustomerFilter{}, db.Sort{}, db.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		products, _, err := store.Products.List(ctx, sales.ProductFilter{}, db.Sort{}, db.Page{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range customers {
+			cust, own, std, err := store.PriceLists.Candidates(ctx, c.ID, products[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sales.ChoosePrice(cust, own, std, sales.OneUnit, db.Today()); err != nil {
+				t.Fatalf("customer %s: %v", c.Code, err)
+			}
+		}
+	})
+
+	t.Run("SecondLoadRefused", func(t *testing.T) {
+		before := count("customers")
+		if _, err := demo.Load(ctx, store); err == nil {
+			t.Fatal("loading the demo twice should be refused")
+		}
+		if count("customers") != before {
+			t.Fatal("a refused second load still wrote customers")
+		}
+	})
+}
