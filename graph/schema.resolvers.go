@@ -322,35 +322,3 @@ type (
 	userResolver            struct{ *Resolver }
 	warehouseResolver       struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *customerFilterResolver) SalesRepID(ctx context.Context, obj *sales.CustomerFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: SalesRepID - salesRepId"))
-}
-func (r *customerFilterResolver) PriceListID(ctx context.Context, obj *sales.CustomerFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: PriceListID - priceListId"))
-}
-func (r *stockLevelFilterResolver) ProductID(ctx context.Context, obj *sales.StockLevelFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: ProductID - productId"))
-}
-func (r *stockLevelFilterResolver) WarehouseID(ctx context.Context, obj *sales.StockLevelFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: WarehouseID - warehouseId"))
-}
-func (r *stockMovementFilterResolver) ProductID(ctx context.Context, obj *sales.StockMovementFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: ProductID - productId"))
-}
-func (r *stockMovementFilterResolver) WarehouseID(ctx context.Context, obj *sales.StockMovementFilter, data *string) error {
-	panic(fmt.Errorf("not implemented: WarehouseID - warehouseId"))
-}
-func (r *Resolver) CustomerFilter() CustomerFilterResolver { return &customerFilterResolver{r} }
-func (r *Resolver) StockLevelFilter() StockLevelFilterResolver { return &stockLevelFilterResolver{r} }
-func (r *Resolver) StockMovementFilter() StockMovementFilterResolver {
-	return &stockMovementFilterResolver{r}
-}
-*/
