@@ -41,9 +41,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "salesgraph:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // --help printed the flags
 		}
+		fmt.Fprintln(os.Stderr, "salesgraph:", err)
 		os.Exit(1)
 	}
 }

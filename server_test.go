@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -118,6 +119,23 @@ func TestServe(t *testing.T) {
 	r := gqltest.Post(t, base+"/graphql", token, `{ me { email role } }`, nil)
 	if len(r.Errors) > 0 || string(r.Data) != `{"me":{"email":"boss@example.com","role":"ADMIN"}}` {
 		t.Fatalf("me: %s %+v", r.Data, r.Errors)
+	}
+	getQuery := func(q string) string {
+		req, _ := http.NewRequest(http.MethodGet, base+"/graphql?query="+neturl.QueryEscape(q), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if body := getQuery(`{ me { role } }`); body != `{"data":{"me":{"role":"ADMIN"}}}` {
+		t.Fatalf("GET query: %s", body)
+	}
+	if body := getQuery(`mutation { createWarehouse(input: {code: "G", name: "G"}) { id } }`); !strings.Contains(body, "errors") || strings.Contains(body, `"createWarehouse":{`) {
+		t.Fatalf("a mutation over GET must be refused: %s", body)
 	}
 	if !strings.Contains(stderr.String(), `"operation":"query"`) || !strings.Contains(stderr.String(), `"requestId"`) {
 		t.Fatalf("no request log line with operation and request id:\n%s", stderr.String())
