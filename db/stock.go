@@ -16,7 +16,7 @@ type StockStore struct{ db *DB }
 
 const (
 	levelColumns    = `product_id, warehouse_id, on_hand, reserved, updated_at`
-	movementColumns = `id, product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_id, occurred_at`
+	movementColumns = `id, product_id, warehouse_id, kind, quantity, on_hand_after, reserved_change, reserved_after, order_id, reason, reference, actor_id, occurred_at`
 )
 
 // LevelsByProductIDs returns the stock levels of these products, by warehouse.
@@ -145,7 +145,8 @@ func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChan
 
 func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation string, kind sales.StockMovementKind, in StockChange, key *string) (*sales.StockMovement, error) {
 	id, err := s.db.createOnce(ctx, actor, mutation, key, in, func(tx *Tx) (int64, error) {
-		return moveStock(ctx, tx, in.ProductID, in.WarehouseID, in.Quantity, kind, in.Reason, in.Reference, &actor.ID)
+		return moveStock(ctx, tx, StockMove{ProductID: in.ProductID, WarehouseID: in.WarehouseID, OnHand: in.Quantity,
+			Kind: kind, Reason: in.Reason, Reference: in.Reference, ActorID: &actor.ID, Field: "input.quantity"})
 	})
 	if err != nil {
 		return nil, err
@@ -157,38 +158,58 @@ func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation str
 	return &m, nil
 }
 
-// moveStock changes on-hand stock by delta and writes the ledger row, inside
-// tx. The level row is locked first, so concurrent moves of one product in
-// one warehouse queue up rather than both reading the same balance.
-// Returns INSUFFICIENT_STOCK when on hand would fall below zero or below
-// what is reserved.
-func moveStock(ctx context.Context, tx *Tx, productID, warehouseID int64, delta decimal.Decimal,
-	kind sales.StockMovementKind, reason, reference string, actorID *int64) (int64, error) {
-	// Make sure the row exists (a first receipt), then lock it.
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO stock_levels (product_id, warehouse_id, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (product_id, warehouse_id) DO NOTHING`, productID, warehouseID, tx.Now); err != nil {
+// StockMove is one change to a stock level: to on hand, to reserved, or both.
+type StockMove struct {
+	ProductID, WarehouseID int64
+	OnHand                 decimal.Decimal // change to on hand, signed
+	Reserved               decimal.Decimal // change to reserved, signed
+	Kind                   sales.StockMovementKind
+	Reason, Reference      string
+	ActorID                *int64
+	OrderID                *int64
+	Field                  string // the input field an INSUFFICIENT_STOCK error names
+}
+
+// moveStock applies m to its stock level and writes the ledger row, inside
+// tx, returning the row's ID. The level row is locked first, so concurrent
+// moves of one product in one warehouse queue up rather than both reading
+// the same balance. Returns INSUFFICIENT_STOCK when on hand would fall below
+// zero or below what is reserved (or a release below zero reserved).
+func moveStock(ctx context.Context, tx *Tx, m StockMove) (int64, error) {
+	level, err := lockLevel(ctx, tx, m.ProductID, m.WarehouseID)
+	if err != nil {
 		return 0, err
 	}
-	var level sales.StockLevel
-	if err := tx.GetContext(ctx, &level, `SELECT `+levelColumns+` FROM stock_levels
-		WHERE product_id = $1 AND warehouse_id = $2 FOR UPDATE`, productID, warehouseID); err != nil {
-		return 0, err
+	onHand, reserved := level.OnHand.Add(m.OnHand), level.Reserved.Add(m.Reserved)
+	if reserved.IsNegative() || onHand.LessThan(reserved) {
+		return 0, sales.Errorf(sales.CodeInsufficientStock, m.Field,
+			"%s on hand, %s reserved, %s available: cannot move %s on hand and %s reserved",
+			level.OnHand, level.Reserved, level.Available(), m.OnHand, m.Reserved)
 	}
-	after := level.OnHand.Add(delta)
-	if after.LessThan(level.Reserved) {
-		return 0, sales.Errorf(sales.CodeInsufficientStock, "input.quantity",
-			"only %s on hand (%s reserved, %s available); cannot take out %s",
-			level.OnHand, level.Reserved, level.Available(), delta.Neg())
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET on_hand = $3, updated_at = $4
-		WHERE product_id = $1 AND warehouse_id = $2`, productID, warehouseID, after, tx.Now); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET on_hand = $3, reserved = $4, updated_at = $5
+		WHERE product_id = $1 AND warehouse_id = $2`, m.ProductID, m.WarehouseID, onHand, reserved, tx.Now); err != nil {
 		return 0, err
 	}
 	var id int64
-	err := tx.GetContext(ctx, &id, `
-		INSERT INTO stock_movements (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_id, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		productID, warehouseID, string(kind), delta, after, reason, reference, actorID, tx.Now)
+	err = tx.GetContext(ctx, &id, `
+		INSERT INTO stock_movements (product_id, warehouse_id, kind, quantity, on_hand_after, reserved_change, reserved_after,
+			order_id, reason, reference, actor_id, occurred_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		m.ProductID, m.WarehouseID, string(m.Kind), m.OnHand, onHand, m.Reserved, reserved,
+		m.OrderID, m.Reason, m.Reference, m.ActorID, tx.Now)
 	return id, err
+}
+
+// lockLevel returns a stock level locked FOR UPDATE, creating an empty one
+// first if the product was never held in the warehouse.
+func lockLevel(ctx context.Context, tx *Tx, productID, warehouseID int64) (*sales.StockLevel, error) {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO stock_levels (product_id, warehouse_id, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (product_id, warehouse_id) DO NOTHING`, productID, warehouseID, tx.Now); err != nil {
+		return nil, err
+	}
+	var level sales.StockLevel
+	err := tx.GetContext(ctx, &level, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE product_id = $1 AND warehouse_id = $2 FOR UPDATE`, productID, warehouseID)
+	return &level, err
 }

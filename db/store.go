@@ -9,6 +9,7 @@ type Store struct {
 	Warehouses *WarehouseStore
 	Stock      *StockStore
 	PriceLists *PriceListStore
+	Events     *EventStore
 }
 
 // NewStore builds the stores on d.
@@ -21,5 +22,6 @@ func NewStore(d *DB) *Store {
 		Warehouses: &WarehouseStore{d},
 		Stock:      &StockStore{d},
 		PriceLists: &PriceListStore{d},
+		Events:     &EventStore{d},
 	}
 }

@@ -236,16 +236,18 @@ type ComplexityRoot struct {
 	}
 
 	StockMovement struct {
-		Actor       func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		OccurredAt  func(childComplexity int) int
-		OnHandAfter func(childComplexity int) int
-		Product     func(childComplexity int) int
-		Quantity    func(childComplexity int) int
-		Reason      func(childComplexity int) int
-		Reference   func(childComplexity int) int
-		Warehouse   func(childComplexity int) int
+		Actor          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		OccurredAt     func(childComplexity int) int
+		OnHandAfter    func(childComplexity int) int
+		Product        func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Reference      func(childComplexity int) int
+		ReservedAfter  func(childComplexity int) int
+		ReservedChange func(childComplexity int) int
+		Warehouse      func(childComplexity int) int
 	}
 
 	StockMovementConnection struct {
@@ -1375,6 +1377,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.Reference(childComplexity), true
+	case "StockMovement.reservedAfter":
+		if e.ComplexityRoot.StockMovement.ReservedAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.ReservedAfter(childComplexity), true
+	case "StockMovement.reservedChange":
+		if e.ComplexityRoot.StockMovement.ReservedChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.ReservedChange(childComplexity), true
 	case "StockMovement.warehouse":
 		if e.ComplexityRoot.StockMovement.Warehouse == nil {
 			break
@@ -2100,8 +2114,18 @@ type StockLevelEdge {
 
 "Why stock moved."
 enum StockMovementKind {
+  "Goods booked in."
   RECEIPT
+  "A correction after a count."
   ADJUSTMENT
+  "Stock promised to a confirmed order (changes reserved, not on hand)."
+  RESERVATION
+  "A reservation given back: order cancelled or closed."
+  RELEASE
+  "Goods shipped on a delivery."
+  SHIPMENT
+  "Returned goods restocked."
+  RETURN
 }
 
 "One row of the stock ledger."
@@ -2110,9 +2134,12 @@ type StockMovement implements Node {
   product: Product!
   warehouse: Warehouse!
   kind: StockMovementKind!
-  "Signed: positive in, negative out."
+  "Change to on hand. Signed: positive in, negative out."
   quantity: Decimal!
   onHandAfter: Decimal!
+  "Change to reserved stock. Signed."
+  reservedChange: Decimal!
+  reservedAfter: Decimal!
   reason: String!
   reference: String!
   actor: User
@@ -2645,6 +2672,10 @@ func (ec *executionContext) childFields_StockMovement(ctx context.Context, field
 		return ec.fieldContext_StockMovement_quantity(ctx, field)
 	case "onHandAfter":
 		return ec.fieldContext_StockMovement_onHandAfter(ctx, field)
+	case "reservedChange":
+		return ec.fieldContext_StockMovement_reservedChange(ctx, field)
+	case "reservedAfter":
+		return ec.fieldContext_StockMovement_reservedAfter(ctx, field)
 	case "reason":
 		return ec.fieldContext_StockMovement_reason(ctx, field)
 	case "reference":
@@ -8039,6 +8070,52 @@ func (ec *executionContext) fieldContext_StockMovement_onHandAfter(_ context.Con
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "Decimal")
 }
 
+func (ec *executionContext) _StockMovement_reservedChange(ctx context.Context, field graphql.CollectedField, obj *sales.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_reservedChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservedChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_reservedChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _StockMovement_reservedAfter(ctx context.Context, field graphql.CollectedField, obj *sales.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_reservedAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservedAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_reservedAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "Decimal")
+}
+
 func (ec *executionContext) _StockMovement_reason(ctx context.Context, field graphql.CollectedField, obj *sales.StockMovement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13263,6 +13340,16 @@ func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.Selectio
 			}
 		case "onHandAfter":
 			out.Values[i] = ec._StockMovement_onHandAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservedChange":
+			out.Values[i] = ec._StockMovement_reservedChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservedAfter":
+			out.Values[i] = ec._StockMovement_reservedAfter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -150,24 +150,32 @@ func (s *StockLevel) Available() decimal.Decimal { return s.OnHand.Sub(s.Reserve
 // StockMovementKind says why stock moved.
 type StockMovementKind string
 
-// The movement kinds. Later documents (shipments, returns) add their own.
+// The movement kinds. Reservations and releases change only what is
+// reserved; receipts, adjustments, shipments and returns change on hand.
 const (
-	MovementReceipt    StockMovementKind = "RECEIPT"
-	MovementAdjustment StockMovementKind = "ADJUSTMENT"
+	MovementReceipt     StockMovementKind = "RECEIPT"
+	MovementAdjustment  StockMovementKind = "ADJUSTMENT"
+	MovementReservation StockMovementKind = "RESERVATION"
+	MovementRelease     StockMovementKind = "RELEASE"
+	MovementShipment    StockMovementKind = "SHIPMENT"
+	MovementReturn      StockMovementKind = "RETURN"
 )
 
-// StockMovement is one row of the stock ledger: every change to on-hand stock.
+// StockMovement is one row of the stock ledger: every change to on-hand or reserved stock.
 type StockMovement struct {
-	ID          int64             `db:"id"`
-	ProductID   int64             `db:"product_id"`
-	WarehouseID int64             `db:"warehouse_id"`
-	Kind        StockMovementKind `db:"kind"`
-	Quantity    decimal.Decimal   `db:"quantity"` // signed: + in, − out
-	OnHandAfter decimal.Decimal   `db:"on_hand_after"`
-	Reason      string            `db:"reason"`
-	Reference   string            `db:"reference"`
-	ActorID     *int64            `db:"actor_id"`
-	OccurredAt  time.Time         `db:"occurred_at"`
+	ID             int64             `db:"id"`
+	ProductID      int64             `db:"product_id"`
+	WarehouseID    int64             `db:"warehouse_id"`
+	Kind           StockMovementKind `db:"kind"`
+	Quantity       decimal.Decimal   `db:"quantity"` // change to on hand, signed: + in, − out
+	OnHandAfter    decimal.Decimal   `db:"on_hand_after"`
+	ReservedChange decimal.Decimal   `db:"reserved_change"`
+	ReservedAfter  decimal.Decimal   `db:"reserved_after"`
+	OrderID        *int64            `db:"order_id"`
+	Reason         string            `db:"reason"`
+	Reference      string            `db:"reference"`
+	ActorID        *int64            `db:"actor_id"`
+	OccurredAt     time.Time         `db:"occurred_at"`
 }
 
 // PriceList is a set of prices in one currency, valid between two dates.
