@@ -83,3 +83,80 @@ func (s *EventStore) OrderEvents(ctx context.Context, orderIDs []int64) (_ []*sa
 		FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, id`, pqArray(orderIDs))
 	return out, err
 }
+
+// customerForDocument loads the customer a new document is for, inside tx,
+// locked FOR SHARE so it cannot be archived meanwhile. A customer the actor
+// may not see is NOT_FOUND, as if absent; an archived one is VALIDATION.
+func customerForDocument(ctx context.Context, tx *Tx, actor *sales.User, customerID int64, field string) (*sales.Customer, error) {
+	var c sales.Customer
+	if err := tx.GetContext(ctx, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1 FOR SHARE`, customerID); err != nil {
+		return nil, notFound(err, field, "customer")
+	}
+	if !actor.CanSeeCustomer(&c) {
+		return nil, sales.Errorf(sales.CodeNotFound, field, "customer not found")
+	}
+	if c.Archived {
+		return nil, sales.Errorf(sales.CodeValidation, field, "customer %s is archived", c.Code)
+	}
+	return &c, nil
+}
+
+// Lock order, so concurrent mutations never deadlock: customer → order →
+// order lines (by id) → stock levels (by product) → delivery or return.
+
+// Column lists of the document tables, shared by the stores that read them.
+const (
+	orderColumns = `id, number, customer_id, quote_id, warehouse_id, order_date, requested_delivery_date, ship_to, currency,
+	payment_terms_days, invoicing_policy, allow_backorder, status, hold_reason, customer_reference, notes, subtotal, tax_total,
+	total, created_by, version, created_at, updated_at`
+	orderLineColumns = `id, order_id, line_no, product_id, quote_line_id, quantity, reserved_quantity, delivered_quantity,
+	returned_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total`
+)
+
+// lockOrder reads an order FOR UPDATE, checks the actor may see it (else
+// NOT_FOUND) and, when version > 0, that it is the version the caller read
+// (else CONFLICT).
+func lockOrder(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int, field string) (*sales.SalesOrder, error) {
+	var o sales.SalesOrder
+	if err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM sales_orders WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return nil, notFound(err, field, "sales order")
+	}
+	if actor != nil && actor.Role == sales.RoleSalesRep {
+		var c sales.Customer
+		if err := tx.GetContext(ctx, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, o.CustomerID); err != nil {
+			return nil, err
+		}
+		if !actor.CanSeeCustomer(&c) {
+			return nil, sales.Errorf(sales.CodeNotFound, field, "sales order not found")
+		}
+	}
+	if version > 0 {
+		if err := checkVersion("sales order", o.Version, version); err != nil {
+			return nil, err
+		}
+	}
+	return &o, nil
+}
+
+// lockOrderLines reads an order's lines FOR UPDATE, by line number.
+func lockOrderLines(ctx context.Context, tx *Tx, orderID int64) ([]*sales.OrderLine, error) {
+	var lines []*sales.OrderLine
+	err := tx.SelectContext(ctx, &lines, `SELECT `+orderLineColumns+` FROM order_lines WHERE order_id = $1 ORDER BY id FOR UPDATE`, orderID)
+	return lines, err
+}
+
+// setOrderStatus moves an order to its next status for action, writing the
+// history row, the outbox row and the NOTIFY, inside tx. It bumps the version.
+func setOrderStatus(ctx context.Context, tx *Tx, o *sales.SalesOrder, action sales.OrderAction, hold *sales.HoldReason, reason string, actorID *int64) error {
+	next, err := sales.NextOrderStatus(o.Status, action)
+	if err != nil {
+		return err
+	}
+	from := o.Status
+	if _, err := tx.ExecContext(ctx, `UPDATE sales_orders SET status = $2, hold_reason = $3, version = version + 1, updated_at = $4
+		WHERE id = $1`, o.ID, string(next), hold, tx.Now); err != nil {
+		return err
+	}
+	o.Status, o.HoldReason, o.Version = next, hold, o.Version+1
+	return recordOrderStatus(ctx, tx, o.ID, action, &from, next, reason, actorID)
+}

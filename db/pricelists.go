@@ -206,18 +206,31 @@ func (s *PriceListStore) Candidates(ctx context.Context, customerID, productID i
 	if !exists {
 		return nil, nil, nil, sales.Errorf(sales.CodeNotFound, "productId", "product not found")
 	}
-	var lists []*sales.PriceList
-	err = sqlx.SelectContext(ctx, s.db, &lists, `SELECT `+priceListColumns+` FROM price_lists
-		WHERE id = $1 OR (is_default AND currency = $2)`, c.PriceListID, c.Currency)
+	own, fallback, err = candidates(ctx, s.db, &c, productID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return &c, own, fallback, nil
+}
+
+// Today is the date prices are quoted for when none is given.
+func Today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
+
+// candidates loads the customer's own price list and the default list of its
+// currency, each with its items for the product (either may be nil).
+func candidates(ctx context.Context, q sqlx.QueryerContext, c *sales.Customer, productID int64) (own, fallback *sales.PriceCandidate, err error) {
+	var lists []*sales.PriceList
+	err = sqlx.SelectContext(ctx, q, &lists, `SELECT `+priceListColumns+` FROM price_lists
+		WHERE id = $1 OR (is_default AND currency = $2)`, c.PriceListID, c.Currency)
+	if err != nil {
+		return nil, nil, err
+	}
 	var items []*sales.PriceListItem
-	err = sqlx.SelectContext(ctx, s.db, &items, `SELECT `+itemColumns+` FROM price_list_items
+	err = sqlx.SelectContext(ctx, q, &items, `SELECT `+itemColumns+` FROM price_list_items
 		WHERE product_id = $1 AND price_list_id IN (SELECT id FROM price_lists WHERE id = $2 OR (is_default AND currency = $3))`,
 		productID, c.PriceListID, c.Currency)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	for _, l := range lists {
 		cand := &sales.PriceCandidate{List: l}
@@ -233,8 +246,5 @@ func (s *PriceListStore) Candidates(ctx context.Context, customerID, productID i
 			fallback = cand
 		}
 	}
-	return &c, own, fallback, nil
+	return own, fallback, nil
 }
-
-// Today is the date prices are quoted for when none is given.
-func Today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }

@@ -193,3 +193,5 @@ func (d *DB) createOnce(ctx context.Context, actor *sales.User, mutation string,
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 func pqArray(ids []int64) any { return pq.Array(ids) }
+
+func pqStrings(s []string) any { return pq.Array(s) }

@@ -145,8 +145,20 @@ func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChan
 
 func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation string, kind sales.StockMovementKind, in StockChange, key *string) (*sales.StockMovement, error) {
 	id, err := s.db.createOnce(ctx, actor, mutation, key, in, func(tx *Tx) (int64, error) {
-		return moveStock(ctx, tx, StockMove{ProductID: in.ProductID, WarehouseID: in.WarehouseID, OnHand: in.Quantity,
+		// Stock coming in first serves backordered order lines, oldest first.
+		var waiting []backorder
+		if in.Quantity.IsPositive() {
+			var err error
+			if waiting, err = lockBackorders(ctx, tx, in.ProductID, in.WarehouseID); err != nil {
+				return 0, err
+			}
+		}
+		id, err := moveStock(ctx, tx, StockMove{ProductID: in.ProductID, WarehouseID: in.WarehouseID, OnHand: in.Quantity,
 			Kind: kind, Reason: in.Reason, Reference: in.Reference, ActorID: &actor.ID, Field: "input.quantity"})
+		if err != nil {
+			return 0, err
+		}
+		return id, allocateBackorders(ctx, tx, waiting, &actor.ID)
 	})
 	if err != nil {
 		return nil, err

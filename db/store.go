@@ -10,6 +10,10 @@ type Store struct {
 	Stock      *StockStore
 	PriceLists *PriceListStore
 	Events     *EventStore
+	Quotes     *QuoteStore
+	Orders     *OrderStore
+	Deliveries *DeliveryStore
+	Returns    *ReturnStore
 }
 
 // NewStore builds the stores on d.
@@ -23,5 +27,9 @@ func NewStore(d *DB) *Store {
 		Stock:      &StockStore{d},
 		PriceLists: &PriceListStore{d},
 		Events:     &EventStore{d},
+		Quotes:     &QuoteStore{d},
+		Orders:     &OrderStore{d},
+		Deliveries: &DeliveryStore{d},
+		Returns:    &ReturnStore{d},
 	}
 }

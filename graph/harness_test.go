@@ -112,7 +112,8 @@ func snapshot(t *testing.T, store *db.Store) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"users", "customers", "customer_addresses", "products", "warehouses", "stock_levels",
-		"stock_movements", "price_lists", "price_list_items", "idempotency_keys"} {
+		"stock_movements", "price_lists", "price_list_items", "idempotency_keys", "document_counters", "document_events",
+		"quotes", "quote_lines", "sales_orders", "order_lines", "order_events", "deliveries", "delivery_lines", "returns", "return_lines"} {
 		var rows []byte
 		if err := store.GetContext(context.Background(), &rows,
 			`SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM `+table+` t`); err != nil {
@@ -153,3 +154,11 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 	}
 	return b
 }
+
+// gqlPost posts as role from any goroutine (no test helper state involved).
+func gqlPost(e *env, role sales.Role, query string, vars map[string]any) gqltest.Response {
+	return gqltest.Post(e.t, e.url+"/graphql", e.tokens[role], query, vars)
+}
+
+// relayID is the global ID of an object, as the API would show it.
+func relayID(typ string, id int64) string { return relay.ID(typ, id) }

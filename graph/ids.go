@@ -25,3 +25,22 @@ func keyed[T any](ctx context.Context, field, typ, id string, load func(context.
 	}
 	return load(ctx, k)
 }
+
+// keyArg is an optional ID filter argument to decode into dst.
+type keyArg struct {
+	dst        **int64
+	field, typ string
+	id         *string
+}
+
+// decodeKeys decodes optional ID arguments, stopping at the first bad one.
+func decodeKeys(args ...keyArg) error {
+	for _, a := range args {
+		k, err := relay.OptionalKey(a.field, a.typ, a.id)
+		if err != nil {
+			return err
+		}
+		*a.dst = k
+	}
+	return nil
+}

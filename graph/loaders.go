@@ -29,6 +29,33 @@ type Loaders struct {
 	StockLevelsByProductID   *dataloader.Loader[int64, []*sales.StockLevel]
 	StockLevelsByWarehouseID *dataloader.Loader[int64, []*sales.StockLevel]
 	ItemsByPriceListID       *dataloader.Loader[int64, []*sales.PriceListItem]
+	// Documents.
+	QuoteByID                  *dataloader.Loader[int64, *sales.Quote]
+	QuoteLineByID              *dataloader.Loader[int64, *sales.QuoteLine]
+	QuoteRevisionsByNumber     *dataloader.Loader[string, []*sales.Quote]
+	QuotesByCustomerID         *dataloader.Loader[int64, []*sales.Quote]
+	QuoteLinesByQuoteID        *dataloader.Loader[int64, []*sales.QuoteLine]
+	OrderByID                  *dataloader.Loader[int64, *sales.SalesOrder]
+	OrderByQuoteID             *dataloader.Loader[int64, *sales.SalesOrder]
+	OrdersByCustomerID         *dataloader.Loader[int64, []*sales.SalesOrder]
+	OrderLineByID              *dataloader.Loader[int64, *sales.OrderLine]
+	OrderLinesByOrderID        *dataloader.Loader[int64, []*sales.OrderLine]
+	OrderEventsByOrderID       *dataloader.Loader[int64, []*sales.OrderEvent]
+	DeliveryByID               *dataloader.Loader[int64, *sales.Delivery]
+	DeliveriesByOrderID        *dataloader.Loader[int64, []*sales.Delivery]
+	DeliveryLineByID           *dataloader.Loader[int64, *sales.DeliveryLine]
+	DeliveryLinesByDeliveryID  *dataloader.Loader[int64, []*sales.DeliveryLine]
+	DeliveryLinesByOrderLineID *dataloader.Loader[int64, []*sales.DeliveryLine]
+	ReturnByID                 *dataloader.Loader[int64, *sales.Return]
+	ReturnsByOrderID           *dataloader.Loader[int64, []*sales.Return]
+	ReturnsByDeliveryID        *dataloader.Loader[int64, []*sales.Return]
+	ReturnLineByID             *dataloader.Loader[int64, *sales.ReturnLine]
+	ReturnLinesByReturnID      *dataloader.Loader[int64, []*sales.ReturnLine]
+	ReturnLinesByOrderLineID   *dataloader.Loader[int64, []*sales.ReturnLine]
+	HistoryByQuoteID           *dataloader.Loader[int64, []*sales.DocumentEvent]
+	HistoryByOrderID           *dataloader.Loader[int64, []*sales.DocumentEvent]
+	HistoryByDeliveryID        *dataloader.Loader[int64, []*sales.DocumentEvent]
+	HistoryByReturnID          *dataloader.Loader[int64, []*sales.DocumentEvent]
 }
 
 // loaderWait is how long a loader collects keys before it queries. Every
@@ -55,7 +82,41 @@ func NewLoaders(s *db.Store) *Loaders {
 		StockLevelsByProductID:   many(s.Stock.LevelsByProductIDs, func(l *sales.StockLevel) int64 { return l.ProductID }),
 		StockLevelsByWarehouseID: many(s.Stock.LevelsByWarehouseIDs, func(l *sales.StockLevel) int64 { return l.WarehouseID }),
 		ItemsByPriceListID:       many(s.PriceLists.ItemsByListIDs, func(i *sales.PriceListItem) int64 { return i.PriceListID }),
+
+		QuoteByID:                  one(s.Quotes.ByIDs, func(q *sales.Quote) int64 { return q.ID }),
+		QuoteLineByID:              one(s.Quotes.LinesByIDs, func(l *sales.QuoteLine) int64 { return l.ID }),
+		QuoteRevisionsByNumber:     many(s.Quotes.ByNumbers, func(q *sales.Quote) string { return q.Number }),
+		QuotesByCustomerID:         many(s.Quotes.LatestByCustomerIDs, func(q *sales.Quote) int64 { return q.CustomerID }),
+		QuoteLinesByQuoteID:        many(s.Quotes.LinesByQuoteIDs, func(l *sales.QuoteLine) int64 { return l.QuoteID }),
+		OrderByID:                  one(s.Orders.ByIDs, func(o *sales.SalesOrder) int64 { return o.ID }),
+		OrderByQuoteID:             one(s.Orders.ByQuoteIDs, func(o *sales.SalesOrder) int64 { return *o.QuoteID }),
+		OrdersByCustomerID:         many(s.Orders.LatestByCustomerIDs, func(o *sales.SalesOrder) int64 { return o.CustomerID }),
+		OrderLineByID:              one(s.Orders.LinesByIDs, func(l *sales.OrderLine) int64 { return l.ID }),
+		OrderLinesByOrderID:        many(s.Orders.LinesByOrderIDs, func(l *sales.OrderLine) int64 { return l.OrderID }),
+		OrderEventsByOrderID:       many(s.Events.OrderEvents, func(e *sales.OrderEvent) int64 { return e.OrderID }),
+		DeliveryByID:               one(s.Deliveries.ByIDs, func(d *sales.Delivery) int64 { return d.ID }),
+		DeliveriesByOrderID:        many(s.Deliveries.ByOrderIDs, func(d *sales.Delivery) int64 { return d.OrderID }),
+		DeliveryLineByID:           one(s.Deliveries.LinesByIDs, func(l *sales.DeliveryLine) int64 { return l.ID }),
+		DeliveryLinesByDeliveryID:  many(s.Deliveries.LinesByDeliveryIDs, func(l *sales.DeliveryLine) int64 { return l.DeliveryID }),
+		DeliveryLinesByOrderLineID: many(s.Deliveries.LinesByOrderLineIDs, func(l *sales.DeliveryLine) int64 { return l.OrderLineID }),
+		ReturnByID:                 one(s.Returns.ByIDs, func(r *sales.Return) int64 { return r.ID }),
+		ReturnsByOrderID:           many(s.Returns.ByOrderIDs, func(r *sales.Return) int64 { return r.OrderID }),
+		ReturnsByDeliveryID:        many(s.Returns.ByDeliveryIDs, func(r *sales.Return) int64 { return *r.DeliveryID }),
+		ReturnLineByID:             one(s.Returns.LinesByIDs, func(l *sales.ReturnLine) int64 { return l.ID }),
+		ReturnLinesByReturnID:      many(s.Returns.LinesByReturnIDs, func(l *sales.ReturnLine) int64 { return l.ReturnID }),
+		ReturnLinesByOrderLineID:   many(s.Returns.LinesByOrderLineIDs, func(l *sales.ReturnLine) int64 { return l.OrderLineID }),
+		HistoryByQuoteID:           history(s.Events, sales.DocQuote),
+		HistoryByOrderID:           history(s.Events, sales.DocOrder),
+		HistoryByDeliveryID:        history(s.Events, sales.DocDelivery),
+		HistoryByReturnID:          history(s.Events, sales.DocReturn),
 	}
+}
+
+// history builds the loader of one document type's events.
+func history(events *db.EventStore, docType sales.DocumentType) *dataloader.Loader[int64, []*sales.DocumentEvent] {
+	return many(func(ctx context.Context, ids []int64) ([]*sales.DocumentEvent, error) {
+		return events.ByDocuments(ctx, docType, ids)
+	}, func(e *sales.DocumentEvent) int64 { return e.DocID })
 }
 
 type loadersKey struct{}
@@ -78,11 +139,11 @@ func loadersFrom(ctx context.Context) *Loaders {
 // one builds a loader of one row per key. The batch's rows come back in any
 // order; they are put back in key order, and a key with no row gets nil
 // (the caller decides whether that is "null" or an error).
-func one[V any](fetch func(context.Context, []int64) ([]*V, error), key func(*V) int64) *dataloader.Loader[int64, *V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[*V] {
+func one[K comparable, V any](fetch func(context.Context, []K) ([]*V, error), key func(*V) K) *dataloader.Loader[K, *V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[*V] {
 		rows, err := fetch(ctx, keys)
 		results := make([]*dataloader.Result[*V], len(keys))
-		byKey := make(map[int64]*V, len(rows))
+		byKey := make(map[K]*V, len(rows))
 		for _, r := range rows {
 			byKey[key(r)] = r
 		}
@@ -90,16 +151,16 @@ func one[V any](fetch func(context.Context, []int64) ([]*V, error), key func(*V)
 			results[i] = &dataloader.Result[*V]{Data: byKey[k], Error: err}
 		}
 		return results
-	}, dataloader.WithWait[int64, *V](loaderWait), dataloader.WithBatchCapacity[int64, *V](1000))
+	}, dataloader.WithWait[K, *V](loaderWait), dataloader.WithBatchCapacity[K, *V](1000))
 }
 
 // many builds a loader of a list of rows per parent key, in the order the
 // query returned them; a key with no rows gets an empty list.
-func many[V any](fetch func(context.Context, []int64) ([]*V, error), key func(*V) int64) *dataloader.Loader[int64, []*V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[[]*V] {
+func many[K comparable, V any](fetch func(context.Context, []K) ([]*V, error), key func(*V) K) *dataloader.Loader[K, []*V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[[]*V] {
 		rows, err := fetch(ctx, keys)
 		results := make([]*dataloader.Result[[]*V], len(keys))
-		byKey := make(map[int64][]*V, len(keys))
+		byKey := make(map[K][]*V, len(keys))
 		for _, r := range rows {
 			byKey[key(r)] = append(byKey[key(r)], r)
 		}
@@ -111,7 +172,7 @@ func many[V any](fetch func(context.Context, []int64) ([]*V, error), key func(*V
 			results[i] = &dataloader.Result[[]*V]{Data: list, Error: err}
 		}
 		return results
-	}, dataloader.WithWait[int64, []*V](loaderWait), dataloader.WithBatchCapacity[int64, []*V](1000))
+	}, dataloader.WithWait[K, []*V](loaderWait), dataloader.WithBatchCapacity[K, []*V](1000))
 }
 
 // load is Load(ctx, key)() for an optional edge: a nil key loads nothing.

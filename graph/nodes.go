@@ -47,6 +47,26 @@ func (r *Resolver) node(ctx context.Context, field, id string) (relay.Node, erro
 		return nilIfAbsent(l.PriceListItemByID.Load(ctx, keys[0])())
 	case typ == typeUser:
 		return nilIfAbsent(l.UserByID.Load(ctx, keys[0])())
+	case typ == typeQuote:
+		return nilIfAbsent(r.quoteByID(ctx, keys[0]))
+	case typ == typeSalesOrder:
+		return nilIfAbsent(r.orderByID(ctx, keys[0]))
+	case typ == typeDelivery:
+		return nilIfAbsent(r.deliveryByID(ctx, keys[0]))
+	case typ == typeReturn:
+		return nilIfAbsent(r.returnByID(ctx, keys[0]))
+	case typ == typeQuoteLine:
+		line, err := l.QuoteLineByID.Load(ctx, keys[0])()
+		return lineIfVisible(line, err, func(x *sales.QuoteLine) (any, error) { return r.quoteByID(ctx, x.QuoteID) })
+	case typ == typeOrderLine:
+		line, err := l.OrderLineByID.Load(ctx, keys[0])()
+		return lineIfVisible(line, err, func(x *sales.OrderLine) (any, error) { return r.orderByID(ctx, x.OrderID) })
+	case typ == typeDeliveryLine:
+		line, err := l.DeliveryLineByID.Load(ctx, keys[0])()
+		return lineIfVisible(line, err, func(x *sales.DeliveryLine) (any, error) { return r.deliveryByID(ctx, x.DeliveryID) })
+	case typ == typeReturnLine:
+		line, err := l.ReturnLineByID.Load(ctx, keys[0])()
+		return lineIfVisible(line, err, func(x *sales.ReturnLine) (any, error) { return r.returnByID(ctx, x.ReturnID) })
 	}
 	return nil, nil
 }
@@ -58,6 +78,33 @@ func nilIfAbsent[T any](v *T, err error) (relay.Node, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// lineIfVisible returns a document line when its document is visible to the viewer.
+func lineIfVisible[T any](line *T, err error, parent func(*T) (any, error)) (relay.Node, error) {
+	if err != nil || line == nil {
+		return nil, err
+	}
+	p, err := parent(line)
+	if err != nil || isNilDoc(p) {
+		return nil, err
+	}
+	return line, nil
+}
+
+// isNilDoc reports a nil document pointer held in an interface.
+func isNilDoc(v any) bool {
+	switch d := v.(type) {
+	case *sales.Quote:
+		return d == nil
+	case *sales.SalesOrder:
+		return d == nil
+	case *sales.Delivery:
+		return d == nil
+	case *sales.Return:
+		return d == nil
+	}
+	return v == nil
 }
 
 func (r *Resolver) nodes(ctx context.Context, ids []string) ([]relay.Node, error) {

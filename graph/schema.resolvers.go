@@ -35,6 +35,76 @@ func (r *customerResolver) SalesRep(ctx context.Context, obj *sales.Customer) (*
 	return load(ctx, loadersFrom(ctx).UserByID, obj.SalesRepID)
 }
 
+// Quotes is the resolver for the quotes field.
+func (r *customerResolver) Quotes(ctx context.Context, obj *sales.Customer) ([]*sales.Quote, error) {
+	return loadersFrom(ctx).QuotesByCustomerID.Load(ctx, obj.ID)()
+}
+
+// Orders is the resolver for the orders field.
+func (r *customerResolver) Orders(ctx context.Context, obj *sales.Customer) ([]*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrdersByCustomerID.Load(ctx, obj.ID)()
+}
+
+// ID is the resolver for the id field.
+func (r *deliveryResolver) ID(ctx context.Context, obj *sales.Delivery) (string, error) {
+	return relay.ID(typeDelivery, obj.ID), nil
+}
+
+// Order is the resolver for the order field.
+func (r *deliveryResolver) Order(ctx context.Context, obj *sales.Delivery) (*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrderByID.Load(ctx, obj.OrderID)()
+}
+
+// Warehouse is the resolver for the warehouse field.
+func (r *deliveryResolver) Warehouse(ctx context.Context, obj *sales.Delivery) (*sales.Warehouse, error) {
+	return loadersFrom(ctx).WarehouseByID.Load(ctx, obj.WarehouseID)()
+}
+
+// Lines is the resolver for the lines field.
+func (r *deliveryResolver) Lines(ctx context.Context, obj *sales.Delivery) ([]*sales.DeliveryLine, error) {
+	return loadersFrom(ctx).DeliveryLinesByDeliveryID.Load(ctx, obj.ID)()
+}
+
+// Returns is the resolver for the returns field.
+func (r *deliveryResolver) Returns(ctx context.Context, obj *sales.Delivery) ([]*sales.Return, error) {
+	return loadersFrom(ctx).ReturnsByDeliveryID.Load(ctx, obj.ID)()
+}
+
+// BillOfLadingURL is the resolver for the billOfLadingUrl field.
+func (r *deliveryResolver) BillOfLadingURL(ctx context.Context, obj *sales.Delivery) (string, error) {
+	return billOfLadingURL(obj), nil
+}
+
+// History is the resolver for the history field.
+func (r *deliveryResolver) History(ctx context.Context, obj *sales.Delivery) ([]*sales.DocumentEvent, error) {
+	return loadersFrom(ctx).HistoryByDeliveryID.Load(ctx, obj.ID)()
+}
+
+// ID is the resolver for the id field.
+func (r *deliveryLineResolver) ID(ctx context.Context, obj *sales.DeliveryLine) (string, error) {
+	return relay.ID(typeDeliveryLine, obj.ID), nil
+}
+
+// Delivery is the resolver for the delivery field.
+func (r *deliveryLineResolver) Delivery(ctx context.Context, obj *sales.DeliveryLine) (*sales.Delivery, error) {
+	return loadersFrom(ctx).DeliveryByID.Load(ctx, obj.DeliveryID)()
+}
+
+// OrderLine is the resolver for the orderLine field.
+func (r *deliveryLineResolver) OrderLine(ctx context.Context, obj *sales.DeliveryLine) (*sales.OrderLine, error) {
+	return loadersFrom(ctx).OrderLineByID.Load(ctx, obj.OrderLineID)()
+}
+
+// Product is the resolver for the product field.
+func (r *deliveryLineResolver) Product(ctx context.Context, obj *sales.DeliveryLine) (*sales.Product, error) {
+	return r.orderLineProduct(ctx, obj.OrderLineID)
+}
+
+// Actor is the resolver for the actor field.
+func (r *documentEventResolver) Actor(ctx context.Context, obj *sales.DocumentEvent) (*sales.User, error) {
+	return load(ctx, loadersFrom(ctx).UserByID, obj.ActorID)
+}
+
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput, idempotencyKey *string) (*sales.Customer, error) {
 	return r.createCustomer(ctx, input, idempotencyKey)
@@ -103,6 +173,187 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id string, version int, input model.UpdateUserInput) (*sales.User, error) {
 	return r.updateUser(ctx, id, version, input)
+}
+
+// CreateQuote is the resolver for the createQuote field.
+func (r *mutationResolver) CreateQuote(ctx context.Context, input model.CreateQuoteInput, idempotencyKey *string) (*sales.Quote, error) {
+	return r.createQuote(ctx, input, idempotencyKey)
+}
+
+// UpdateQuote is the resolver for the updateQuote field.
+func (r *mutationResolver) UpdateQuote(ctx context.Context, id string, version int, input model.UpdateQuoteInput) (*sales.Quote, error) {
+	return r.updateQuote(ctx, id, version, input)
+}
+
+// SendQuote is the resolver for the sendQuote field.
+func (r *mutationResolver) SendQuote(ctx context.Context, id string, version int) (*sales.Quote, error) {
+	return r.quoteTransition(ctx, id, version, sales.QuoteSend, "")
+}
+
+// AcceptQuote is the resolver for the acceptQuote field.
+func (r *mutationResolver) AcceptQuote(ctx context.Context, id string, version int, reason *string) (*sales.Quote, error) {
+	return r.quoteTransition(ctx, id, version, sales.QuoteAccept, deref(reason))
+}
+
+// RejectQuote is the resolver for the rejectQuote field.
+func (r *mutationResolver) RejectQuote(ctx context.Context, id string, version int, reason string) (*sales.Quote, error) {
+	return r.quoteTransition(ctx, id, version, sales.QuoteReject, reason)
+}
+
+// ExpireQuote is the resolver for the expireQuote field.
+func (r *mutationResolver) ExpireQuote(ctx context.Context, id string, version int) (*sales.Quote, error) {
+	return r.quoteTransition(ctx, id, version, sales.QuoteExpire, "")
+}
+
+// CancelQuote is the resolver for the cancelQuote field.
+func (r *mutationResolver) CancelQuote(ctx context.Context, id string, version int, reason string) (*sales.Quote, error) {
+	return r.quoteTransition(ctx, id, version, sales.QuoteCancel, reason)
+}
+
+// ReviseQuote is the resolver for the reviseQuote field.
+func (r *mutationResolver) ReviseQuote(ctx context.Context, id string, version int, input model.UpdateQuoteInput) (*sales.Quote, error) {
+	return r.reviseQuote(ctx, id, version, input)
+}
+
+// ConvertQuoteToOrder is the resolver for the convertQuoteToOrder field.
+func (r *mutationResolver) ConvertQuoteToOrder(ctx context.Context, id string, input model.ConvertQuoteInput) (*sales.SalesOrder, error) {
+	return r.convertQuote(ctx, id, input)
+}
+
+// CreateOrder is the resolver for the createOrder field.
+func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput, idempotencyKey *string) (*sales.SalesOrder, error) {
+	return r.createOrder(ctx, input, idempotencyKey)
+}
+
+// UpdateOrder is the resolver for the updateOrder field.
+func (r *mutationResolver) UpdateOrder(ctx context.Context, id string, version int, input model.UpdateOrderInput) (*sales.SalesOrder, error) {
+	return r.updateOrder(ctx, id, version, input)
+}
+
+// ConfirmOrder is the resolver for the confirmOrder field.
+func (r *mutationResolver) ConfirmOrder(ctx context.Context, id string, version int) (*sales.SalesOrder, error) {
+	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+		return r.Store.Orders.Confirm(ctx, Viewer(ctx), k, version)
+	})
+}
+
+// ReleaseOrderHold is the resolver for the releaseOrderHold field.
+func (r *mutationResolver) ReleaseOrderHold(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
+	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+		return r.Store.Orders.ReleaseHold(ctx, Viewer(ctx), k, version, reason)
+	})
+}
+
+// CancelOrder is the resolver for the cancelOrder field.
+func (r *mutationResolver) CancelOrder(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
+	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+		return r.Store.Orders.Cancel(ctx, Viewer(ctx), k, version, reason)
+	})
+}
+
+// CloseOrder is the resolver for the closeOrder field.
+func (r *mutationResolver) CloseOrder(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
+	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+		return r.Store.Orders.Close(ctx, Viewer(ctx), k, version, reason)
+	})
+}
+
+// CreateDelivery is the resolver for the createDelivery field.
+func (r *mutationResolver) CreateDelivery(ctx context.Context, input model.CreateDeliveryInput, idempotencyKey *string) (*sales.Delivery, error) {
+	return r.createDelivery(ctx, input, idempotencyKey)
+}
+
+// UpdateDelivery is the resolver for the updateDelivery field.
+func (r *mutationResolver) UpdateDelivery(ctx context.Context, id string, version int, input model.UpdateDeliveryInput) (*sales.Delivery, error) {
+	return r.updateDelivery(ctx, id, version, input)
+}
+
+// ShipDelivery is the resolver for the shipDelivery field.
+func (r *mutationResolver) ShipDelivery(ctx context.Context, id string, version int, shipDate *time.Time) (*sales.Delivery, error) {
+	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+		return r.Store.Deliveries.Ship(ctx, Viewer(ctx), k, version, shipDate)
+	})
+}
+
+// ConfirmDeliveryReceipt is the resolver for the confirmDeliveryReceipt field.
+func (r *mutationResolver) ConfirmDeliveryReceipt(ctx context.Context, id string, version int, input model.ConfirmDeliveryReceiptInput) (*sales.Delivery, error) {
+	return r.confirmDeliveryReceipt(ctx, id, version, input)
+}
+
+// CancelDelivery is the resolver for the cancelDelivery field.
+func (r *mutationResolver) CancelDelivery(ctx context.Context, id string, version int, reason string) (*sales.Delivery, error) {
+	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+		return r.Store.Deliveries.Cancel(ctx, Viewer(ctx), k, version, reason)
+	})
+}
+
+// CreateReturn is the resolver for the createReturn field.
+func (r *mutationResolver) CreateReturn(ctx context.Context, input model.CreateReturnInput, idempotencyKey *string) (*sales.Return, error) {
+	return r.createReturn(ctx, input, idempotencyKey)
+}
+
+// ApproveReturn is the resolver for the approveReturn field.
+func (r *mutationResolver) ApproveReturn(ctx context.Context, id string, version int) (*sales.Return, error) {
+	return r.returnAction(ctx, id, func(k int64) (*sales.Return, error) {
+		return r.Store.Returns.Approve(ctx, Viewer(ctx), k, version)
+	})
+}
+
+// RejectReturn is the resolver for the rejectReturn field.
+func (r *mutationResolver) RejectReturn(ctx context.Context, id string, version int, reason string) (*sales.Return, error) {
+	return r.returnAction(ctx, id, func(k int64) (*sales.Return, error) {
+		return r.Store.Returns.Reject(ctx, Viewer(ctx), k, version, reason)
+	})
+}
+
+// ReceiveReturn is the resolver for the receiveReturn field.
+func (r *mutationResolver) ReceiveReturn(ctx context.Context, id string, version int, input model.ReceiveReturnInput) (*sales.Return, error) {
+	return r.receiveReturn(ctx, id, version, input)
+}
+
+// ID is the resolver for the id field.
+func (r *orderLineResolver) ID(ctx context.Context, obj *sales.OrderLine) (string, error) {
+	return relay.ID(typeOrderLine, obj.ID), nil
+}
+
+// Order is the resolver for the order field.
+func (r *orderLineResolver) Order(ctx context.Context, obj *sales.OrderLine) (*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrderByID.Load(ctx, obj.OrderID)()
+}
+
+// Product is the resolver for the product field.
+func (r *orderLineResolver) Product(ctx context.Context, obj *sales.OrderLine) (*sales.Product, error) {
+	return loadersFrom(ctx).ProductByID.Load(ctx, obj.ProductID)()
+}
+
+// QuoteLine is the resolver for the quoteLine field.
+func (r *orderLineResolver) QuoteLine(ctx context.Context, obj *sales.OrderLine) (*sales.QuoteLine, error) {
+	return load(ctx, loadersFrom(ctx).QuoteLineByID, obj.QuoteLineID)
+}
+
+// DeliveryLines is the resolver for the deliveryLines field.
+func (r *orderLineResolver) DeliveryLines(ctx context.Context, obj *sales.OrderLine) ([]*sales.DeliveryLine, error) {
+	return loadersFrom(ctx).DeliveryLinesByOrderLineID.Load(ctx, obj.ID)()
+}
+
+// ReturnLines is the resolver for the returnLines field.
+func (r *orderLineResolver) ReturnLines(ctx context.Context, obj *sales.OrderLine) ([]*sales.ReturnLine, error) {
+	return loadersFrom(ctx).ReturnLinesByOrderLineID.Load(ctx, obj.ID)()
+}
+
+// Cursor is the resolver for the cursor field.
+func (r *orderStatusEventResolver) Cursor(ctx context.Context, obj *sales.OrderEvent) (string, error) {
+	return orderEventCursor(obj.ID), nil
+}
+
+// Order is the resolver for the order field.
+func (r *orderStatusEventResolver) Order(ctx context.Context, obj *sales.OrderEvent) (*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrderByID.Load(ctx, obj.OrderID)()
+}
+
+// Actor is the resolver for the actor field.
+func (r *orderStatusEventResolver) Actor(ctx context.Context, obj *sales.OrderEvent) (*sales.User, error) {
+	return load(ctx, loadersFrom(ctx).UserByID, obj.ActorID)
 }
 
 // ID is the resolver for the id field.
@@ -212,6 +463,216 @@ func (r *queryResolver) PriceQuote(ctx context.Context, customerID string, produ
 	return r.priceQuote(ctx, customerID, productID, quantity, date)
 }
 
+// Quotes is the resolver for the quotes field.
+func (r *queryResolver) Quotes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error) {
+	return r.quotes(ctx, pageArgs{first, last, after, before}, filter, orderBy)
+}
+
+// Quote is the resolver for the quote field.
+func (r *queryResolver) Quote(ctx context.Context, id string) (*sales.Quote, error) {
+	return keyed(ctx, "id", typeQuote, id, r.quoteByID)
+}
+
+// Orders is the resolver for the orders field.
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error) {
+	return r.orders(ctx, pageArgs{first, last, after, before}, filter, orderBy)
+}
+
+// Order is the resolver for the order field.
+func (r *queryResolver) Order(ctx context.Context, id string) (*sales.SalesOrder, error) {
+	return keyed(ctx, "id", typeSalesOrder, id, r.orderByID)
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *queryResolver) Deliveries(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DeliveryFilter, orderBy *model.DeliveryOrder) (*model.DeliveryConnection, error) {
+	return r.deliveries(ctx, pageArgs{first, last, after, before}, filter, orderBy)
+}
+
+// Delivery is the resolver for the delivery field.
+func (r *queryResolver) Delivery(ctx context.Context, id string) (*sales.Delivery, error) {
+	return keyed(ctx, "id", typeDelivery, id, r.deliveryByID)
+}
+
+// Returns is the resolver for the returns field.
+func (r *queryResolver) Returns(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) (*model.ReturnConnection, error) {
+	return r.returns(ctx, pageArgs{first, last, after, before}, filter, orderBy)
+}
+
+// Return is the resolver for the return field.
+func (r *queryResolver) Return(ctx context.Context, id string) (*sales.Return, error) {
+	return keyed(ctx, "id", typeReturn, id, r.returnByID)
+}
+
+// ID is the resolver for the id field.
+func (r *quoteResolver) ID(ctx context.Context, obj *sales.Quote) (string, error) {
+	return relay.ID(typeQuote, obj.ID), nil
+}
+
+// Number is the resolver for the number field.
+func (r *quoteResolver) Number(ctx context.Context, obj *sales.Quote) (string, error) {
+	return obj.DisplayNumber(), nil
+}
+
+// BaseNumber is the resolver for the baseNumber field.
+func (r *quoteResolver) BaseNumber(ctx context.Context, obj *sales.Quote) (string, error) {
+	return obj.Number, nil
+}
+
+// IsLatestRevision is the resolver for the isLatestRevision field.
+func (r *quoteResolver) IsLatestRevision(ctx context.Context, obj *sales.Quote) (bool, error) {
+	return obj.SupersededBy == nil, nil
+}
+
+// SupersededBy is the resolver for the supersededBy field.
+func (r *quoteResolver) SupersededBy(ctx context.Context, obj *sales.Quote) (*sales.Quote, error) {
+	return load(ctx, loadersFrom(ctx).QuoteByID, obj.SupersededBy)
+}
+
+// Revisions is the resolver for the revisions field.
+func (r *quoteResolver) Revisions(ctx context.Context, obj *sales.Quote) ([]*sales.Quote, error) {
+	return loadersFrom(ctx).QuoteRevisionsByNumber.Load(ctx, obj.Number)()
+}
+
+// Changes is the resolver for the changes field.
+func (r *quoteResolver) Changes(ctx context.Context, obj *sales.Quote) ([]*model.QuoteLineChange, error) {
+	return r.quoteChanges(ctx, obj)
+}
+
+// Customer is the resolver for the customer field.
+func (r *quoteResolver) Customer(ctx context.Context, obj *sales.Quote) (*sales.Customer, error) {
+	return loadersFrom(ctx).CustomerByID.Load(ctx, obj.CustomerID)()
+}
+
+// Lines is the resolver for the lines field.
+func (r *quoteResolver) Lines(ctx context.Context, obj *sales.Quote) ([]*sales.QuoteLine, error) {
+	return loadersFrom(ctx).QuoteLinesByQuoteID.Load(ctx, obj.ID)()
+}
+
+// Order is the resolver for the order field.
+func (r *quoteResolver) Order(ctx context.Context, obj *sales.Quote) (*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrderByQuoteID.Load(ctx, obj.ID)()
+}
+
+// CreatedBy is the resolver for the createdBy field.
+func (r *quoteResolver) CreatedBy(ctx context.Context, obj *sales.Quote) (*sales.User, error) {
+	return load(ctx, loadersFrom(ctx).UserByID, obj.CreatedBy)
+}
+
+// History is the resolver for the history field.
+func (r *quoteResolver) History(ctx context.Context, obj *sales.Quote) ([]*sales.DocumentEvent, error) {
+	return loadersFrom(ctx).HistoryByQuoteID.Load(ctx, obj.ID)()
+}
+
+// ID is the resolver for the id field.
+func (r *quoteLineResolver) ID(ctx context.Context, obj *sales.QuoteLine) (string, error) {
+	return relay.ID(typeQuoteLine, obj.ID), nil
+}
+
+// Product is the resolver for the product field.
+func (r *quoteLineResolver) Product(ctx context.Context, obj *sales.QuoteLine) (*sales.Product, error) {
+	return loadersFrom(ctx).ProductByID.Load(ctx, obj.ProductID)()
+}
+
+// ID is the resolver for the id field.
+func (r *returnResolver) ID(ctx context.Context, obj *sales.Return) (string, error) {
+	return relay.ID(typeReturn, obj.ID), nil
+}
+
+// Order is the resolver for the order field.
+func (r *returnResolver) Order(ctx context.Context, obj *sales.Return) (*sales.SalesOrder, error) {
+	return loadersFrom(ctx).OrderByID.Load(ctx, obj.OrderID)()
+}
+
+// Delivery is the resolver for the delivery field.
+func (r *returnResolver) Delivery(ctx context.Context, obj *sales.Return) (*sales.Delivery, error) {
+	return load(ctx, loadersFrom(ctx).DeliveryByID, obj.DeliveryID)
+}
+
+// Warehouse is the resolver for the warehouse field.
+func (r *returnResolver) Warehouse(ctx context.Context, obj *sales.Return) (*sales.Warehouse, error) {
+	return load(ctx, loadersFrom(ctx).WarehouseByID, obj.WarehouseID)
+}
+
+// Lines is the resolver for the lines field.
+func (r *returnResolver) Lines(ctx context.Context, obj *sales.Return) ([]*sales.ReturnLine, error) {
+	return loadersFrom(ctx).ReturnLinesByReturnID.Load(ctx, obj.ID)()
+}
+
+// History is the resolver for the history field.
+func (r *returnResolver) History(ctx context.Context, obj *sales.Return) ([]*sales.DocumentEvent, error) {
+	return loadersFrom(ctx).HistoryByReturnID.Load(ctx, obj.ID)()
+}
+
+// ID is the resolver for the id field.
+func (r *returnLineResolver) ID(ctx context.Context, obj *sales.ReturnLine) (string, error) {
+	return relay.ID(typeReturnLine, obj.ID), nil
+}
+
+// Return is the resolver for the return field.
+func (r *returnLineResolver) Return(ctx context.Context, obj *sales.ReturnLine) (*sales.Return, error) {
+	return loadersFrom(ctx).ReturnByID.Load(ctx, obj.ReturnID)()
+}
+
+// OrderLine is the resolver for the orderLine field.
+func (r *returnLineResolver) OrderLine(ctx context.Context, obj *sales.ReturnLine) (*sales.OrderLine, error) {
+	return loadersFrom(ctx).OrderLineByID.Load(ctx, obj.OrderLineID)()
+}
+
+// Product is the resolver for the product field.
+func (r *returnLineResolver) Product(ctx context.Context, obj *sales.ReturnLine) (*sales.Product, error) {
+	return r.orderLineProduct(ctx, obj.OrderLineID)
+}
+
+// ID is the resolver for the id field.
+func (r *salesOrderResolver) ID(ctx context.Context, obj *sales.SalesOrder) (string, error) {
+	return relay.ID(typeSalesOrder, obj.ID), nil
+}
+
+// Customer is the resolver for the customer field.
+func (r *salesOrderResolver) Customer(ctx context.Context, obj *sales.SalesOrder) (*sales.Customer, error) {
+	return loadersFrom(ctx).CustomerByID.Load(ctx, obj.CustomerID)()
+}
+
+// Quote is the resolver for the quote field.
+func (r *salesOrderResolver) Quote(ctx context.Context, obj *sales.SalesOrder) (*sales.Quote, error) {
+	return load(ctx, loadersFrom(ctx).QuoteByID, obj.QuoteID)
+}
+
+// Warehouse is the resolver for the warehouse field.
+func (r *salesOrderResolver) Warehouse(ctx context.Context, obj *sales.SalesOrder) (*sales.Warehouse, error) {
+	return loadersFrom(ctx).WarehouseByID.Load(ctx, obj.WarehouseID)()
+}
+
+// Lines is the resolver for the lines field.
+func (r *salesOrderResolver) Lines(ctx context.Context, obj *sales.SalesOrder) ([]*sales.OrderLine, error) {
+	return loadersFrom(ctx).OrderLinesByOrderID.Load(ctx, obj.ID)()
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *salesOrderResolver) Deliveries(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Delivery, error) {
+	return loadersFrom(ctx).DeliveriesByOrderID.Load(ctx, obj.ID)()
+}
+
+// Returns is the resolver for the returns field.
+func (r *salesOrderResolver) Returns(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Return, error) {
+	return loadersFrom(ctx).ReturnsByOrderID.Load(ctx, obj.ID)()
+}
+
+// History is the resolver for the history field.
+func (r *salesOrderResolver) History(ctx context.Context, obj *sales.SalesOrder) ([]*sales.DocumentEvent, error) {
+	return loadersFrom(ctx).HistoryByOrderID.Load(ctx, obj.ID)()
+}
+
+// StatusEvents is the resolver for the statusEvents field.
+func (r *salesOrderResolver) StatusEvents(ctx context.Context, obj *sales.SalesOrder) ([]*sales.OrderEvent, error) {
+	return loadersFrom(ctx).OrderEventsByOrderID.Load(ctx, obj.ID)()
+}
+
+// CreatedBy is the resolver for the createdBy field.
+func (r *salesOrderResolver) CreatedBy(ctx context.Context, obj *sales.SalesOrder) (*sales.User, error) {
+	return load(ctx, loadersFrom(ctx).UserByID, obj.CreatedBy)
+}
+
 // ID is the resolver for the id field.
 func (r *shippingAddressResolver) ID(ctx context.Context, obj *sales.ShippingAddress) (string, error) {
 	return relay.ID(typeShippingAddress, obj.ID), nil
@@ -275,8 +736,23 @@ func (r *warehouseResolver) StockLevels(ctx context.Context, obj *sales.Warehous
 // Customer returns CustomerResolver implementation.
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 
+// Delivery returns DeliveryResolver implementation.
+func (r *Resolver) Delivery() DeliveryResolver { return &deliveryResolver{r} }
+
+// DeliveryLine returns DeliveryLineResolver implementation.
+func (r *Resolver) DeliveryLine() DeliveryLineResolver { return &deliveryLineResolver{r} }
+
+// DocumentEvent returns DocumentEventResolver implementation.
+func (r *Resolver) DocumentEvent() DocumentEventResolver { return &documentEventResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// OrderLine returns OrderLineResolver implementation.
+func (r *Resolver) OrderLine() OrderLineResolver { return &orderLineResolver{r} }
+
+// OrderStatusEvent returns OrderStatusEventResolver implementation.
+func (r *Resolver) OrderStatusEvent() OrderStatusEventResolver { return &orderStatusEventResolver{r} }
 
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
@@ -292,6 +768,21 @@ func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+// Quote returns QuoteResolver implementation.
+func (r *Resolver) Quote() QuoteResolver { return &quoteResolver{r} }
+
+// QuoteLine returns QuoteLineResolver implementation.
+func (r *Resolver) QuoteLine() QuoteLineResolver { return &quoteLineResolver{r} }
+
+// Return returns ReturnResolver implementation.
+func (r *Resolver) Return() ReturnResolver { return &returnResolver{r} }
+
+// ReturnLine returns ReturnLineResolver implementation.
+func (r *Resolver) ReturnLine() ReturnLineResolver { return &returnLineResolver{r} }
+
+// SalesOrder returns SalesOrderResolver implementation.
+func (r *Resolver) SalesOrder() SalesOrderResolver { return &salesOrderResolver{r} }
 
 // ShippingAddress returns ShippingAddressResolver implementation.
 func (r *Resolver) ShippingAddress() ShippingAddressResolver { return &shippingAddressResolver{r} }
@@ -309,16 +800,26 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Warehouse() WarehouseResolver { return &warehouseResolver{r} }
 
 type (
-	customerResolver        struct{ *Resolver }
-	mutationResolver        struct{ *Resolver }
-	priceListResolver       struct{ *Resolver }
-	priceListItemResolver   struct{ *Resolver }
-	priceQuoteResolver      struct{ *Resolver }
-	productResolver         struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	shippingAddressResolver struct{ *Resolver }
-	stockLevelResolver      struct{ *Resolver }
-	stockMovementResolver   struct{ *Resolver }
-	userResolver            struct{ *Resolver }
-	warehouseResolver       struct{ *Resolver }
+	customerResolver         struct{ *Resolver }
+	deliveryResolver         struct{ *Resolver }
+	deliveryLineResolver     struct{ *Resolver }
+	documentEventResolver    struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	orderLineResolver        struct{ *Resolver }
+	orderStatusEventResolver struct{ *Resolver }
+	priceListResolver        struct{ *Resolver }
+	priceListItemResolver    struct{ *Resolver }
+	priceQuoteResolver       struct{ *Resolver }
+	productResolver          struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	quoteResolver            struct{ *Resolver }
+	quoteLineResolver        struct{ *Resolver }
+	returnResolver           struct{ *Resolver }
+	returnLineResolver       struct{ *Resolver }
+	salesOrderResolver       struct{ *Resolver }
+	shippingAddressResolver  struct{ *Resolver }
+	stockLevelResolver       struct{ *Resolver }
+	stockMovementResolver    struct{ *Resolver }
+	userResolver             struct{ *Resolver }
+	warehouseResolver        struct{ *Resolver }
 )

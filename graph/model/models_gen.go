@@ -33,6 +33,27 @@ type AdjustStockInput struct {
 	Reason   string          `json:"reason"`
 }
 
+type ConfirmDeliveryReceiptInput struct {
+	// Default today.
+	DeliveredDate *time.Time `json:"deliveredDate,omitempty"`
+	ReceivedBy    string     `json:"receivedBy"`
+	// Lines not listed were accepted in full.
+	Lines []*DeliveryReceiptLineInput `json:"lines,omitempty"`
+	// Why goods were refused; required when any were.
+	RefusalReason *string `json:"refusalReason,omitempty"`
+}
+
+type ConvertQuoteInput struct {
+	WarehouseID           string     `json:"warehouseId"`
+	RequestedDeliveryDate *time.Time `json:"requestedDeliveryDate,omitempty"`
+	// One of the customer's shipping addresses; else shipTo; else the default shipping address.
+	ShipToAddressID   *string                `json:"shipToAddressId,omitempty"`
+	ShipTo            *AddressInput          `json:"shipTo,omitempty"`
+	InvoicingPolicy   *sales.InvoicingPolicy `json:"invoicingPolicy,omitempty"`
+	AllowBackorder    *bool                  `json:"allowBackorder,omitempty"`
+	CustomerReference *string                `json:"customerReference,omitempty"`
+}
+
 type CreateCustomerInput struct {
 	Code              string                  `json:"code"`
 	Name              string                  `json:"name"`
@@ -49,6 +70,34 @@ type CreateCustomerInput struct {
 	PriceListID *string          `json:"priceListId,omitempty"`
 	SalesRepID  *string          `json:"salesRepId,omitempty"`
 	Notes       *string          `json:"notes,omitempty"`
+}
+
+type CreateDeliveryInput struct {
+	OrderID string `json:"orderId"`
+	// Default: everything reserved on the order and not on another open delivery.
+	Lines          []*DeliveryLineInput `json:"lines,omitempty"`
+	Carrier        *string              `json:"carrier,omitempty"`
+	TrackingNumber *string              `json:"trackingNumber,omitempty"`
+	// Default: the order's ship-to.
+	ShipTo *AddressInput `json:"shipTo,omitempty"`
+	Notes  *string       `json:"notes,omitempty"`
+}
+
+type CreateOrderInput struct {
+	CustomerID  string `json:"customerId"`
+	WarehouseID string `json:"warehouseId"`
+	// Default today.
+	OrderDate             *time.Time `json:"orderDate,omitempty"`
+	RequestedDeliveryDate *time.Time `json:"requestedDeliveryDate,omitempty"`
+	// One of the customer's shipping addresses; else shipTo; else the default shipping address.
+	ShipToAddressID *string       `json:"shipToAddressId,omitempty"`
+	ShipTo          *AddressInput `json:"shipTo,omitempty"`
+	// Default DELIVERED.
+	InvoicingPolicy   *sales.InvoicingPolicy `json:"invoicingPolicy,omitempty"`
+	AllowBackorder    *bool                  `json:"allowBackorder,omitempty"`
+	CustomerReference *string                `json:"customerReference,omitempty"`
+	Notes             *string                `json:"notes,omitempty"`
+	Lines             []*OrderLineInput      `json:"lines"`
 }
 
 type CreatePriceListInput struct {
@@ -68,6 +117,20 @@ type CreateProductInput struct {
 	UnitOfMeasure string           `json:"unitOfMeasure"`
 	TaxRate       *decimal.Decimal `json:"taxRate,omitempty"`
 	Active        *bool            `json:"active,omitempty"`
+}
+
+type CreateQuoteInput struct {
+	CustomerID string            `json:"customerId"`
+	ValidUntil time.Time         `json:"validUntil"`
+	Notes      *string           `json:"notes,omitempty"`
+	Lines      []*QuoteLineInput `json:"lines"`
+}
+
+type CreateReturnInput struct {
+	OrderID    string             `json:"orderId"`
+	DeliveryID *string            `json:"deliveryId,omitempty"`
+	Reason     string             `json:"reason"`
+	Lines      []*ReturnLineInput `json:"lines"`
 }
 
 type CreateUserInput struct {
@@ -108,7 +171,75 @@ type CustomerOrder struct {
 	Direction *SortDirection     `json:"direction,omitempty"`
 }
 
+type DeliveryConnection struct {
+	Edges      []*DeliveryEdge   `json:"edges"`
+	Nodes      []*sales.Delivery `json:"nodes"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type DeliveryEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *sales.Delivery `json:"node"`
+}
+
+type DeliveryFilter struct {
+	Status      []sales.DeliveryStatus `json:"status,omitempty"`
+	OrderID     *string                `json:"orderId,omitempty"`
+	CustomerID  *string                `json:"customerId,omitempty"`
+	SalesRepID  *string                `json:"salesRepId,omitempty"`
+	WarehouseID *string                `json:"warehouseId,omitempty"`
+	Number      *string                `json:"number,omitempty"`
+	// Ship date on or after.
+	From *time.Time `json:"from,omitempty"`
+	// Ship date on or before.
+	To *time.Time `json:"to,omitempty"`
+}
+
+type DeliveryLineInput struct {
+	OrderLineID string          `json:"orderLineId"`
+	Quantity    decimal.Decimal `json:"quantity"`
+}
+
+type DeliveryOrder struct {
+	Field     DeliveryOrderField `json:"field"`
+	Direction *SortDirection     `json:"direction,omitempty"`
+}
+
+type DeliveryReceiptLineInput struct {
+	DeliveryLineID   string          `json:"deliveryLineId"`
+	AcceptedQuantity decimal.Decimal `json:"acceptedQuantity"`
+	RefusedQuantity  decimal.Decimal `json:"refusedQuantity"`
+}
+
 type Mutation struct {
+}
+
+type OrderFilter struct {
+	Status      []sales.OrderStatus `json:"status,omitempty"`
+	CustomerID  *string             `json:"customerId,omitempty"`
+	SalesRepID  *string             `json:"salesRepId,omitempty"`
+	QuoteID     *string             `json:"quoteId,omitempty"`
+	WarehouseID *string             `json:"warehouseId,omitempty"`
+	Number      *string             `json:"number,omitempty"`
+	// Order date on or after.
+	From *time.Time `json:"from,omitempty"`
+	// Order date on or before.
+	To *time.Time `json:"to,omitempty"`
+}
+
+type OrderLineInput struct {
+	ProductID string          `json:"productId"`
+	Quantity  decimal.Decimal `json:"quantity"`
+	// Defaults to the customer's price (priceQuote).
+	UnitPrice *decimal.Decimal `json:"unitPrice,omitempty"`
+	// 0 to 100.
+	DiscountPercent *decimal.Decimal `json:"discountPercent,omitempty"`
+}
+
+type OrderOrder struct {
+	Field     OrderOrderField `json:"field"`
+	Direction *SortDirection  `json:"direction,omitempty"`
 }
 
 // Relay page information.
@@ -177,6 +308,60 @@ type ProductOrder struct {
 type Query struct {
 }
 
+type QuoteConnection struct {
+	Edges      []*QuoteEdge   `json:"edges"`
+	Nodes      []*sales.Quote `json:"nodes"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type QuoteEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *sales.Quote `json:"node"`
+}
+
+type QuoteFilter struct {
+	Status     []sales.QuoteStatus `json:"status,omitempty"`
+	CustomerID *string             `json:"customerId,omitempty"`
+	SalesRepID *string             `json:"salesRepId,omitempty"`
+	Number     *string             `json:"number,omitempty"`
+	// Created on or after.
+	From *time.Time `json:"from,omitempty"`
+	// Created on or before.
+	To *time.Time `json:"to,omitempty"`
+	// Default true: only live revisions.
+	LatestOnly *bool `json:"latestOnly,omitempty"`
+}
+
+// A difference between a revision and the one before, per product.
+type QuoteLineChange struct {
+	Kind    QuoteLineChangeKind `json:"kind"`
+	Product *sales.Product      `json:"product"`
+	Before  *sales.QuoteLine    `json:"before,omitempty"`
+	After   *sales.QuoteLine    `json:"after,omitempty"`
+}
+
+type QuoteLineInput struct {
+	ProductID string          `json:"productId"`
+	Quantity  decimal.Decimal `json:"quantity"`
+	// Defaults to the customer's price (priceQuote); a different price needs priceOverrideReason.
+	UnitPrice           *decimal.Decimal `json:"unitPrice,omitempty"`
+	PriceOverrideReason *string          `json:"priceOverrideReason,omitempty"`
+	// 0 to 100.
+	DiscountPercent *decimal.Decimal `json:"discountPercent,omitempty"`
+}
+
+type QuoteOrder struct {
+	Field     QuoteOrderField `json:"field"`
+	Direction *SortDirection  `json:"direction,omitempty"`
+}
+
+type ReceiveReturnInput struct {
+	WarehouseID string `json:"warehouseId"`
+	// Default today.
+	ReceivedDate *time.Time `json:"receivedDate,omitempty"`
+}
+
 type ReceiveStockInput struct {
 	ProductID   string `json:"productId"`
 	WarehouseID string `json:"warehouseId"`
@@ -184,6 +369,53 @@ type ReceiveStockInput struct {
 	Quantity decimal.Decimal `json:"quantity"`
 	// Such as a supplier delivery note number.
 	Reference *string `json:"reference,omitempty"`
+}
+
+type ReturnConnection struct {
+	Edges      []*ReturnEdge   `json:"edges"`
+	Nodes      []*sales.Return `json:"nodes"`
+	PageInfo   *PageInfo       `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+type ReturnEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *sales.Return `json:"node"`
+}
+
+type ReturnFilter struct {
+	Status     []sales.ReturnStatus `json:"status,omitempty"`
+	OrderID    *string              `json:"orderId,omitempty"`
+	CustomerID *string              `json:"customerId,omitempty"`
+	SalesRepID *string              `json:"salesRepId,omitempty"`
+	Number     *string              `json:"number,omitempty"`
+	// Created on or after.
+	From *time.Time `json:"from,omitempty"`
+	// Created on or before.
+	To *time.Time `json:"to,omitempty"`
+}
+
+type ReturnLineInput struct {
+	OrderLineID string          `json:"orderLineId"`
+	Quantity    decimal.Decimal `json:"quantity"`
+	Reason      *string         `json:"reason,omitempty"`
+}
+
+type ReturnOrder struct {
+	Field     ReturnOrderField `json:"field"`
+	Direction *SortDirection   `json:"direction,omitempty"`
+}
+
+type SalesOrderConnection struct {
+	Edges      []*SalesOrderEdge   `json:"edges"`
+	Nodes      []*sales.SalesOrder `json:"nodes"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+type SalesOrderEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *sales.SalesOrder `json:"node"`
 }
 
 type ShippingAddressInput struct {
@@ -257,6 +489,25 @@ type UpdateCustomerInput struct {
 	Archived         *bool                            `json:"archived,omitempty"`
 }
 
+type UpdateDeliveryInput struct {
+	Carrier        *string       `json:"carrier,omitempty"`
+	TrackingNumber *string       `json:"trackingNumber,omitempty"`
+	ShipTo         *AddressInput `json:"shipTo,omitempty"`
+	Notes          *string       `json:"notes,omitempty"`
+}
+
+type UpdateOrderInput struct {
+	WarehouseID           *string                       `json:"warehouseId,omitempty"`
+	RequestedDeliveryDate graphql.Omittable[*time.Time] `json:"requestedDeliveryDate,omitempty"`
+	ShipToAddressID       *string                       `json:"shipToAddressId,omitempty"`
+	ShipTo                *AddressInput                 `json:"shipTo,omitempty"`
+	InvoicingPolicy       *sales.InvoicingPolicy        `json:"invoicingPolicy,omitempty"`
+	AllowBackorder        *bool                         `json:"allowBackorder,omitempty"`
+	CustomerReference     *string                       `json:"customerReference,omitempty"`
+	Notes                 *string                       `json:"notes,omitempty"`
+	Lines                 []*OrderLineInput             `json:"lines,omitempty"`
+}
+
 type UpdatePriceListInput struct {
 	Name      *string                       `json:"name,omitempty"`
 	ValidFrom graphql.Omittable[*time.Time] `json:"validFrom,omitempty"`
@@ -270,6 +521,12 @@ type UpdateProductInput struct {
 	UnitOfMeasure *string          `json:"unitOfMeasure,omitempty"`
 	TaxRate       *decimal.Decimal `json:"taxRate,omitempty"`
 	Active        *bool            `json:"active,omitempty"`
+}
+
+type UpdateQuoteInput struct {
+	ValidUntil *time.Time        `json:"validUntil,omitempty"`
+	Notes      *string           `json:"notes,omitempty"`
+	Lines      []*QuoteLineInput `json:"lines,omitempty"`
 }
 
 type UpdateUserInput struct {
@@ -376,6 +633,122 @@ func (e *CustomerOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CustomerOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DeliveryOrderField string
+
+const (
+	DeliveryOrderFieldNumber    DeliveryOrderField = "NUMBER"
+	DeliveryOrderFieldShipDate  DeliveryOrderField = "SHIP_DATE"
+	DeliveryOrderFieldCreatedAt DeliveryOrderField = "CREATED_AT"
+)
+
+var AllDeliveryOrderField = []DeliveryOrderField{
+	DeliveryOrderFieldNumber,
+	DeliveryOrderFieldShipDate,
+	DeliveryOrderFieldCreatedAt,
+}
+
+func (e DeliveryOrderField) IsValid() bool {
+	switch e {
+	case DeliveryOrderFieldNumber, DeliveryOrderFieldShipDate, DeliveryOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e DeliveryOrderField) String() string {
+	return string(e)
+}
+
+func (e *DeliveryOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DeliveryOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DeliveryOrderField", str)
+	}
+	return nil
+}
+
+func (e DeliveryOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DeliveryOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DeliveryOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderOrderField string
+
+const (
+	OrderOrderFieldNumber    OrderOrderField = "NUMBER"
+	OrderOrderFieldOrderDate OrderOrderField = "ORDER_DATE"
+	OrderOrderFieldCreatedAt OrderOrderField = "CREATED_AT"
+	OrderOrderFieldTotal     OrderOrderField = "TOTAL"
+)
+
+var AllOrderOrderField = []OrderOrderField{
+	OrderOrderFieldNumber,
+	OrderOrderFieldOrderDate,
+	OrderOrderFieldCreatedAt,
+	OrderOrderFieldTotal,
+}
+
+func (e OrderOrderField) IsValid() bool {
+	switch e {
+	case OrderOrderFieldNumber, OrderOrderFieldOrderDate, OrderOrderFieldCreatedAt, OrderOrderFieldTotal:
+		return true
+	}
+	return false
+}
+
+func (e OrderOrderField) String() string {
+	return string(e)
+}
+
+func (e *OrderOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderOrderField", str)
+	}
+	return nil
+}
+
+func (e OrderOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -490,6 +863,179 @@ func (e *ProductOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProductOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type QuoteLineChangeKind string
+
+const (
+	QuoteLineChangeKindAdded           QuoteLineChangeKind = "ADDED"
+	QuoteLineChangeKindRemoved         QuoteLineChangeKind = "REMOVED"
+	QuoteLineChangeKindRepriced        QuoteLineChangeKind = "REPRICED"
+	QuoteLineChangeKindQuantityChanged QuoteLineChangeKind = "QUANTITY_CHANGED"
+)
+
+var AllQuoteLineChangeKind = []QuoteLineChangeKind{
+	QuoteLineChangeKindAdded,
+	QuoteLineChangeKindRemoved,
+	QuoteLineChangeKindRepriced,
+	QuoteLineChangeKindQuantityChanged,
+}
+
+func (e QuoteLineChangeKind) IsValid() bool {
+	switch e {
+	case QuoteLineChangeKindAdded, QuoteLineChangeKindRemoved, QuoteLineChangeKindRepriced, QuoteLineChangeKindQuantityChanged:
+		return true
+	}
+	return false
+}
+
+func (e QuoteLineChangeKind) String() string {
+	return string(e)
+}
+
+func (e *QuoteLineChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuoteLineChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuoteLineChangeKind", str)
+	}
+	return nil
+}
+
+func (e QuoteLineChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuoteLineChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuoteLineChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type QuoteOrderField string
+
+const (
+	QuoteOrderFieldNumber     QuoteOrderField = "NUMBER"
+	QuoteOrderFieldCreatedAt  QuoteOrderField = "CREATED_AT"
+	QuoteOrderFieldValidUntil QuoteOrderField = "VALID_UNTIL"
+	QuoteOrderFieldTotal      QuoteOrderField = "TOTAL"
+)
+
+var AllQuoteOrderField = []QuoteOrderField{
+	QuoteOrderFieldNumber,
+	QuoteOrderFieldCreatedAt,
+	QuoteOrderFieldValidUntil,
+	QuoteOrderFieldTotal,
+}
+
+func (e QuoteOrderField) IsValid() bool {
+	switch e {
+	case QuoteOrderFieldNumber, QuoteOrderFieldCreatedAt, QuoteOrderFieldValidUntil, QuoteOrderFieldTotal:
+		return true
+	}
+	return false
+}
+
+func (e QuoteOrderField) String() string {
+	return string(e)
+}
+
+func (e *QuoteOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuoteOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuoteOrderField", str)
+	}
+	return nil
+}
+
+func (e QuoteOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuoteOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuoteOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReturnOrderField string
+
+const (
+	ReturnOrderFieldNumber    ReturnOrderField = "NUMBER"
+	ReturnOrderFieldCreatedAt ReturnOrderField = "CREATED_AT"
+)
+
+var AllReturnOrderField = []ReturnOrderField{
+	ReturnOrderFieldNumber,
+	ReturnOrderFieldCreatedAt,
+}
+
+func (e ReturnOrderField) IsValid() bool {
+	switch e {
+	case ReturnOrderFieldNumber, ReturnOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e ReturnOrderField) String() string {
+	return string(e)
+}
+
+func (e *ReturnOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReturnOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReturnOrderField", str)
+	}
+	return nil
+}
+
+func (e ReturnOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReturnOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReturnOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,104 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"salesgraph/sales"
+)
+
+// pricedLine is a requested line with its price settled and its amounts
+// computed by sales.LineAmounts: what quote and order lines store.
+type pricedLine struct {
+	LineNo         int
+	ProductID      int64
+	Quantity       decimal.Decimal
+	UnitPrice      decimal.Decimal
+	ListPrice      *decimal.Decimal // what the customer's price lists say; nil when none prices it
+	OverrideReason string
+	Discount       decimal.Decimal
+	TaxRate        decimal.Decimal
+	sales.Amounts
+}
+
+// priceLines validates requested lines and prices them for customer on
+// date, inside tx: a line without a unit price takes the list price
+// (NO_PRICE if no list prices it); a line whose price differs from the list
+// needs a reason. Tax comes from the product. field names the lines input
+// ("input.lines"); errors name the line ("input.lines.2.unitPrice").
+// Inactive or unknown products are refused.
+func priceLines(ctx context.Context, tx *Tx, customer *sales.Customer, lines []sales.LineInput, date time.Time, field string) ([]pricedLine, sales.Amounts, error) {
+	var p sales.Problems
+	p.Check(len(lines) > 0, field, "a document needs at least one line")
+	p.Check(len(lines) <= 500, field, "a document may have at most 500 lines")
+	for i, l := range lines {
+		f := fmt.Sprintf("%s.%d", field, i)
+		price := decimal.Zero
+		if l.UnitPrice != nil {
+			price = *l.UnitPrice
+		}
+		sales.CheckLinePricing(&p, f, l.Quantity, price, l.DiscountPercent)
+		p.Check(len(l.PriceOverrideReason) <= 500, f+".priceOverrideReason", "priceOverrideReason must be at most 500 characters")
+	}
+	if err := p.Err(); err != nil {
+		return nil, sales.Amounts{}, err
+	}
+	out := make([]pricedLine, len(lines))
+	amounts := make([]sales.Amounts, len(lines))
+	for i, l := range lines {
+		f := fmt.Sprintf("%s.%d", field, i)
+		var product sales.Product
+		if err := tx.GetContext(ctx, &product, `SELECT `+productColumns+` FROM products WHERE id = $1`, l.ProductID); err != nil {
+			if isNoRows(err) {
+				return nil, sales.Amounts{}, sales.Errorf(sales.CodeNotFound, f+".productId", "product not found")
+			}
+			return nil, sales.Amounts{}, err
+		}
+		if !product.Active {
+			return nil, sales.Amounts{}, sales.Errorf(sales.CodeValidation, f+".productId", "product %s is no longer sold", product.SKU)
+		}
+		listPrice, err := listPriceFor(ctx, tx, customer, l.ProductID, l.Quantity, date)
+		if err != nil {
+			return nil, sales.Amounts{}, err
+		}
+		line := pricedLine{LineNo: i + 1, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: listPrice,
+			OverrideReason: strings.TrimSpace(l.PriceOverrideReason), Discount: l.DiscountPercent, TaxRate: product.TaxRate}
+		switch {
+		case l.UnitPrice != nil:
+			line.UnitPrice = *l.UnitPrice
+			if (listPrice == nil || !listPrice.Equal(*l.UnitPrice)) && line.OverrideReason == "" {
+				return nil, sales.Amounts{}, sales.Errorf(sales.CodeValidation, f+".priceOverrideReason",
+					"a unit price other than the list price needs a reason")
+			}
+		case listPrice != nil:
+			line.UnitPrice = *listPrice
+		default:
+			return nil, sales.Amounts{}, sales.Errorf(sales.CodeNoPrice, f+".unitPrice",
+				"no price list prices %s for this customer; give a unit price and a reason", product.SKU)
+		}
+		line.Amounts = sales.LineAmounts(line.Quantity, line.UnitPrice, line.Discount, line.TaxRate, customer.Currency)
+		out[i], amounts[i] = line, line.Amounts
+	}
+	return out, sales.DocumentAmounts(amounts), nil
+}
+
+// listPriceFor is what the customer's price lists charge for quantity of a
+// product on date, or nil when none does.
+func listPriceFor(ctx context.Context, tx *Tx, customer *sales.Customer, productID int64, quantity decimal.Decimal, date time.Time) (*decimal.Decimal, error) {
+	own, fallback, err := candidates(ctx, tx, customer, productID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := sales.ChoosePrice(customer, own, fallback, quantity, date)
+	if sales.CodeOf(err) == sales.CodeNoPrice {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &q.UnitPrice, nil
+}

@@ -1,0 +1,107 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"salesgraph/sales"
+)
+
+// ByIDs returns the quotes with these IDs, in any order.
+func (s *QuoteStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Quote, err error) {
+	defer wrap(&err, "Quotes.ByIDs")
+	return byIDs[sales.Quote](ctx, s.db, `SELECT `+quoteColumns+` FROM quotes WHERE id = ANY($1)`, ids)
+}
+
+// ByNumbers returns every revision of the quotes with these base numbers, by number and revision.
+func (s *QuoteStore) ByNumbers(ctx context.Context, numbers []string) (_ []*sales.Quote, err error) {
+	defer wrap(&err, "Quotes.ByNumbers")
+	var out []*sales.Quote
+	err = s.db.SelectContext(ctx, &out, `SELECT `+quoteColumns+` FROM quotes
+		WHERE number = ANY($1) ORDER BY number, revision`, pqStrings(numbers))
+	return out, err
+}
+
+// LatestByCustomerIDs returns up to 100 newest live revisions per customer, newest first.
+func (s *QuoteStore) LatestByCustomerIDs(ctx context.Context, ids []int64) (_ []*sales.Quote, err error) {
+	defer wrap(&err, "Quotes.LatestByCustomerIDs")
+	return byIDs[sales.Quote](ctx, s.db, `SELECT `+quoteColumns+` FROM (
+		SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY id DESC) AS rank
+		FROM quotes WHERE customer_id = ANY($1) AND superseded_by IS NULL) newest
+		WHERE rank <= 100 ORDER BY customer_id, id DESC`, ids)
+}
+
+// LinesByQuoteIDs returns the lines of these quotes, by quote and line number.
+func (s *QuoteStore) LinesByQuoteIDs(ctx context.Context, ids []int64) (_ []*sales.QuoteLine, err error) {
+	defer wrap(&err, "Quotes.LinesByQuoteIDs")
+	return byIDs[sales.QuoteLine](ctx, s.db, `SELECT `+quoteLineColumns+` FROM quote_lines
+		WHERE quote_id = ANY($1) ORDER BY quote_id, line_no`, ids)
+}
+
+// LinesByIDs returns quote lines by ID, in any order.
+func (s *QuoteStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.QuoteLine, err error) {
+	defer wrap(&err, "Quotes.LinesByIDs")
+	return byIDs[sales.QuoteLine](ctx, s.db, `SELECT `+quoteLineColumns+` FROM quote_lines WHERE id = ANY($1)`, ids)
+}
+
+func (s *QuoteStore) byID(ctx context.Context, id int64) (*sales.Quote, error) {
+	var q sales.Quote
+	if err := s.db.GetContext(ctx, &q, `SELECT `+quoteColumns+` FROM quotes WHERE id = $1`, id); err != nil {
+		return nil, notFound(err, "id", "quote")
+	}
+	return &q, nil
+}
+
+// Revisions share a number: NUMBER sorts them by revision within it (the
+// list's key, id, follows revision order).
+var quoteSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at", "VALID_UNTIL": "valid_until", "TOTAL": "total"}
+
+// List returns a page of quotes and the total. The default order is newest
+// first. Number matches a base number (every revision the other filters
+// allow) or a display number with -Rn (that revision). From and To are
+// creation dates, both inclusive, in the database's time zone.
+func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, page Page) (_ []*sales.Quote, _ int, err error) {
+	defer wrap(&err, "Quotes.List")
+	var w where
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			statuses[i] = string(st)
+		}
+		w.add("status = ANY(?)", pqStrings(statuses))
+	}
+	if f.CustomerID != nil {
+		w.add("customer_id = ?", *f.CustomerID)
+	}
+	if f.SalesRepID != nil {
+		w.add("customer_id IN (SELECT id FROM customers WHERE sales_rep_id = ?)", *f.SalesRepID)
+	}
+	if f.OwnerID != nil {
+		w.add("customer_id IN (SELECT id FROM customers WHERE sales_rep_id = ?)", *f.OwnerID)
+	}
+	if f.Number != nil {
+		base, revision := sales.ParseQuoteNumber(*f.Number)
+		w.add("number = ?", base)
+		if revision > 0 {
+			w.add("revision = ?", revision)
+		}
+	}
+	if f.From != nil {
+		w.add("created_at >= ?::date", f.From.Format(time.DateOnly))
+	}
+	if f.To != nil {
+		w.add("created_at < ?::date + 1", f.To.Format(time.DateOnly))
+	}
+	if f.LatestOnly {
+		w.add("superseded_by IS NULL")
+	}
+	if sort.Field == "" {
+		sort = Sort{Field: "CREATED_AT", Desc: true}
+	}
+	type row struct {
+		sales.Quote
+		Total int `db:"total_count"`
+	}
+	return listPage(ctx, s.db, `SELECT `+quoteColumns, `FROM quotes`, &w, orderClause(sort, quoteSorts, "created_at", "id"), page,
+		func(r *row) (*sales.Quote, int) { return &r.Quote, r.Total })
+}
