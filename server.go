@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"salesgraph/db"
+	"salesgraph/documents"
 	"salesgraph/graph"
 	"salesgraph/migrations"
 	"salesgraph/pgcluster"
@@ -191,6 +192,7 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger,
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
+	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", documents.BillOfLading(store, authn, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultToken: devToken,
 		DefaultQuery: firstQuery, Title: "Salesgraph"}))

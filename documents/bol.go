@@ -1,0 +1,169 @@
+// Package documents serves printable documents — for now the bill of
+// lading — over HTTP, with the same bearer-token auth as the API.
+package documents
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"salesgraph/auth"
+	"salesgraph/db"
+	"salesgraph/graph/relay"
+	"salesgraph/sales"
+)
+
+//go:embed bol.html
+var bolHTML string
+
+var bolPage = template.Must(template.New("bol").Funcs(template.FuncMap{
+	"date": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.Format("2006-01-02")
+	},
+}).Parse(bolHTML))
+
+// Authenticator turns a bearer token into its (active) user.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*sales.User, error)
+}
+
+// bolLine is one printed line.
+type bolLine struct {
+	LineNo      int
+	SKU, Name   string
+	Quantity    decimal.Decimal
+	Unit        string
+	Description string
+}
+
+type bolData struct {
+	Delivery  *sales.Delivery
+	Order     *sales.SalesOrder
+	Customer  *sales.Customer
+	Warehouse *sales.Warehouse
+	Lines     []bolLine
+	Total     decimal.Decimal
+	Printed   string
+}
+
+// BillOfLading serves GET /documents/deliveries/{id}/bill-of-lading: the
+// delivery's bill of lading as HTML that prints on one A4 or Letter page.
+// 401 without a valid token; 404 for an unknown delivery or one the user
+// may not see (a sales rep sees their own customers' only).
+func BillOfLading(store *db.Store, authn Authenticator, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := auth.FromHeader(r.Header.Get("Authorization"))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="salesgraph"`)
+			http.Error(w, "send Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		user, err := authn.Authenticate(r.Context(), token)
+		if err != nil {
+			if sales.CodeOf(err) == sales.CodeUnauthenticated {
+				http.Error(w, "the token is invalid or expired, or its user is inactive", http.StatusUnauthorized)
+				return
+			}
+			internal(w, r, logger, err)
+			return
+		}
+		id, err := relay.Key("id", "Delivery", r.PathValue("id"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		data, err := load(r.Context(), store, user, id)
+		if errors.Is(err, errNotFound) {
+			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
+			internal(w, r, logger, err)
+			return
+		}
+		var page bytes.Buffer
+		if err := bolPage.Execute(&page, data); err != nil {
+			internal(w, r, logger, err)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		_, _ = w.Write(page.Bytes())
+	})
+}
+
+var errNotFound = errors.New("not found")
+
+func internal(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	logger.ErrorContext(r.Context(), "bill of lading", "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// load gathers what the page prints, with the loaders' batch reads.
+func load(ctx context.Context, s *db.Store, user *sales.User, id int64) (*bolData, error) {
+	ds, err := s.Deliveries.ByIDs(ctx, []int64{id})
+	if err != nil || len(ds) == 0 {
+		return nil, errors.Join(err, errNotFound)
+	}
+	d := ds[0]
+	orders, err := s.Orders.ByIDs(ctx, []int64{d.OrderID})
+	if err != nil || len(orders) == 0 {
+		return nil, errors.Join(err, errNotFound)
+	}
+	customers, err := s.Customers.ByIDs(ctx, []int64{orders[0].CustomerID})
+	if err != nil || len(customers) == 0 || !user.CanSeeCustomer(customers[0]) {
+		return nil, errors.Join(err, errNotFound)
+	}
+	whs, err := s.Warehouses.ByIDs(ctx, []int64{d.WarehouseID})
+	if err != nil || len(whs) == 0 {
+		return nil, errors.Join(err, errNotFound)
+	}
+	dlines, err := s.Deliveries.LinesByDeliveryIDs(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	var olIDs []int64
+	for _, l := range dlines {
+		olIDs = append(olIDs, l.OrderLineID)
+	}
+	olines, err := s.Orders.LinesByIDs(ctx, olIDs)
+	if err != nil {
+		return nil, err
+	}
+	byLine := map[int64]*sales.OrderLine{}
+	var productIDs []int64
+	for _, l := range olines {
+		byLine[l.ID] = l
+		productIDs = append(productIDs, l.ProductID)
+	}
+	products, err := s.Products.ByIDs(ctx, productIDs)
+	if err != nil {
+		return nil, err
+	}
+	byProduct := map[int64]*sales.Product{}
+	for _, p := range products {
+		byProduct[p.ID] = p
+	}
+	data := &bolData{Delivery: d, Order: orders[0], Customer: customers[0], Warehouse: whs[0], Printed: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
+	for _, dl := range dlines {
+		ol := byLine[dl.OrderLineID]
+		p := byProduct[ol.ProductID]
+		data.Lines = append(data.Lines, bolLine{LineNo: ol.LineNo, SKU: p.SKU, Name: p.Name, Quantity: dl.Quantity, Unit: p.UnitOfMeasure})
+		data.Total = data.Total.Add(dl.Quantity)
+	}
+	return data, nil
+}
