@@ -170,6 +170,7 @@ func Load(ctx context.Context, s *db.Store) (string, error) {
 	// their own lists, some on credit hold, a few archived.
 	reps := users[sales.RoleSalesRep]
 	manager := users[sales.RoleSalesManager][0]
+	var customers []*sales.Customer
 	for i := 0; i < 100; i++ {
 		c := cities[i%len(cities)]
 		name := fmt.Sprintf("%s %s %s", companyWords.first[i%len(companyWords.first)],
@@ -198,6 +199,9 @@ func Load(ctx context.Context, s *db.Store) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("demo customer %s: %w", cust.Code, err)
 		}
+		if i%23 != 22 {
+			customers = append(customers, created)
+		}
 		if i%23 == 22 {
 			if _, err := s.Customers.Update(ctx, manager, created.ID, created.Version, func(c *sales.Customer) { c.Archived = true }); err != nil {
 				return "", fmt.Errorf("archive demo customer %s: %w", cust.Code, err)
@@ -205,8 +209,19 @@ func Load(ctx context.Context, s *db.Store) (string, error) {
 		}
 	}
 
+	var active []*sales.Product
+	for _, p := range products {
+		if p.Active {
+			active = append(active, p)
+		}
+	}
+	docs, err := loadDocuments(ctx, s, manager, users[sales.RoleWarehouse][0], customers, active, whs)
+	if err != nil {
+		return "", err
+	}
 	fmt.Fprintf(&b, "Loaded the demo company: %d users, %d warehouses, %d products, %d price lists, 100 customers.\n",
 		len(Users), len(whs), len(products), len(lists))
+	b.WriteString(docs)
 	fmt.Fprintln(&b, "Demo users (mint a token with: salesgraph token --user EMAIL):")
 	for _, u := range Users {
 		fmt.Fprintf(&b, "  %-14s %s\n", u.Role, u.Email)

@@ -56,6 +56,27 @@ func TestLoad(t *testing.T) {
 		t.Errorf("demo lacks variety: %d currencies, %d on hold, %d with own list, %d stocked levels", currencies, onHold, withOwnList, stocked)
 	}
 
+	t.Run("DocumentsInEveryState", func(t *testing.T) {
+		for table, want := range map[string]string{
+			"quotes":       "ACCEPTED,CANCELLED,DRAFT,EXPIRED,REJECTED,SENT",
+			"sales_orders": "CANCELLED,CLOSED,CONFIRMED,DELIVERED,DRAFT,ON_HOLD,PARTIALLY_DELIVERED",
+			"deliveries":   "CANCELLED,DELIVERED,DRAFT,SHIPPED",
+			"returns":      "APPROVED,RECEIVED,REJECTED,REQUESTED",
+		} {
+			var got string
+			if err := store.GetContext(ctx, &got, `SELECT string_agg(DISTINCT status, ',' ORDER BY status) FROM `+table); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s in states %s, want %s", table, got, want)
+			}
+		}
+		var revised int
+		if err := store.GetContext(ctx, &revised, `SELECT count(*) FROM quotes WHERE revision > 1`); err != nil || revised == 0 {
+			t.Errorf("no revised quote (%v)", err)
+		}
+	})
+
 	t.Run("EveryDemoCustomerCanBePriced", func(t *testing.T) {
 		customers, _, err := store.Customers.List(ctx, sales.CustomerFilter{}, db.Sort{}, db.Page{Limit: 100})
 		if err != nil {
