@@ -57,13 +57,7 @@ var deliverySorts = map[string]string{"NUMBER": "number", "SHIP_DATE": "ship_dat
 func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort Sort, page Page) (_ []*sales.Delivery, _ int, err error) {
 	defer wrap(&err, "Deliveries.List")
 	var w where
-	if len(f.Statuses) > 0 {
-		st := make([]string, len(f.Statuses))
-		for i, x := range f.Statuses {
-			st[i] = string(x)
-		}
-		w.add("status = ANY(?)", pqStrings(st))
-	}
+	anyOf(&w, "status", f.Statuses)
 	if f.OrderID != nil {
 		w.add("order_id = ?", *f.OrderID)
 	}
@@ -237,15 +231,7 @@ func (s *DeliveryStore) byID(ctx context.Context, id int64) (*sales.Delivery, er
 // lockDelivery locks a delivery's order (and its lines), then the delivery:
 // the lock order. The actor must be able to see the order.
 func lockDelivery(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.Delivery, *sales.SalesOrder, []*sales.OrderLine, error) {
-	var orderID int64
-	if err := tx.GetContext(ctx, &orderID, `SELECT order_id FROM deliveries WHERE id = $1`, id); err != nil {
-		return nil, nil, nil, notFound(err, "id", "delivery")
-	}
-	o, err := lockOrder(ctx, tx, actor, orderID, 0, "id")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	lines, err := lockOrderLines(ctx, tx, orderID)
+	o, lines, err := lockOrderOf(ctx, tx, actor, "deliveries", id, "delivery")
 	if err != nil {
 		return nil, nil, nil, err
 	}

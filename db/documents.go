@@ -160,3 +160,19 @@ func setOrderStatus(ctx context.Context, tx *Tx, o *sales.SalesOrder, action sal
 	o.Status, o.HoldReason, o.Version = next, hold, o.Version+1
 	return recordOrderStatus(ctx, tx, o.ID, action, &from, next, reason, actorID)
 }
+
+// lockOrderOf locks, for a delivery or a return (table), the order it
+// belongs to and that order's lines: what must be locked before the
+// document itself (the lock order). The actor must be able to see the order.
+func lockOrderOf(ctx context.Context, tx *Tx, actor *sales.User, table string, id int64, what string) (*sales.SalesOrder, []*sales.OrderLine, error) {
+	var orderID int64
+	if err := tx.GetContext(ctx, &orderID, `SELECT order_id FROM `+table+` WHERE id = $1`, id); err != nil {
+		return nil, nil, notFound(err, "id", what)
+	}
+	o, err := lockOrder(ctx, tx, actor, orderID, 0, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := lockOrderLines(ctx, tx, orderID)
+	return o, lines, err
+}

@@ -52,13 +52,7 @@ var orderSorts = map[string]string{"NUMBER": "number", "ORDER_DATE": "order_date
 func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, page Page) (_ []*sales.SalesOrder, _ int, err error) {
 	defer wrap(&err, "Orders.List")
 	var w where
-	if len(f.Statuses) > 0 {
-		statuses := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			statuses[i] = string(st)
-		}
-		w.add("status = ANY(?)", pqStrings(statuses))
-	}
+	anyOf(&w, "status", f.Statuses)
 	if f.CustomerID != nil {
 		w.add("customer_id = ?", *f.CustomerID)
 	}

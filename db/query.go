@@ -194,4 +194,14 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 func pqArray(ids []int64) any { return pq.Array(ids) }
 
-func pqStrings(s []string) any { return pq.Array(s) }
+// anyOf adds "column is one of values" for a status filter; no values, no condition.
+func anyOf[S ~string](w *where, column string, values []S) {
+	if len(values) == 0 {
+		return
+	}
+	texts := make([]string, len(values))
+	for i, v := range values {
+		texts[i] = string(v)
+	}
+	w.add(column+" = ANY(?)", pq.Array(texts))
+}

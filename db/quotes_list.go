@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"salesgraph/sales"
+
+	"github.com/lib/pq"
 )
 
 // ByIDs returns the quotes with these IDs, in any order.
@@ -18,7 +20,7 @@ func (s *QuoteStore) ByNumbers(ctx context.Context, numbers []string) (_ []*sale
 	defer wrap(&err, "Quotes.ByNumbers")
 	var out []*sales.Quote
 	err = s.db.SelectContext(ctx, &out, `SELECT `+quoteColumns+` FROM quotes
-		WHERE number = ANY($1) ORDER BY number, revision`, pqStrings(numbers))
+		WHERE number = ANY($1) ORDER BY number, revision`, pq.Array(numbers))
 	return out, err
 }
 
@@ -63,13 +65,7 @@ var quoteSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at
 func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, page Page) (_ []*sales.Quote, _ int, err error) {
 	defer wrap(&err, "Quotes.List")
 	var w where
-	if len(f.Statuses) > 0 {
-		statuses := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			statuses[i] = string(st)
-		}
-		w.add("status = ANY(?)", pqStrings(statuses))
-	}
+	anyOf(&w, "status", f.Statuses)
 	if f.CustomerID != nil {
 		w.add("customer_id = ?", *f.CustomerID)
 	}

@@ -61,13 +61,7 @@ var returnSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_a
 func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort, page Page) (_ []*sales.Return, _ int, err error) {
 	defer wrap(&err, "Returns.List")
 	var w where
-	if len(f.Statuses) > 0 {
-		st := make([]string, len(f.Statuses))
-		for i, x := range f.Statuses {
-			st[i] = string(x)
-		}
-		w.add("status = ANY(?)", pqStrings(st))
-	}
+	anyOf(&w, "status", f.Statuses)
 	if f.OrderID != nil {
 		w.add("order_id = ?", *f.OrderID)
 	}
@@ -212,15 +206,7 @@ func (s *ReturnStore) byID(ctx context.Context, id int64) (*sales.Return, error)
 
 // lockReturn locks a return's order and lines, then the return (the lock order).
 func lockReturn(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.Return, *sales.SalesOrder, []*sales.OrderLine, error) {
-	var orderID int64
-	if err := tx.GetContext(ctx, &orderID, `SELECT order_id FROM returns WHERE id = $1`, id); err != nil {
-		return nil, nil, nil, notFound(err, "id", "return")
-	}
-	o, err := lockOrder(ctx, tx, actor, orderID, 0, "id")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	lines, err := lockOrderLines(ctx, tx, orderID)
+	o, lines, err := lockOrderOf(ctx, tx, actor, "returns", id, "return")
 	if err != nil {
 		return nil, nil, nil, err
 	}
