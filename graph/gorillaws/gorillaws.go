@@ -148,6 +148,9 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 		return nil, err
 	}
 	c := &conn{ws: ws, impl: i, done: make(chan struct{})}
+	if ws.Subprotocol() == protocolTransportWS {
+		c.guard = &guard{active: map[string]bool{}}
+	}
 	// gqlgen has a path that returns without closing the socket (an init payload that is not
 	// a JSON object), so close it one WriteWait after the handler returns. Not at once: on
 	// most paths gqlgen closes from another goroutine just after returning, and closing
@@ -219,6 +222,7 @@ type conn struct {
 
 	wmu       sync.Mutex // gorilla panics on concurrent writes
 	closeOnce sync.Once
+	guard     *guard // graphql-transport-ws only: enforces the spec's close codes
 }
 
 var (
@@ -236,7 +240,10 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
 		return t, nil, transport.ErrWebsocketClosed
 	}
-	return t, r, err
+	if err != nil || c.guard == nil {
+		return t, r, err
+	}
+	return c.guardedRead(t, r)
 }
 
 // WriteJSON writes v as one text message within WriteWait. gorilla makes any write error
@@ -246,6 +253,9 @@ func (c *conn) WriteJSON(v any) error {
 	data, err := json.Marshal(v) // before taking the socket, so a bad value cannot half-write a frame
 	if err != nil {
 		return err
+	}
+	if c.guard != nil {
+		c.guard.sent(data)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -262,6 +272,9 @@ func (c *conn) WriteJSON(v any) error {
 // WriteClose sends a close frame within WriteWait. gorilla lets control frames be written
 // concurrently with data frames, so it does not wait for wmu.
 func (c *conn) WriteClose(code int, message string) error {
+	if c.guard != nil {
+		code = closeCode(code, message)
+	}
 	return c.ws.WriteControl(websocket.CloseMessage, closeFrame(code, message), time.Now().Add(c.impl.writeWait))
 }
 

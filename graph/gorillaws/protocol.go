@@ -1,0 +1,124 @@
+package gorillaws
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+)
+
+// The graphql-transport-ws close codes that gqlgen v0.17.98 does not send
+// (RELIABILITY.md §1.2): it answers most protocol errors with 1002 or 1000,
+// which the graphql-ws client cannot tell apart, and it lets a duplicate
+// subscription id orphan the first stream. The guard below reads each
+// client message before gqlgen does and closes with the spec's code.
+const (
+	protocolTransportWS = "graphql-transport-ws"
+
+	closeBadRequest       = 4400 // invalid message
+	closeUnauthorized     = 4401 // subscribe before connection_ack
+	closeInitTimeout      = 4408 // no connection_init in time
+	closeSubscriberExists = 4409 // duplicate subscription id
+	closeTooManyInits     = 4429 // second connection_init
+)
+
+// guard tracks one graphql-transport-ws connection's protocol state.
+type guard struct {
+	mu     sync.Mutex
+	inited bool            // connection_init received
+	acked  bool            // connection_ack sent
+	active map[string]bool // subscription ids the server has not completed
+}
+
+// clientMessage is the part of a client message the guard checks.
+type clientMessage struct {
+	Type    string          `json:"type"`
+	ID      *string         `json:"id"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// check vets a client message; a non-zero code means close with it.
+func (g *guard) check(data []byte) (code int, reason string) {
+	var m clientMessage
+	if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
+		return closeBadRequest, "Invalid message received"
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch m.Type {
+	case "connection_init":
+		if g.inited {
+			return closeTooManyInits, "Too many initialisation requests"
+		}
+		g.inited = true
+		if p := bytes.TrimSpace(m.Payload); len(p) > 0 && p[0] != '{' && !bytes.Equal(p, []byte("null")) {
+			return closeBadRequest, "connection_init payload must be an object"
+		}
+	case "ping", "pong":
+	case "subscribe":
+		if !g.acked {
+			return closeUnauthorized, "Unauthorized"
+		}
+		if m.ID == nil || *m.ID == "" {
+			return closeBadRequest, "subscribe needs an id"
+		}
+		if g.active[*m.ID] {
+			return closeSubscriberExists, "Subscriber for " + *m.ID + " already exists"
+		}
+		g.active[*m.ID] = true
+	case "complete":
+		if m.ID != nil {
+			delete(g.active, *m.ID)
+		}
+	default:
+		return closeBadRequest, "Invalid message received"
+	}
+	return 0, ""
+}
+
+// sent notes what the server wrote: the ack, and the end of a subscription.
+func (g *guard) sent(data []byte) {
+	var m clientMessage
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch m.Type {
+	case "connection_ack":
+		g.acked = true
+	case "complete", "error":
+		if m.ID != nil {
+			delete(g.active, *m.ID)
+		}
+	}
+}
+
+// closeCode maps gqlgen's 1002 closes to the spec's codes.
+func closeCode(code int, message string) int {
+	if code != 1002 {
+		return code
+	}
+	if strings.Contains(message, "timeout") {
+		return closeInitTimeout
+	}
+	return closeBadRequest
+}
+
+// guardedRead reads the next message for gqlgen, first checking it against
+// the protocol; a message that breaks it closes the socket with the spec's
+// code and ends gqlgen's read loop as a normal close would.
+func (c *conn) guardedRead(t int, r io.Reader) (int, io.Reader, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return t, nil, err
+	}
+	if code, reason := c.guard.check(data); code != 0 {
+		_ = c.WriteClose(code, reason)
+		return t, nil, transport.ErrWebsocketClosed
+	}
+	return t, bytes.NewReader(data), nil
+}
