@@ -168,9 +168,11 @@ func TestQuotes_PageBatches(t *testing.T) {
 		}
 		return least
 	}
-	if small, large := cost(4), cost(24); small != large {
+	small, large := cost(4), cost(24)
+	if small != large {
 		t.Fatalf("4 quotes cost %d statements, 24 cost %d", small, large)
 	}
+	t.Logf("statements per request: %d for 4 quotes, %d for 24", small, large)
 }
 
 // TestQuotes_ConcurrentActions: racing changes to one version of a quote
