@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -207,9 +208,9 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 
 func checkDeliveryText(carrier, tracking, notes string, shipTo *sales.Address) error {
 	var p sales.Problems
-	p.Check(len(carrier) <= 100, "input.carrier", "carrier must be at most 100 characters")
-	p.Check(len(tracking) <= 100, "input.trackingNumber", "trackingNumber must be at most 100 characters")
-	p.Check(len(notes) <= 2000, "input.notes", "notes must be at most 2000 characters")
+	checkLength(&p, "input.carrier", carrier, 100)
+	checkLength(&p, "input.trackingNumber", tracking, 100)
+	checkLength(&p, "input.notes", notes, 2000)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -218,6 +219,14 @@ func checkDeliveryText(carrier, tracking, notes string, shipTo *sales.Address) e
 		return validateTerms(&t)
 	}
 	return nil
+}
+
+// checkLength checks free text: valid UTF-8 without NUL (PostgreSQL refuses
+// both), at most max characters.
+func checkLength(p *sales.Problems, field, value string, max int) {
+	name := field[strings.LastIndex(field, ".")+1:]
+	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), field, "%s contains invalid characters", name)
+	p.Check(utf8.RuneCountInString(value) <= max, field, "%s must be at most %d characters", name, max)
 }
 
 func (s *DeliveryStore) byID(ctx context.Context, id int64) (*sales.Delivery, error) {
@@ -312,6 +321,9 @@ func (s *DeliveryStore) Ship(ctx context.Context, actor *sales.User, id int64, v
 		}
 		if _, err := sales.NextDeliveryStatus(d.Status, sales.DeliveryShip); err != nil {
 			return err
+		}
+		if shipDate != nil && shipDate.Format(time.DateOnly) < o.OrderDate.Format(time.DateOnly) {
+			return sales.Errorf(sales.CodeValidation, "shipDate", "the ship date is before the order date %s", o.OrderDate.Format(time.DateOnly))
 		}
 		var dlines []*sales.DeliveryLine
 		if err := tx.SelectContext(ctx, &dlines, `SELECT `+deliveryLineColumns+` FROM delivery_lines WHERE delivery_id = $1`, id); err != nil {

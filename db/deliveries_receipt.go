@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"salesgraph/sales"
 )
@@ -18,8 +19,8 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 	rc.ReceivedBy, rc.RefusalReason = strings.TrimSpace(rc.ReceivedBy), strings.TrimSpace(rc.RefusalReason)
 	var p sales.Problems
 	p.Check(rc.ReceivedBy != "", "input.receivedBy", "who signed for the goods?")
-	p.Check(len(rc.ReceivedBy) <= 200, "input.receivedBy", "receivedBy must be at most 200 characters")
-	p.Check(len(rc.RefusalReason) <= 1000, "input.refusalReason", "refusalReason must be at most 1000 characters")
+	checkLength(&p, "input.receivedBy", rc.ReceivedBy, 200)
+	checkLength(&p, "input.refusalReason", rc.RefusalReason, 1000)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -31,11 +32,15 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 		if _, err := sales.NextDeliveryStatus(d.Status, sales.DeliveryConfirmReceipt); err != nil {
 			return err
 		}
+		if rc.DeliveredDate != nil && d.ShipDate != nil && rc.DeliveredDate.Format(time.DateOnly) < d.ShipDate.Format(time.DateOnly) {
+			return sales.Errorf(sales.CodeValidation, "input.deliveredDate", "the delivered date is before the ship date %s", d.ShipDate.Format(time.DateOnly))
+		}
 		var dlines []*sales.DeliveryLine
 		if err := tx.SelectContext(ctx, &dlines, `SELECT `+deliveryLineColumns+` FROM delivery_lines WHERE delivery_id = $1 ORDER BY id`, id); err != nil {
 			return err
 		}
 		given := map[int64]sales.ReceiptLine{}
+		inputIndex := map[int64]int{} // delivery line → its index in input.lines
 		for i, l := range rc.Lines {
 			f := fmt.Sprintf("input.lines.%d", i)
 			found := false
@@ -44,6 +49,7 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 					found = true
 					var lp sales.Problems
 					lp.Check(!l.Accepted.IsNegative() && !l.Refused.IsNegative(), f, "quantities must not be negative")
+					lp.Check(l.Accepted.Equal(l.Accepted.Truncate(3)) && l.Refused.Equal(l.Refused.Truncate(3)), f, "quantities may have at most 3 decimal places")
 					lp.Check(l.Accepted.Add(l.Refused).Equal(dl.Quantity), f, "accepted and refused must add up to the %s shipped", dl.Quantity)
 					if err := lp.Err(); err != nil {
 						return err
@@ -57,8 +63,10 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 				return sales.Errorf(sales.CodeValidation, f+".deliveryLineId", "each delivery line may appear once")
 			}
 			given[l.DeliveryLineID] = l
+			inputIndex[l.DeliveryLineID] = i
 		}
 		var refused []sales.ReturnLineInput
+		var refusedFrom []int // per refused line, its index in input.lines
 		for _, dl := range dlines {
 			l, ok := given[dl.ID]
 			if !ok {
@@ -70,6 +78,7 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 			}
 			if l.Refused.IsPositive() {
 				refused = append(refused, sales.ReturnLineInput{OrderLineID: dl.OrderLineID, Quantity: l.Refused, Reason: "refused at delivery"})
+				refusedFrom = append(refusedFrom, inputIndex[dl.ID])
 			}
 		}
 		if len(refused) > 0 {
@@ -77,7 +86,8 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 				return sales.Errorf(sales.CodeValidation, "input.refusalReason", "say why goods were refused")
 			}
 			if _, err := insertReturn(ctx, tx, actor.ID, o, lines, sales.NewReturn{OrderID: o.ID, DeliveryID: &d.ID,
-				Reason: rc.RefusalReason, Lines: refused}, sales.ReturnApproved, "input.lines"); err != nil {
+				Reason: rc.RefusalReason, Lines: refused}, sales.ReturnApproved,
+				func(i int, _ string) string { return fmt.Sprintf("input.lines.%d", refusedFrom[i]) }); err != nil {
 				return err
 			}
 		}

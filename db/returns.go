@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -77,10 +79,10 @@ func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort,
 		w.add("number = ?", strings.ToUpper(strings.TrimSpace(*f.Number)))
 	}
 	if f.From != nil {
-		w.add("created_at >= ?", *f.From)
+		w.add("created_at >= ?::date", f.From.Format(time.DateOnly))
 	}
 	if f.To != nil {
-		w.add("created_at < ?::date + 1", *f.To)
+		w.add("created_at < ?::date + 1", f.To.Format(time.DateOnly))
 	}
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
@@ -100,11 +102,11 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 	in.Reason = strings.TrimSpace(in.Reason)
 	var p sales.Problems
 	p.Check(in.Reason != "", "input.reason", "say why the goods come back")
-	p.Check(len(in.Reason) <= 1000, "input.reason", "reason must be at most 1000 characters")
+	checkLength(&p, "input.reason", in.Reason, 1000)
 	p.Check(len(in.Lines) > 0, "input.lines", "a return needs at least one line")
 	for i, l := range in.Lines {
 		sales.CheckQuantity(&p, fmt.Sprintf("input.lines.%d.quantity", i), l.Quantity)
-		p.Check(len(l.Reason) <= 500, fmt.Sprintf("input.lines.%d.reason", i), "reason must be at most 500 characters")
+		checkLength(&p, fmt.Sprintf("input.lines.%d.reason", i), l.Reason, 500)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -127,8 +129,19 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 			if status != string(sales.DeliveryShipped) && status != string(sales.DeliveryDelivered) {
 				return 0, sales.Errorf(sales.CodeValidation, "input.deliveryId", "delivery is %s: nothing of it can come back", status)
 			}
+			var onDelivery []int64
+			if err := tx.SelectContext(ctx, &onDelivery, `SELECT order_line_id FROM delivery_lines WHERE delivery_id = $1`, *in.DeliveryID); err != nil {
+				return 0, err
+			}
+			for i, l := range in.Lines {
+				if !slices.Contains(onDelivery, l.OrderLineID) {
+					return 0, sales.Errorf(sales.CodeValidation, fmt.Sprintf("input.lines.%d.orderLineId", i), "that line was not on the delivery")
+				}
+			}
 		}
-		return insertReturn(ctx, tx, actor.ID, o, lines, in, sales.ReturnRequested, "input.lines")
+		return insertReturn(ctx, tx, actor.ID, o, lines, in, sales.ReturnRequested, func(i int, sub string) string {
+			return fmt.Sprintf("input.lines.%d.%s", i, sub)
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -138,8 +151,9 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 
 // insertReturn writes a return in status after checking each line against
 // what was delivered and is not yet returned or on another open return.
+// fieldOf names the input field of line i's part sub ("orderLineId", "quantity").
 func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrder, lines []*sales.OrderLine, in sales.NewReturn,
-	status sales.ReturnStatus, field string) (int64, error) {
+	status sales.ReturnStatus, fieldOf func(i int, sub string) string) (int64, error) {
 	var open []struct {
 		OrderLineID int64           `db:"order_line_id"`
 		Quantity    decimal.Decimal `db:"quantity"`
@@ -156,16 +170,20 @@ func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrde
 	for _, x := range open {
 		can[x.OrderLineID] = can[x.OrderLineID].Sub(x.Quantity)
 	}
+	seen := map[int64]bool{}
 	for i, l := range in.Lines {
 		avail, ok := can[l.OrderLineID]
 		if !ok {
-			return 0, sales.Errorf(sales.CodeValidation, fmt.Sprintf("%s.%d.orderLineId", field, i), "that line is not on order %s", o.Number)
+			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "orderLineId"), "that line is not on order %s", o.Number)
 		}
+		if seen[l.OrderLineID] {
+			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "orderLineId"), "each order line may appear once")
+		}
+		seen[l.OrderLineID] = true
 		if l.Quantity.GreaterThan(avail) {
-			return 0, sales.Errorf(sales.CodeValidation, fmt.Sprintf("%s.%d.quantity", field, i),
+			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "quantity"),
 				"more than was delivered and not yet returned: %s can come back on this line", decimal.Max(avail, decimal.Zero))
 		}
-		can[l.OrderLineID] = avail.Sub(l.Quantity)
 	}
 	number, err := nextNumber(ctx, tx, prefixReturn)
 	if err != nil {
@@ -179,21 +197,10 @@ func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrde
 	for _, l := range in.Lines {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO return_lines (return_id, order_line_id, quantity, reason) VALUES ($1, $2, $3, $4)`,
 			id, l.OrderLineID, l.Quantity, strings.TrimSpace(l.Reason)); err != nil {
-			return 0, translateLineConflict(err, field)
+			return 0, err
 		}
 	}
 	return id, recordEvent(ctx, tx, sales.DocReturn, id, "CREATE", nil, string(status), in.Reason, &actorID)
-}
-
-// translateLineConflict names the field when an order line appears twice.
-func translateLineConflict(err error, field string) error {
-	if e, ok := translate(err).(*sales.Error); ok {
-		return e
-	}
-	if strings.Contains(err.Error(), "return_lines_order_line_key") {
-		return sales.Errorf(sales.CodeValidation, field, "each order line may appear once")
-	}
-	return err
 }
 
 func (s *ReturnStore) byID(ctx context.Context, id int64) (*sales.Return, error) {
@@ -274,9 +281,6 @@ func (s *ReturnStore) Receive(ctx context.Context, actor *sales.User, id int64, 
 			}
 			return sales.Errorf(sales.CodeNotFound, "input.warehouseId", "warehouse not found")
 		}
-		if r.Status != sales.ReturnApproved {
-			return nil // the machine refuses it next
-		}
 		var rlines []*sales.ReturnLine
 		if err := tx.SelectContext(ctx, &rlines, `SELECT `+returnLineColumns+` FROM return_lines WHERE return_id = $1`, id); err != nil {
 			return err
@@ -285,8 +289,17 @@ func (s *ReturnStore) Receive(ctx context.Context, actor *sales.User, id int64, 
 		for _, l := range lines {
 			byID[l.ID] = l
 		}
+		// Stock levels are locked by product (the lock order), so two receipts never deadlock.
+		sort.Slice(rlines, func(i, j int) bool {
+			return byID[rlines[i].OrderLineID].ProductID < byID[rlines[j].OrderLineID].ProductID
+		})
 		for _, rl := range rlines {
 			ol := byID[rl.OrderLineID]
+			if ol.ReturnedQuantity.Add(rl.Quantity).GreaterThan(ol.DeliveredQuantity) {
+				return sales.Errorf(sales.CodeValidation, "id", "line %d of order %s: %s delivered, %s already returned; %s more cannot come back",
+					ol.LineNo, o.Number, ol.DeliveredQuantity, ol.ReturnedQuantity, rl.Quantity)
+			}
+			ol.ReturnedQuantity = ol.ReturnedQuantity.Add(rl.Quantity)
 			if _, err := moveStock(ctx, tx, StockMove{ProductID: ol.ProductID, WarehouseID: warehouseID, OnHand: rl.Quantity,
 				Kind: sales.MovementReturn, Reference: r.Number, ActorID: &actor.ID, OrderID: &o.ID, Field: "id"}); err != nil {
 				return err

@@ -88,8 +88,20 @@ func TestBillOfLading(t *testing.T) {
 	if strings.Contains(body, "<script>") {
 		t.Error("the customer's name reached the page unescaped")
 	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || res.Header.Get("Cache-Control") != "no-store" {
+	csp := res.Header.Get("Content-Security-Policy")
+	nonce, _, _ := strings.Cut(strings.TrimPrefix(csp[strings.Index(csp, "'nonce-")+1:], "nonce-"), "'")
+	if !strings.HasPrefix(csp, "default-src 'none';") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") ||
+		nonce == "" || !strings.Contains(body, `<style nonce="`+nonce+`">`) || res.Header.Get("Cache-Control") != "no-store" ||
+		res.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("headers: %v", res.Header)
+	}
+	for _, want := range []string{"Shipper", "Consignee", "Carrier: signature", "Consignee: signature", "Main St 1", "Hamburg", "EA", "@media print"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if _, again := get(url, "admin@bol.example"); strings.Contains(again, `nonce="`+nonce+`"`) {
+		t.Error("the style nonce must change on every response")
 	}
 	if res, _ := get(url, ""); res.StatusCode != 401 {
 		t.Errorf("no token: %d, want 401", res.StatusCode)
