@@ -248,14 +248,15 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 
 // WriteJSON writes v as one text message within WriteWait. gorilla makes any write error
 // permanent, so on failure the socket is closed: gqlgen's read loop then ends and it cancels
-// the connection's subscriptions instead of writing into a dead socket forever.
+// the connection's subscriptions instead of writing into a dead socket forever. Under
+// graphql-transport-ws, the complete gqlgen sends after an error is dropped (see guard.sent).
 func (c *conn) WriteJSON(v any) error {
 	data, err := json.Marshal(v) // before taking the socket, so a bad value cannot half-write a frame
 	if err != nil {
 		return err
 	}
-	if c.guard != nil {
-		c.guard.sent(data)
+	if c.guard != nil && c.guard.sent(data) {
+		return nil
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()

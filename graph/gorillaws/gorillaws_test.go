@@ -195,6 +195,10 @@ func TestLegacyGraphQLWS(t *testing.T) {
 			expect(t, conn, gqltest.Message{Type: "data", ID: "1", Payload: json.RawMessage(`{"data":` + nameEvent + `}`)})
 			writeJSON(t, conn, gqltest.Message{Type: "stop", ID: "1"})
 			expect(t, conn, gqltest.Message{Type: "complete", ID: "1"})
+			// The legacy protocol keeps gqlgen's error then complete.
+			writeJSON(t, conn, gqltest.Message{Type: "start", ID: "2", Payload: json.RawMessage(`{"query":"subscription { nope }"}`)})
+			expectType(t, conn, "error", "2")
+			expect(t, conn, gqltest.Message{Type: "complete", ID: "2"})
 			writeJSON(t, conn, gqltest.Message{Type: "connection_terminate"})
 			if code := readClose(t, conn); code != websocket.CloseNormalClosure {
 				t.Errorf("close code after connection_terminate = %d, want 1000", code)
@@ -455,6 +459,19 @@ func expect(t *testing.T, conn *websocket.Conn, want gqltest.Message) {
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(jsonEqual)); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)
+	}
+}
+
+// expectType reads the next message and checks its type and id.
+func expectType(t *testing.T, conn *websocket.Conn, typ, id string) {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	var got gqltest.Message
+	if err := conn.ReadJSON(&got); err != nil {
+		t.Fatalf("waiting for %s: %v", typ, err)
+	}
+	if got.Type != typ || got.ID != id {
+		t.Errorf("got %s %q %s, want %s %q", got.Type, got.ID, got.Payload, typ, id)
 	}
 }
 
