@@ -302,6 +302,51 @@ func TestInitFuncCloseCode(t *testing.T) {
 	}
 }
 
+// TestCloseSocket closes one live socket, mid-subscription, with a code the application
+// chooses (here 4403 when its token expires), which gqlgen alone cannot do.
+func TestCloseSocket(t *testing.T) {
+	impl := gorillaws.New(gorillaws.Options{Logger: slog.New(slog.DiscardHandler)})
+	exec := testexecutor.New()
+	conns := make(chan context.Context, 2) // each connection's context, from its InitFunc
+	h := handler.New(exec.Schema())
+	h.AddTransport(transport.Websocket{Implementation: impl, InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		conns <- ctx
+		return ctx, nil, nil
+	}})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(gorillaws.WithSocket(r.Context())))
+	}))
+	t.Cleanup(func() {
+		waitOpen(t, impl, 0)
+		ts.Close()
+	})
+
+	doomed := gqltest.DialWS(t, ts.URL, nil, nil)
+	doomedCtx := <-conns
+	other := gqltest.DialWS(t, ts.URL, nil, nil)
+	<-conns
+	sub := doomed.Subscribe(t, "1", "subscription { name }", nil)
+	doomed.Ping(t, wait)
+	exec.SendNextSubscriptionMessage()
+	if _, ok := sub.Next(t, wait); !ok {
+		t.Fatal("subscription completed, want an event")
+	}
+
+	if !gorillaws.CloseSocket(doomedCtx, 4403, "Forbidden: token expired") {
+		t.Fatal("CloseSocket = false for a socket accepted WithSocket")
+	}
+	want := websocket.CloseError{Code: 4403, Text: "Forbidden: token expired"}
+	if diff := cmp.Diff(want, doomed.WaitClose(t, wait)); diff != "" {
+		t.Errorf("close (-want +got):\n%s", diff)
+	}
+	waitOpen(t, impl, 1)
+	other.Ping(t, wait) // the other socket is untouched
+
+	if gorillaws.CloseSocket(context.Background(), 4403, "") {
+		t.Error("CloseSocket = true for a context without a socket")
+	}
+}
+
 func TestCloseAll(t *testing.T) {
 	s := newServer(t, gorillaws.Options{WriteWait: wait}, nil)
 	live := gqltest.DialWS(t, s.url, nil, nil)
