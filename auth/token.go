@@ -15,6 +15,9 @@ import (
 // another service with the same secret is refused.
 const issuer = "salesgraph"
 
+// leeway is the clock skew allowed on exp, nbf and iat.
+const leeway = 30 * time.Second
+
 // ErrInvalidToken is any token that cannot be trusted: malformed, wrongly
 // signed, expired, or not one of ours. The reason is logged, not shown.
 var ErrInvalidToken = errors.New("invalid or expired token")
@@ -34,14 +37,27 @@ func Issue(secret []byte, email string, ttl time.Duration) (string, error) {
 // Parse checks a token and returns the email it names. Only HS256 is
 // accepted (no "none", no algorithm confusion), and exp is required.
 func Parse(secret []byte, token string) (string, error) {
+	c, err := Verify(secret, token)
+	return c.Email, err
+}
+
+// Claims is what a valid token says.
+type Claims struct {
+	Email   string
+	Expires time.Time // exp, to the second; Verify allows leeway past it for clock skew
+}
+
+// Verify checks a token as Parse does and returns its claims, for a caller
+// that must act on exp itself, such as a websocket that outlives a request.
+func Verify(secret []byte, token string) (Claims, error) {
 	var claims jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
-	if err != nil || claims.Subject == "" {
-		return "", errors.Join(ErrInvalidToken, err)
+		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(leeway))
+	if err != nil || claims.Subject == "" || claims.ExpiresAt == nil {
+		return Claims{}, errors.Join(ErrInvalidToken, err)
 	}
-	return claims.Subject, nil
+	return Claims{Email: claims.Subject, Expires: claims.ExpiresAt.Time}, nil
 }
 
 // FromHeader extracts the token from an "Authorization: Bearer …" value.

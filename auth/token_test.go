@@ -77,3 +77,23 @@ func TestFromHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestVerify(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	before := time.Now()
+	tok, err := Issue(secret, "Ann@Example.com", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Verify(secret, tok)
+	if err != nil || c.Email != "ann@example.com" {
+		t.Fatalf("Verify = %+v, %v; want ann@example.com", c, err)
+	}
+	// exp is stored in whole seconds.
+	if lo, hi := before.Add(time.Hour-time.Second), time.Now().Add(time.Hour); c.Expires.Before(lo) || c.Expires.After(hi) {
+		t.Fatalf("Expires = %v, want within [%v, %v]", c.Expires, lo, hi)
+	}
+	if _, err := Verify(secret, tok+"x"); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("tampered token: err = %v, want ErrInvalidToken", err)
+	}
+}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -50,20 +49,12 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}))
 	// The websocket transport goes first: the first transport that supports
 	// a request wins (gqlgen #2826).
-	srv.AddTransport(transport.Websocket{
-		Implementation: sockets,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			ctx, err := cfg.Auth.FromInitPayload(ctx, p)
-			if err != nil {
-				// 4403 tells graphql-ws clients the credentials were refused.
-				return transport.WithWebsocketCloseCode(ctx, 4403), nil, err
-			}
-			return ctx, nil, nil
-		},
+	srv.AddTransport(cfg.Auth.Websocket(transport.Websocket{
+		Implementation:        sockets,
 		InitTimeout:           3 * time.Second,
 		PingPongInterval:      10 * time.Second,
 		KeepAlivePingInterval: 10 * time.Second,
-	})
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -48,29 +49,44 @@ type Authenticator struct {
 	Secret []byte
 	Users  *db.UserStore
 	Logger *slog.Logger
+	// SocketRecheck is how often an open websocket re-reads its user, to
+	// close it once the user is deactivated (DefaultSocketRecheck if zero).
+	// Each check is one lookup by a unique key.
+	SocketRecheck time.Duration
 }
+
+// DefaultSocketRecheck bounds how long a deactivated user's socket stays open.
+const DefaultSocketRecheck = 2 * time.Second
 
 // Authenticate checks token and loads its user. Any failure is
 // UNAUTHENTICATED with one message, so a caller learns nothing about which
 // emails exist.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*sales.User, error) {
-	refused := sales.Errorf(sales.CodeUnauthenticated, "", "the token is invalid or expired, or its user is inactive")
 	email, err := auth.Parse(a.Secret, token)
 	if err != nil {
 		a.Logger.DebugContext(ctx, "token refused", "err", err)
-		return nil, refused
+		return nil, refused()
 	}
+	return a.userFor(ctx, email)
+}
+
+// userFor loads the active user with this email, or refuses.
+func (a *Authenticator) userFor(ctx context.Context, email string) (*sales.User, error) {
 	u, err := a.Users.ByEmail(ctx, email)
 	if err != nil {
 		if sales.CodeOf(err) == sales.CodeNotFound {
-			return nil, refused
+			return nil, refused()
 		}
 		return nil, err
 	}
 	if !u.Active {
-		return nil, refused
+		return nil, refused()
 	}
 	return u, nil
+}
+
+func refused() error {
+	return sales.Errorf(sales.CodeUnauthenticated, "", "the token is invalid or expired, or its user is inactive")
 }
 
 // Middleware puts the user named by the request's bearer token into the
@@ -95,7 +111,8 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // FromInitPayload authenticates a websocket connection from its
 // connection_init payload, which carries {"Authorization": "Bearer …"}
-// (browsers cannot set headers on a websocket).
+// (browsers cannot set headers on a websocket). The returned context keeps
+// the token, so that each operation on the socket is authenticated afresh.
 func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]any) (context.Context, error) {
 	for _, k := range []string{"Authorization", "authorization"} {
 		if v, ok := payload[k].(string); ok {
@@ -103,11 +120,11 @@ func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]
 			if !ok {
 				token = v
 			}
-			u, err := a.Authenticate(ctx, token)
+			s, err := a.startSession(ctx, token)
 			if err != nil {
 				return ctx, err
 			}
-			return WithViewer(ctx, u), nil
+			return context.WithValue(WithViewer(ctx, s.user), sessionKey{}, s), nil
 		}
 	}
 	return ctx, sales.Errorf(sales.CodeUnauthenticated, "", "send {\"Authorization\": \"Bearer <token>\"} in connection_init")

@@ -148,6 +148,9 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 		return nil, err
 	}
 	c := &conn{ws: ws, impl: i, done: make(chan struct{})}
+	if slot, ok := r.Context().Value(socketKey{}).(*socketSlot); ok {
+		slot.set(c)
+	}
 	if ws.Subprotocol() == protocolTransportWS {
 		c.guard = &guard{active: map[string]bool{}}
 	}
@@ -202,6 +205,53 @@ func (i *Implementation) CloseAll(code int, reason string) {
 	wg.Wait()
 }
 
+type socketKey struct{}
+
+// socketSlot is where Accept records the socket of a request made WithSocket.
+type socketSlot struct {
+	mu sync.Mutex
+	c  *conn
+}
+
+func (s *socketSlot) set(c *conn) {
+	s.mu.Lock()
+	s.c = c
+	s.mu.Unlock()
+}
+
+func (s *socketSlot) get() *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c
+}
+
+// WithSocket returns a copy of ctx, an upgrade request's context, in which Accept records
+// the socket it accepts, so that code running for that connection with a context derived
+// from it (gqlgen's InitFunc, resolvers, a watcher they start) can close the socket with a
+// code of its own through CloseSocket. gqlgen has no way to close a live connection with a
+// chosen code: cancelling its context closes with 1000.
+func WithSocket(ctx context.Context) context.Context {
+	return context.WithValue(ctx, socketKey{}, &socketSlot{})
+}
+
+// CloseSocket closes the socket accepted for ctx's request as CloseAll closes each one: a
+// close frame with code and reason, up to one WriteWait for the peer's answer, then the TCP
+// connection. gqlgen's read loop then ends and it cancels the connection's operations. It
+// reports false, doing nothing, if ctx does not come from a request made WithSocket or no
+// socket was accepted for it.
+func CloseSocket(ctx context.Context, code int, reason string) bool {
+	slot, _ := ctx.Value(socketKey{}).(*socketSlot)
+	if slot == nil {
+		return false
+	}
+	c := slot.get()
+	if c == nil {
+		return false
+	}
+	c.shutdown(code, reason, time.Now().Add(c.impl.writeWait))
+	return true
+}
+
 // Open returns the number of live sockets.
 func (i *Implementation) Open() int {
 	i.mu.Lock()
@@ -248,14 +298,15 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 
 // WriteJSON writes v as one text message within WriteWait. gorilla makes any write error
 // permanent, so on failure the socket is closed: gqlgen's read loop then ends and it cancels
-// the connection's subscriptions instead of writing into a dead socket forever.
+// the connection's subscriptions instead of writing into a dead socket forever. Under
+// graphql-transport-ws, the complete gqlgen sends after an error is dropped (see guard.sent).
 func (c *conn) WriteJSON(v any) error {
 	data, err := json.Marshal(v) // before taking the socket, so a bad value cannot half-write a frame
 	if err != nil {
 		return err
 	}
-	if c.guard != nil {
-		c.guard.sent(data)
+	if c.guard != nil && c.guard.sent(data) {
+		return nil
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()

@@ -195,6 +195,10 @@ func TestLegacyGraphQLWS(t *testing.T) {
 			expect(t, conn, gqltest.Message{Type: "data", ID: "1", Payload: json.RawMessage(`{"data":` + nameEvent + `}`)})
 			writeJSON(t, conn, gqltest.Message{Type: "stop", ID: "1"})
 			expect(t, conn, gqltest.Message{Type: "complete", ID: "1"})
+			// The legacy protocol keeps gqlgen's error then complete.
+			writeJSON(t, conn, gqltest.Message{Type: "start", ID: "2", Payload: json.RawMessage(`{"query":"subscription { nope }"}`)})
+			expectType(t, conn, "error", "2")
+			expect(t, conn, gqltest.Message{Type: "complete", ID: "2"})
 			writeJSON(t, conn, gqltest.Message{Type: "connection_terminate"})
 			if code := readClose(t, conn); code != websocket.CloseNormalClosure {
 				t.Errorf("close code after connection_terminate = %d, want 1000", code)
@@ -295,6 +299,51 @@ func TestInitFuncCloseCode(t *testing.T) {
 	got := c.WaitClose(t, wait)
 	if diff := cmp.Diff(websocket.CloseError{Code: 4403, Text: "forbidden"}, got); diff != "" {
 		t.Errorf("close (-want +got):\n%s", diff)
+	}
+}
+
+// TestCloseSocket closes one live socket, mid-subscription, with a code the application
+// chooses (here 4403 when its token expires), which gqlgen alone cannot do.
+func TestCloseSocket(t *testing.T) {
+	impl := gorillaws.New(gorillaws.Options{Logger: slog.New(slog.DiscardHandler)})
+	exec := testexecutor.New()
+	conns := make(chan context.Context, 2) // each connection's context, from its InitFunc
+	h := handler.New(exec.Schema())
+	h.AddTransport(transport.Websocket{Implementation: impl, InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		conns <- ctx
+		return ctx, nil, nil
+	}})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(gorillaws.WithSocket(r.Context())))
+	}))
+	t.Cleanup(func() {
+		waitOpen(t, impl, 0)
+		ts.Close()
+	})
+
+	doomed := gqltest.DialWS(t, ts.URL, nil, nil)
+	doomedCtx := <-conns
+	other := gqltest.DialWS(t, ts.URL, nil, nil)
+	<-conns
+	sub := doomed.Subscribe(t, "1", "subscription { name }", nil)
+	doomed.Ping(t, wait)
+	exec.SendNextSubscriptionMessage()
+	if _, ok := sub.Next(t, wait); !ok {
+		t.Fatal("subscription completed, want an event")
+	}
+
+	if !gorillaws.CloseSocket(doomedCtx, 4403, "Forbidden: token expired") {
+		t.Fatal("CloseSocket = false for a socket accepted WithSocket")
+	}
+	want := websocket.CloseError{Code: 4403, Text: "Forbidden: token expired"}
+	if diff := cmp.Diff(want, doomed.WaitClose(t, wait)); diff != "" {
+		t.Errorf("close (-want +got):\n%s", diff)
+	}
+	waitOpen(t, impl, 1)
+	other.Ping(t, wait) // the other socket is untouched
+
+	if gorillaws.CloseSocket(context.Background(), 4403, "") {
+		t.Error("CloseSocket = true for a context without a socket")
 	}
 }
 
@@ -455,6 +504,19 @@ func expect(t *testing.T, conn *websocket.Conn, want gqltest.Message) {
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(jsonEqual)); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)
+	}
+}
+
+// expectType reads the next message and checks its type and id.
+func expectType(t *testing.T, conn *websocket.Conn, typ, id string) {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	var got gqltest.Message
+	if err := conn.ReadJSON(&got); err != nil {
+		t.Fatalf("waiting for %s: %v", typ, err)
+	}
+	if got.Type != typ || got.ID != id {
+		t.Errorf("got %s %q %s, want %s %q", got.Type, got.ID, got.Payload, typ, id)
 	}
 }
 

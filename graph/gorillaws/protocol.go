@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,7 +15,8 @@ import (
 // (RELIABILITY.md §1.2): it answers most protocol errors with 1002 or 1000,
 // which the graphql-ws client cannot tell apart, and it lets a duplicate
 // subscription id orphan the first stream. The guard below reads each
-// client message before gqlgen does and closes with the spec's code.
+// client message before gqlgen does and closes with the spec's code. It also
+// drops the complete gqlgen sends after an error: the spec says error is final.
 const (
 	protocolTransportWS = "graphql-transport-ws"
 
@@ -23,6 +25,11 @@ const (
 	closeInitTimeout      = 4408 // no connection_init in time
 	closeSubscriberExists = 4409 // duplicate subscription id
 	closeTooManyInits     = 4429 // second connection_init
+
+	// maxErrored bounds the ids remembered as just failed. gqlgen writes the
+	// complete right after the error from the same goroutine, so a handful is
+	// plenty; the bound keeps an error that no complete follows from leaking.
+	maxErrored = 16
 )
 
 // guard tracks one graphql-transport-ws connection's protocol state.
@@ -31,6 +38,7 @@ type guard struct {
 	inited bool            // connection_init received
 	acked  bool            // connection_ack sent
 	active map[string]bool // subscription ids the server has not completed
+	failed []string        // ids that got an error, whose complete must not be sent
 }
 
 // clientMessage is the part of a client message the guard checks.
@@ -69,6 +77,7 @@ func (g *guard) check(data []byte) (code int, reason string) {
 			return closeSubscriberExists, "Subscriber for " + *m.ID + " already exists"
 		}
 		g.active[*m.ID] = true
+		g.forgetFailed(*m.ID) // a new operation: its own complete is genuine
 	case "complete":
 		if m.ID != nil {
 			delete(g.active, *m.ID)
@@ -79,22 +88,45 @@ func (g *guard) check(data []byte) (code int, reason string) {
 	return 0, ""
 }
 
-// sent notes what the server wrote: the ack, and the end of a subscription.
-func (g *guard) sent(data []byte) {
+// sent notes what the server is about to write (the ack, the end of a
+// subscription) and reports whether to drop it instead: gqlgen follows an
+// error with complete, which the spec forbids.
+func (g *guard) sent(data []byte) (drop bool) {
 	var m clientMessage
 	if json.Unmarshal(data, &m) != nil {
-		return
+		return false
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch m.Type {
 	case "connection_ack":
 		g.acked = true
-	case "complete", "error":
+	case "error":
 		if m.ID != nil {
 			delete(g.active, *m.ID)
+			g.forgetFailed(*m.ID)
+			g.failed = append(g.failed, *m.ID)
+			if len(g.failed) > maxErrored {
+				g.failed = g.failed[1:]
+			}
+		}
+	case "complete":
+		if m.ID != nil {
+			delete(g.active, *m.ID)
+			return g.forgetFailed(*m.ID)
 		}
 	}
+	return false
+}
+
+// forgetFailed removes id from the failed ids and reports whether it was there.
+func (g *guard) forgetFailed(id string) bool {
+	i := slices.Index(g.failed, id)
+	if i < 0 {
+		return false
+	}
+	g.failed = slices.Delete(g.failed, i, i+1)
+	return true
 }
 
 // closeCode maps gqlgen's 1002 closes to the spec's codes.

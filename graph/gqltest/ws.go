@@ -313,6 +313,19 @@ func (s *Subscription) Recv(t testing.TB, timeout time.Duration) Event {
 	return ev
 }
 
+// Quiet fails the test if a message for this subscription arrives within d, for asserting
+// that nothing follows a final message (the protocol says error is final).
+func (s *Subscription) Quiet(t testing.TB, d time.Duration) {
+	t.Helper()
+	msg, err := s.box.pop(d, s.c.done)
+	switch err {
+	case nil:
+		t.Fatalf("gqltest: subscription %s: got %s %s, want nothing within %v", s.ID, msg.Type, msg.Payload, d)
+	case errTimeout:
+	default: // the socket closed: nothing more can come
+	}
+}
+
 // Next returns the payload of the next "next" message, or false when the server sent
 // complete. It fails the test if the server sent "error"; use Recv or Errors to assert one.
 func (s *Subscription) Next(t testing.TB, timeout time.Duration) (Response, bool) {
