@@ -40,14 +40,21 @@ started from the machine's own binaries.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli runs the program and returns its exit status; tests call it as main does.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if err := run(ctx, args, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return // --help printed the flags
+			return 0 // --help printed the flags
 		}
-		fmt.Fprintln(os.Stderr, "salesgraph:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "salesgraph:", err)
+		return 1
 	}
+	return 0
 }
 
 // run dispatches a subcommand. Tests call it too.
