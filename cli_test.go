@@ -214,6 +214,16 @@ func TestOnlyServeAndMigrateUpMigrate(t *testing.T) {
 		})
 	}
 
+	t.Run("migrate down", func(t *testing.T) {
+		err := run(context.Background(), []string{"migrate", "down", "--database-url", url}, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "no migration to undo") {
+			t.Errorf("migrate down on an empty database: err = %v, want one saying there is nothing to undo", err)
+		}
+		if n := countTables(t, url, ""); n != 0 {
+			t.Errorf("migrate down created %d tables", n)
+		}
+	})
+
 	t.Run("migrate status", func(t *testing.T) {
 		t.Setenv("DATABASE_URL", url)
 		var out bytes.Buffer

@@ -64,6 +64,20 @@ func requireSchema(ctx context.Context, d *database) error {
 	return nil
 }
 
+// requireAnyMigration fails when the database has no migration to undo.
+func requireAnyMigration(ctx context.Context, d *database) error {
+	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	if err != nil {
+		return err
+	}
+	for _, m := range st {
+		if m.Applied {
+			return nil
+		}
+	}
+	return errors.New("migrate down: the database has no migration to undo")
+}
+
 // migrationStatus lists the migrations and which ones the database has,
 // writing nothing: goose's own status creates its version table in a
 // database that has none, so that case is answered here.
@@ -135,6 +149,10 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			fmt.Fprintln(stdout, "migrations are up to date")
 		case "down":
+			// goose would create its version table in a database without one.
+			if err := requireAnyMigration(ctx, d); err != nil {
+				return err
+			}
 			if err := migrations.Down(ctx, d.DB.DB.DB); err != nil {
 				return err
 			}
