@@ -289,3 +289,34 @@ func mustQueryRow(t *testing.T, url, query string, into any, args ...any) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// TestServeRefusesBadLimits: a limit that cannot work is refused at start,
+// naming the setting, before anything is opened.
+func TestServeRefusesBadLimits(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://app:pw-Zq8xV3wLk@db.invalid/salesgraph")
+	t.Setenv("JWT_SECRET", testSecret)
+	for _, tc := range []struct {
+		env, value string
+		args       []string
+		want       string
+	}{
+		{"READ_TIMEOUT", "soon", nil, "READ_TIMEOUT"},
+		{"MAX_CONNECTIONS", "many", nil, "MAX_CONNECTIONS"},
+		{"", "", []string{"--max-connections", "0"}, "MAX_CONNECTIONS must be at least 1"},
+		{"", "", []string{"--idle-timeout", "0s"}, "IDLE_TIMEOUT must be positive"},
+	} {
+		if tc.env != "" {
+			t.Setenv(tc.env, tc.value)
+		}
+		code, out, errs := cliOutput(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s=%s %q: exit %d, stderr %q, want an error naming %s", tc.env, tc.value, tc.args, code, errs, tc.want)
+		}
+		if strings.Contains(out+errs, "pw-Zq8xV3wLk") || strings.Contains(out+errs, testSecret) {
+			t.Errorf("a secret was printed: %s%s", out, errs)
+		}
+		if tc.env != "" {
+			os.Unsetenv(tc.env)
+		}
+	}
+}
