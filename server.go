@@ -52,15 +52,13 @@ func main() {
 // cli runs the program and returns its exit status; tests call it as main does.
 func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := run(ctx, args, stdout, stderr)
-	var usageErr usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp): // --help printed the help
+	if err == nil || errors.Is(err, flag.ErrHelp) { // --help printed the help
 		return 0
-	case errors.As(err, &usageErr):
-		fmt.Fprintln(stderr, "salesgraph:", err)
-		return 2
 	}
 	fmt.Fprintln(stderr, "salesgraph:", err)
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
 	return 1
 }
 
