@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,70 +20,162 @@ import (
 	"salesgraph/sales"
 )
 
-// withDatabase parses the shared flags plus extra ones, opens the database and runs fn.
-func withDatabase(ctx context.Context, name string, args []string, stderr io.Writer,
-	extra func(fs *flag.FlagSet), fn func(cfg *config, fs *flag.FlagSet, d *database, logger *slog.Logger) error) error {
-	var cfg config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.bind(fs, false)
-	if extra != nil {
-		extra(fs)
-	}
-	if err := fs.Parse(args); err != nil {
+// withDatabase parses f, runs check (if any) on the flags, opens the
+// database and runs fn. It never migrates: only serve and migrate up do, so
+// pointing any other command at a shared or outdated database changes
+// nothing (fn calls requireSchema).
+func withDatabase(ctx context.Context, cfg *config, f *flags, args []string, stdout, stderr io.Writer,
+	check func() error, fn func(d *database, logger *slog.Logger) error) error {
+	if err := f.parse(args, stdout); err != nil {
 		return err
 	}
+	if check != nil {
+		if err := check(); err != nil {
+			return usageError{err}
+		}
+	}
 	logger := cfg.logger(stderr)
-	d, err := openDatabase(ctx, &cfg, logger, "salesgraph-"+name)
+	d, err := openDatabase(ctx, cfg, logger, "salesgraph-"+f.fs.Name())
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	return fn(&cfg, fs, d, logger)
+	return fn(d, logger)
 }
 
-func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	action := "up"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
+// requireSchema fails unless every migration this program knows is applied.
+func requireSchema(ctx context.Context, d *database) error {
+	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	if err != nil {
+		return err
 	}
-	// openDatabase applies pending migrations, which is all "up" means; down
-	// and status work on the migrated database.
-	return withDatabase(ctx, "migrate", args, stderr, nil, func(_ *config, _ *flag.FlagSet, d *database, _ *slog.Logger) error {
+	pending := 0
+	for _, m := range st {
+		if !m.Applied {
+			pending++
+		}
+	}
+	switch {
+	case pending == len(st):
+		return errors.New("the database has no Salesgraph schema: run `salesgraph migrate up` first (with the same DATABASE_URL)")
+	case pending > 0:
+		return fmt.Errorf("the database is %d migration(s) behind this program: run `salesgraph migrate up` first", pending)
+	}
+	return nil
+}
+
+// requireAnyMigration fails when the database has no migration to undo.
+func requireAnyMigration(ctx context.Context, d *database) error {
+	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	if err != nil {
+		return err
+	}
+	for _, m := range st {
+		if m.Applied {
+			return nil
+		}
+	}
+	return errors.New("migrate down: the database has no migration to undo")
+}
+
+// migrationStatus lists the migrations and which ones the database has,
+// writing nothing: goose's own status creates its version table in a
+// database that has none, so that case is answered here.
+func migrationStatus(ctx context.Context, d *sql.DB) ([]migrations.MigrationStatus, error) {
+	var versioned bool
+	if err := d.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&versioned); err != nil {
+		return nil, fmt.Errorf("read the migration state: %w", err)
+	}
+	if versioned {
+		return migrations.Status(ctx, d)
+	}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]migrations.MigrationStatus, 0, len(names))
+	for _, name := range names {
+		number, _, _ := strings.Cut(name, "_")
+		v, err := strconv.ParseInt(number, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: no version number", name)
+		}
+		out = append(out, migrations.MigrationStatus{Version: v, Name: name})
+	}
+	return out, nil
+}
+
+func printMigrationStatus(ctx context.Context, d *database, stdout io.Writer) error {
+	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	if err != nil {
+		return err
+	}
+	for _, m := range st {
+		state := "pending"
+		if m.Applied {
+			state = "applied " + m.AppliedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%04d  %-40s %s\n", m.Version, m.Name, state)
+	}
+	return nil
+}
+
+const migrateSynopsis = "migrate up|down|status [flags]"
+
+func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	f := newFlags("migrate", migrateSynopsis,
+		"up applies every pending migration, down undoes the newest one, status lists them (and changes nothing).")
+	cfg.bindDatabase(f)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && isHelp(args[0]) {
+			f.usage(stdout)
+			return flag.ErrHelp
+		}
+		return usageError{errors.New("migrate: say what to do: up, down or status (see salesgraph migrate --help)")}
+	}
+	action := args[0]
+	switch action {
+	case "up", "down", "status":
+	default:
+		return usageError{fmt.Errorf("migrate: unknown action %q: up, down or status", action)}
+	}
+	f.fs.Init("migrate "+action, flag.ContinueOnError)
+	return withDatabase(ctx, &cfg, f, args[1:], stdout, stderr, nil, func(d *database, _ *slog.Logger) error {
 		switch action {
 		case "up":
+			if err := migrations.Up(ctx, d.DB.DB.DB); err != nil {
+				return fmt.Errorf("apply migrations: %w", err)
+			}
 			fmt.Fprintln(stdout, "migrations are up to date")
 		case "down":
+			// goose would create its version table in a database without one.
+			if err := requireAnyMigration(ctx, d); err != nil {
+				return err
+			}
 			if err := migrations.Down(ctx, d.DB.DB.DB); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "undid the newest migration (the next start applies it again)")
-		case "status":
-		default:
-			return fmt.Errorf("migrate: unknown action %q (up, down or status)", action)
+			fmt.Fprintln(stdout, "undid the newest migration (salesgraph migrate up, or the next serve, applies it again)")
 		}
-		st, err := migrations.Status(ctx, d.DB.DB.DB)
-		if err != nil {
-			return err
-		}
-		for _, m := range st {
-			state := "pending"
-			if m.Applied {
-				state = "applied " + m.AppliedAt.Format(time.RFC3339)
-			}
-			fmt.Fprintf(stdout, "%04d  %-40s %s\n", m.Version, m.Name, state)
-		}
-		return nil
+		return printMigrationStatus(ctx, d, stdout)
 	})
 }
 
 func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
 	var withDemo bool
-	return withDatabase(ctx, "seed", args, stderr, func(fs *flag.FlagSet) {
-		fs.BoolVar(&withDemo, "demo", false, "load the demo company (3 warehouses, ~200 products, ~100 customers, users for every role)")
-	}, func(_ *config, _ *flag.FlagSet, d *database, _ *slog.Logger) error {
+	f := newFlags("seed", "seed --demo [flags]", "Loads the demo company into a migrated database.")
+	f.fs.BoolVar(&withDemo, "demo", false, "load the demo company (3 warehouses, ~200 products, ~100 customers, users for every role)")
+	cfg.bindDatabase(f)
+	return withDatabase(ctx, &cfg, f, args, stdout, stderr, func() error {
 		if !withDemo {
 			return errors.New("seed: say what to load: --demo")
+		}
+		return nil
+	}, func(d *database, _ *slog.Logger) error {
+		if err := requireSchema(ctx, d); err != nil {
+			return err
 		}
 		summary, err := demo.Load(ctx, db.NewStore(d.DB))
 		if err != nil {
@@ -91,17 +186,42 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	})
 }
 
-func userCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("user: the only action is add: salesgraph user add --email E --name N --role R")
+// roleList is "ADMIN, SALES_MANAGER, …", for help and errors.
+func roleList() string {
+	names := make([]string, len(sales.Roles))
+	for i, r := range sales.Roles {
+		names[i] = string(r)
 	}
+	return strings.Join(names, ", ")
+}
+
+func userCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
 	var email, name, role string
-	return withDatabase(ctx, "user", args[1:], stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&email, "email", "", "the user's email (they sign in with a token naming it)")
-		fs.StringVar(&name, "name", "", "the user's name")
-		fs.StringVar(&role, "role", "", "ADMIN, SALES_MANAGER, SALES_REP, WAREHOUSE, ACCOUNTANT or VIEWER")
-	}, func(_ *config, _ *flag.FlagSet, d *database, _ *slog.Logger) error {
-		u, err := db.NewStore(d.DB).Users.Create(ctx, nil, sales.User{Email: email, Name: name, Role: sales.Role(strings.ToUpper(role)), Active: true}, nil)
+	f := newFlags("user add", "user add --email E --name N --role R [flags]", "Adds an active user to a migrated database.")
+	f.fs.StringVar(&email, "email", "", "the user's email (they sign in with a token naming it)")
+	f.fs.StringVar(&name, "name", "", "the user's name")
+	f.fs.StringVar(&role, "role", "", "one of "+roleList())
+	cfg.bindDatabase(f)
+	if len(args) == 0 || args[0] != "add" {
+		if len(args) > 0 && isHelp(args[0]) {
+			f.usage(stdout)
+			return flag.ErrHelp
+		}
+		return usageError{errors.New("user: the only action is add: salesgraph user add --email E --name N --role R")}
+	}
+	var r sales.Role
+	return withDatabase(ctx, &cfg, f, args[1:], stdout, stderr, func() error {
+		r = sales.Role(strings.ToUpper(strings.TrimSpace(role)))
+		if !r.Valid() {
+			return fmt.Errorf("user add: --role %q is not a role: use one of %s", role, roleList())
+		}
+		return nil
+	}, func(d *database, _ *slog.Logger) error {
+		if err := requireSchema(ctx, d); err != nil {
+			return err
+		}
+		u, err := db.NewStore(d.DB).Users.Create(ctx, nil, sales.User{Email: email, Name: name, Role: r, Active: true}, nil)
 		if err != nil {
 			if e, ok := sales.AsError(err); ok {
 				return fmt.Errorf("user add: %s (%s)", e.Message, strings.TrimPrefix(e.Field, "input."))
@@ -114,17 +234,25 @@ func userCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
 	var email string
 	var ttl time.Duration
-	return withDatabase(ctx, "token", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&email, "user", "", "email of the user the token names")
-		fs.DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid")
-	}, func(cfg *config, _ *flag.FlagSet, d *database, _ *slog.Logger) error {
+	f := newFlags("token", "token --user EMAIL [--ttl 24h] [flags]", "Prints a bearer token for an active user of a migrated database.")
+	f.fs.StringVar(&email, "user", "", "email of the user the token names")
+	f.fs.DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid")
+	cfg.bindDatabase(f)
+	cfg.bindSecret(f)
+	return withDatabase(ctx, &cfg, f, args, stdout, stderr, func() error {
 		if email == "" {
 			return errors.New("token: --user EMAIL is required")
 		}
 		if ttl <= 0 || ttl > 366*24*time.Hour {
 			return errors.New("token: --ttl must be between 1s and 366 days")
+		}
+		return nil
+	}, func(d *database, _ *slog.Logger) error {
+		if err := requireSchema(ctx, d); err != nil {
+			return err
 		}
 		u, err := db.NewStore(d.DB).Users.ByEmail(ctx, email)
 		if err != nil {
@@ -147,6 +275,15 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stdout, tok)
 		return nil
 	})
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // ensureDemo loads the demo company into an empty private database and

@@ -19,42 +19,154 @@ import (
 // config is the whole configuration. Every setting is an environment
 // variable with a flag of the same meaning; a flag wins over the variable.
 type config struct {
-	Addr           string
-	DatabaseURL    string
-	JWTSecret      string
-	PGData         string
-	AllowedOrigins string
-	LogFormat      string
-	LogLevel       string
-	ShutdownGrace  time.Duration
+	Addr              string
+	DatabaseURL       string
+	JWTSecret         string
+	PGData            string
+	AllowedOrigins    string
+	LogFormat         string
+	LogLevel          string
+	ShutdownGrace     time.Duration
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	MaxConnections    int
 }
 
-// envDefault returns the variable's value or def.
-func envDefault(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+// defaultAddr is loopback: serving every interface is a choice to make
+// (ADDR=0.0.0.0:8080, behind TLS), not a default.
+const defaultAddr = "127.0.0.1:8080"
+
+// flags is one command's flag set and the environment variable behind each
+// flag. Flag defaults are the documented defaults, never the environment's
+// values, so --help and flag errors cannot print DATABASE_URL's password or
+// JWT_SECRET; parse reads the environment for the flags not given.
+type flags struct {
+	fs       *flag.FlagSet
+	synopsis string // "migrate up|down|status [flags]"
+	about    string // what the command does, for --help
+	env      map[string]string
 }
 
-// bind registers the settings every subcommand shares, plus ADDR and the
-// server ones when serve is true.
-func (c *config) bind(fs *flag.FlagSet, serve bool) {
-	fs.StringVar(&c.DatabaseURL, "database-url", envDefault("DATABASE_URL", ""),
-		"PostgreSQL URL (env DATABASE_URL); empty starts a private cluster from the machine's PostgreSQL binaries")
-	fs.StringVar(&c.PGData, "pgdata", envDefault("SALESGRAPH_PGDATA", ""),
-		"data folder of the private cluster (env SALESGRAPH_PGDATA; default "+pgcluster.DefaultDataDir()+")")
-	fs.StringVar(&c.JWTSecret, "jwt-secret", envDefault("JWT_SECRET", ""),
-		"HS256 secret for bearer tokens, at least 32 bytes (env JWT_SECRET); required with DATABASE_URL, generated and kept for the private cluster")
-	fs.StringVar(&c.LogFormat, "log-format", envDefault("LOG_FORMAT", ""), "json or text (env LOG_FORMAT; default text on a terminal, else json)")
-	fs.StringVar(&c.LogLevel, "log-level", envDefault("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	if serve {
-		fs.StringVar(&c.Addr, "addr", envDefault("ADDR", ":8080"), "listen address (env ADDR)")
-		fs.StringVar(&c.AllowedOrigins, "allowed-origins", envDefault("ALLOWED_ORIGINS", ""),
-			"comma-separated browser origins allowed to open websockets, such as https://dash.example.com (env ALLOWED_ORIGINS); empty allows only same-host pages, * allows any")
-		grace, _ := time.ParseDuration(envDefault("SHUTDOWN_GRACE", "15s"))
-		fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", grace, "how long shutdown waits for in-flight requests (env SHUTDOWN_GRACE)")
+func newFlags(name, synopsis, about string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports errors; usage prints help
+	return &flags{fs: fs, synopsis: synopsis, about: about, env: map[string]string{}}
+}
+
+func (f *flags) withEnv(name, env, usage string) (string, string) {
+	if env != "" {
+		f.env[name] = env
+		usage += " (env " + env + ")"
 	}
+	return name, usage
+}
+
+func (f *flags) string(p *string, name, env, def, usage string) {
+	name, usage = f.withEnv(name, env, usage)
+	f.fs.StringVar(p, name, def, usage)
+}
+
+func (f *flags) duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	name, usage = f.withEnv(name, env, usage)
+	f.fs.DurationVar(p, name, def, usage)
+}
+
+func (f *flags) int(p *int, name, env string, def int, usage string) {
+	name, usage = f.withEnv(name, env, usage)
+	f.fs.IntVar(p, name, def, usage)
+}
+
+// usageError is a mistake on the command line: main prints it once and exits 2.
+type usageError struct{ error }
+
+// parse parses args, refuses positional arguments, and fills every flag not
+// given from its environment variable. On --help it prints the command's
+// help to stdout and returns flag.ErrHelp.
+func (f *flags) parse(args []string, stdout io.Writer) error {
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			f.usage(stdout)
+			return err
+		}
+		return usageError{fmt.Errorf("%s: %w (see salesgraph %s --help)", f.fs.Name(), err, f.fs.Name())}
+	}
+	if f.fs.NArg() > 0 {
+		return usageError{fmt.Errorf("%s: unexpected argument %q (see salesgraph %s --help)", f.fs.Name(), f.fs.Arg(0), f.fs.Name())}
+	}
+	given := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	for name, env := range f.env {
+		v, ok := os.LookupEnv(env)
+		if !ok || v == "" || given[name] {
+			continue
+		}
+		if err := f.fs.Set(name, v); err != nil {
+			if secretEnv[env] {
+				return fmt.Errorf("environment variable %s is not valid", env)
+			}
+			return fmt.Errorf("environment variable %s=%q is not valid: %v", env, v, err)
+		}
+	}
+	return nil
+}
+
+// secretEnv names the variables whose values are never printed.
+var secretEnv = map[string]bool{"DATABASE_URL": true, "JWT_SECRET": true}
+
+// usage prints the command's help: synopsis, what it does, its flags.
+func (f *flags) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: salesgraph %s\n\n%s\n\nFlags (each also read from the environment variable named; a flag wins):\n", f.synopsis, f.about)
+	f.fs.SetOutput(w)
+	f.fs.PrintDefaults()
+	f.fs.SetOutput(io.Discard)
+}
+
+// bindDatabase registers the settings of every command that opens the database.
+func (c *config) bindDatabase(f *flags) {
+	f.string(&c.DatabaseURL, "database-url", "DATABASE_URL", "",
+		"PostgreSQL URL; empty starts a private cluster from the machine's PostgreSQL binaries")
+	f.string(&c.PGData, "pgdata", "SALESGRAPH_PGDATA", "",
+		"data folder of the private cluster (default "+pgcluster.DefaultDataDir()+")")
+	f.string(&c.LogFormat, "log-format", "LOG_FORMAT", "", "json or text (default text on a terminal, else json)")
+	f.string(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
+}
+
+// bindSecret registers the JWT secret, for the commands that sign or check tokens.
+func (c *config) bindSecret(f *flags) {
+	f.string(&c.JWTSecret, "jwt-secret", "JWT_SECRET", "",
+		"HS256 secret for bearer tokens, at least 32 bytes; required with DATABASE_URL, generated and kept for the private cluster")
+}
+
+// bindServe registers the server's own settings.
+func (c *config) bindServe(f *flags) {
+	f.string(&c.Addr, "addr", "ADDR", defaultAddr,
+		"listen address; loopback by default, 0.0.0.0:8080 serves every interface (put TLS in front)")
+	f.string(&c.AllowedOrigins, "allowed-origins", "ALLOWED_ORIGINS", "",
+		"comma-separated browser origins allowed to open websockets, such as https://dash.example.com; empty allows only same-host pages, * allows any")
+	f.duration(&c.ShutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for in-flight requests")
+	f.duration(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", 10*time.Second,
+		"how long a client may take to send a request's headers")
+	f.duration(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", 30*time.Second,
+		"how long a client may take to send a whole request, body included; websockets are not bound by it")
+	f.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", time.Minute,
+		"how long an idle keep-alive connection stays open")
+	f.int(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", 1000,
+		"most connections served at once, websockets included; further ones wait in the kernel's queue")
+}
+
+// checkServe refuses server settings that cannot work.
+func (c *config) checkServe() error {
+	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout,
+		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive, not %v", name, d)
+		}
+	}
+	if c.MaxConnections < 1 {
+		return fmt.Errorf("MAX_CONNECTIONS must be at least 1, not %d", c.MaxConnections)
+	}
+	return nil
 }
 
 // embedded reports whether the private cluster is used.

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"salesgraph/db"
 	"salesgraph/documents"
 	"salesgraph/graph"
@@ -27,34 +29,58 @@ import (
 const usage = `Salesgraph: a GraphQL API for a company's sales process.
 
 Usage:
-  salesgraph [serve] [flags]                      serve the API (the default)
-  salesgraph migrate up|down|status [flags]       apply, undo one, or list migrations
-  salesgraph seed --demo [flags]                  load the demo company
-  salesgraph user add --email E --name N --role R add a user (ADMIN, SALES_MANAGER, SALES_REP, WAREHOUSE, ACCOUNTANT, VIEWER)
-  salesgraph token --user EMAIL [--ttl 24h]       mint a bearer token for a user
+  salesgraph [serve] [flags]                       serve the API and GraphiQL (the default command)
+  salesgraph migrate up|down|status [flags]        apply pending migrations, undo the newest, or list them
+  salesgraph seed --demo [flags]                   load the demo company
+  salesgraph user add --email E --name N --role R  add a user (ADMIN, SALES_MANAGER, SALES_REP, WAREHOUSE, ACCOUNTANT, VIEWER)
+  salesgraph token --user EMAIL [--ttl 24h]        print a bearer token for a user
+  salesgraph help [COMMAND]                        this text, or a command's flags
 
 Run "salesgraph COMMAND --help" for a command's flags. Every command reads
 DATABASE_URL the same way; without it they share a private PostgreSQL cluster
-started from the machine's own binaries.
+started from the machine's own binaries. Only serve and migrate up change the
+schema: the other commands need a migrated database and say so.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // --help printed the flags
-		}
-		fmt.Fprintln(os.Stderr, "salesgraph:", err)
-		os.Exit(1)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli runs the program and returns its exit status; tests call it as main does.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) { // --help printed the help
+		return 0
 	}
+	fmt.Fprintln(stderr, "salesgraph:", err)
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
 }
 
 // run dispatches a subcommand. Tests call it too.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch {
+		case args[0] == "help" && len(args) > 1:
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		case args[0] == "help", isHelp(args[0]):
+			// The commands, then the default command's flags.
+			fmt.Fprint(stdout, usage)
+			fmt.Fprintln(stdout, "\nFlags of serve (each also read from the environment variable named; a flag wins):")
+			var cfg config
+			f := serveFlags(&cfg)
+			f.fs.SetOutput(stdout)
+			f.fs.PrintDefaults()
+			return nil
+		case args[0] != "" && args[0][0] != '-':
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -67,12 +93,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCommand(ctx, args, stdout, stderr)
 	case "token":
 		return tokenCommand(ctx, args, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
 }
 
 // database is an open pool and what to do when done with it.
@@ -82,7 +105,8 @@ type database struct {
 }
 
 // openDatabase connects to DATABASE_URL, or starts (or joins) the private
-// cluster and its "salesgraph" database, then applies pending migrations.
+// cluster and its "salesgraph" database. It does not migrate: serve and
+// migrate up do that, and nothing else may.
 func openDatabase(ctx context.Context, cfg *config, logger *slog.Logger, app string) (*database, error) {
 	url := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
@@ -106,13 +130,6 @@ func openDatabase(ctx context.Context, cfg *config, logger *slog.Logger, app str
 		}
 		return nil, err
 	}
-	if err := migrations.Up(ctx, d.DB.DB); err != nil {
-		_ = d.Close()
-		if cluster != nil {
-			_ = cluster.Release()
-		}
-		return nil, fmt.Errorf("apply migrations: %w", err)
-	}
 	return &database{DB: d, cluster: cluster}, nil
 }
 
@@ -126,12 +143,23 @@ func (d *database) Close() error {
 	return err
 }
 
+// serveFlags registers serve's settings in cfg.
+func serveFlags(cfg *config) *flags {
+	f := newFlags("serve", "[serve] [flags]",
+		"Serves the API at /graphql (HTTP and websockets), GraphiQL at /, /healthz and /readyz,\n"+
+			"after applying pending migrations. \"salesgraph help\" lists the other commands.")
+	cfg.bindServe(f)
+	cfg.bindDatabase(f)
+	cfg.bindSecret(f)
+	return f
+}
+
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.bind(fs, true)
-	if err := fs.Parse(args); err != nil {
+	if err := serveFlags(&cfg).parse(args, stdout); err != nil {
+		return err
+	}
+	if err := cfg.checkServe(); err != nil {
 		return err
 	}
 	logger := cfg.logger(stderr)
@@ -144,6 +172,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer database.Close()
+	if err := migrations.Up(ctx, database.DB.DB.DB); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
 	store := db.NewStore(database.DB)
 
 	// A fresh private database gets the demo company, so the first query returns something real.
@@ -158,11 +189,21 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	srv := newServer(store, secret, &cfg, logger, adminToken)
+	// A cap on open connections keeps a flood of slow clients from taking
+	// every file descriptor; the ones over it wait in the kernel's accept
+	// queue until a slot frees. netutil.LimitListener is the Go team's
+	// well-used semaphore for exactly this, releasing a slot on Close, also
+	// for hijacked websocket connections.
+	ln = netutil.LimitListener(ln, cfg.MaxConnections)
+	srv := newServer(store, secret, &cfg, logger)
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "Salesgraph is serving GraphiQL at %s/ and the API at %s/graphql\n", base, base)
 	if adminToken != "" {
-		fmt.Fprintf(stdout, "Admin token (24h; paste after \"Authorization: Bearer \"):\n%s\n", adminToken)
+		// The token rides in the fragment, which browsers never send: it stays
+		// out of the served page, the server's logs and any proxy's. The page
+		// moves it into the headers tab and clears the address bar.
+		fmt.Fprintf(stdout, "Open GraphiQL as the demo admin (the link's #token= is a 24h bearer token; keep it private):\n%s/#token=%s\n",
+			base, adminToken)
 	} else {
 		fmt.Fprintln(stdout, "Mint a token with: salesgraph token --user EMAIL")
 	}
@@ -185,7 +226,7 @@ type server struct {
 	logger *slog.Logger
 }
 
-func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger, devToken string) *server {
+func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger}
 	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins()})
 	s := &server{gql: gql, store: store, logger: logger}
@@ -194,14 +235,17 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger,
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", documents.BillOfLading(store, authn, logger))
 	mux.Handle("/static/", web.Static())
-	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultToken: devToken,
-		DefaultQuery: firstQuery, Title: "Salesgraph"}))
+	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
+	// ReadTimeout bounds reading a whole request, so a body that trickles
+	// in is cut off; gorilla's Upgrade clears the connection's deadlines
+	// after hijacking it, so websockets outlive it.
 	s.http = &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s

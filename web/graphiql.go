@@ -10,6 +10,11 @@
 // The page refers to its assets by absolute paths under [StaticPath], so Static must be
 // reachable there; the page itself may be mounted at any path.
 //
+// A token never appears in the served page. A link such as http://127.0.0.1:8080/#token=T
+// carries one in the URL fragment, which browsers do not send to the server: the page puts
+// "Authorization: Bearer T" in the headers tab (replacing what the browser kept) and removes
+// the fragment from the address bar with history.replaceState.
+//
 // Subscriptions: the page opens graphql-transport-ws sockets to the endpoint (see
 // GraphiQLOptions.SubscriptionEndpoint) with connection_init payload
 // {"Authorization": "Bearer <token>"}, the token being whatever the headers tab holds when the
@@ -45,8 +50,8 @@ import (
 // StaticPath is the URL path under which Static serves the page's assets.
 const StaticPath = "/static/graphiql/"
 
-// TokenPlaceholder is the Authorization header shown in the headers tab when
-// GraphiQLOptions.DefaultToken is empty.
+// TokenPlaceholder is the Authorization header the headers tab starts with when neither the
+// address nor the browser's storage gives a token.
 const TokenPlaceholder = "Bearer <paste a token from: go run . token --user EMAIL>"
 
 // GraphiQLOptions configures the GraphiQL page.
@@ -58,11 +63,6 @@ type GraphiQLOptions struct {
 	// derives it from Endpoint resolved against the page's location, with http(s) turned
 	// into ws(s): ws://host/graphql on a plain-HTTP page, wss://host/graphql on HTTPS.
 	SubscriptionEndpoint string
-	// DefaultToken, if set, is put in the headers tab as "Authorization: Bearer <token>" on
-	// every page load (it replaces the headers persisted in the browser). It is embedded in
-	// the page for anyone who can load it: set it in dev mode only. If empty, the headers
-	// tab starts with the TokenPlaceholder, and what the user pastes over it persists.
-	DefaultToken string
 	// DefaultQuery is shown in the editor on the first visit; GraphiQL's welcome text if
 	// empty. Later visits restore the user's own tabs.
 	DefaultQuery string
@@ -75,9 +75,8 @@ type pageConfig struct {
 	Endpoint             string `json:"endpoint"`
 	SubscriptionEndpoint string `json:"subscriptionEndpoint,omitempty"`
 	// Headers is the headers tab's initial text (JSON, as the user sees and edits it).
-	Headers        string `json:"headers"`
-	TokenPrefilled bool   `json:"tokenPrefilled"`
-	DefaultQuery   string `json:"defaultQuery,omitempty"`
+	Headers      string `json:"headers"`
+	DefaultQuery string `json:"defaultQuery,omitempty"`
 	// StyleNonce is this response's CSP nonce for the <style> elements that GraphiQL's
 	// dialogs inject (see contentSecurityPolicy).
 	StyleNonce string `json:"styleNonce"`
@@ -109,8 +108,7 @@ func GraphiQL(opts GraphiQLOptions) http.Handler {
 	cfg := pageConfig{
 		Endpoint:             opts.Endpoint,
 		SubscriptionEndpoint: opts.SubscriptionEndpoint,
-		Headers:              headersText(opts.DefaultToken),
-		TokenPrefilled:       opts.DefaultToken != "",
+		Headers:              headersText(),
 		DefaultQuery:         opts.DefaultQuery,
 	}
 	connectSrc := connectSources(opts)
@@ -138,8 +136,8 @@ func GraphiQL(opts GraphiQLOptions) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
-		// Each response has its own nonce, may carry a dev token, and names the current
-		// asset versions: never reuse one.
+		// Each response has its own nonce and names the current asset versions: never
+		// reuse one.
 		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		if r.Method == http.MethodHead {
@@ -159,19 +157,15 @@ func renderPage(title string, cfg pageConfig) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// headersText is the headers tab's initial JSON for token, pretty-printed as a user would
-// type it. It is plain JSON text (no HTML escaping of < and >, which the editor would show
-// literally); the page template escapes it again when it embeds the config.
-func headersText(token string) string {
-	auth := TokenPlaceholder
-	if token != "" {
-		auth = "Bearer " + token
-	}
+// headersText is the headers tab's initial JSON, pretty-printed as a user would type it. It
+// is plain JSON text (no HTML escaping of < and >, which the editor would show literally);
+// the page template escapes it again when it embeds the config.
+func headersText() string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]string{"Authorization": auth}); err != nil {
+	if err := enc.Encode(map[string]string{"Authorization": TokenPlaceholder}); err != nil {
 		panic(err) // a map[string]string always encodes
 	}
 	return strings.TrimSuffix(buf.String(), "\n")

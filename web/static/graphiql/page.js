@@ -11,6 +11,12 @@
 
   var cfg = JSON.parse(document.getElementById('graphiql-config').textContent);
 
+  // A link like /#token=T carries a token in the fragment, which the browser never sends to
+  // the server (so it is in no served page and no server log). Take it, and take it out of
+  // the address bar at once, without a history entry, so that Back, bookmarks and a shared
+  // screen do not show it.
+  var linkToken = takeFragmentToken();
+
   // GraphiQL's dialogs inject a <style> element (react-remove-scroll, through get-nonce),
   // which the page's CSP admits only with this response's nonce; get-nonce reads it from the
   // global that webpack would set.
@@ -54,10 +60,10 @@
     defaultHeaders: cfg.headers,
     plugins: [],
   };
-  if (cfg.tokenPrefilled) {
-    // Dev mode: the server's token overrides the persisted headers on every load, so a
-    // token persisted by an earlier server run cannot go stale.
-    props.headers = cfg.headers;
+  if (linkToken) {
+    // The link's token replaces the headers the browser kept (possibly a stale token from
+    // an earlier run); from here on it persists like a pasted one.
+    props.headers = JSON.stringify({ Authorization: 'Bearer ' + linkToken }, null, 2);
   }
   if (cfg.defaultQuery) {
     // Shown on first load only; after that GraphiQL restores the user's own tabs.
@@ -91,6 +97,24 @@
         return fetcher(params, Object.assign({}, opts, headers ? { headers: headers } : {}));
       });
     };
+  }
+
+  // takeFragmentToken returns the token=… parameter of the address's fragment, or '', and
+  // removes that parameter from the address bar (keeping any other fragment parameters).
+  function takeFragmentToken() {
+    if (window.location.hash.length < 2) {
+      return '';
+    }
+    var params = new URLSearchParams(window.location.hash.slice(1));
+    var token = params.get('token');
+    if (token === null) {
+      return '';
+    }
+    params.delete('token');
+    var rest = params.toString();
+    history.replaceState(history.state, '',
+      window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+    return token.trim();
   }
 
   // headersEditor resolves to the CodeMirror 5 instance of the headers editor, or null if
