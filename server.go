@@ -196,6 +196,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// for hijacked websocket connections.
 	ln = netutil.LimitListener(ln, cfg.MaxConnections)
 	srv := newServer(store, secret, &cfg, logger)
+	srv.cluster = database.cluster
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "Salesgraph is serving GraphiQL at %s/ and the API at %s/graphql\n", base, base)
 	if adminToken != "" {
@@ -224,6 +225,8 @@ type server struct {
 	gql    *graph.Handler
 	store  *db.Store
 	logger *slog.Logger
+	// cluster is the private cluster, nil with DATABASE_URL; /readyz reports its supervisor's view.
+	cluster *pgcluster.Cluster
 }
 
 func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
@@ -251,10 +254,15 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger)
 	return s
 }
 
-// ready answers 200 when the database answers and no migration is pending.
+// ready answers 200 when the database answers and no migration is pending;
+// 503 "database restarting" while the private cluster's supervisor restarts it.
 func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if s.cluster != nil && s.cluster.Health().State != pgcluster.StateUp {
+		http.Error(w, "database restarting", http.StatusServiceUnavailable)
+		return
+	}
 	if err := s.store.PingContext(ctx); err != nil {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return

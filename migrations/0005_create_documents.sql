@@ -220,6 +220,17 @@ ALTER TABLE stock_movements ADD COLUMN order_id bigint CONSTRAINT stock_movement
 CREATE INDEX stock_movements_order_idx ON stock_movements (order_id) WHERE order_id IS NOT NULL;
 
 -- +goose Down
+-- The ledger keeps what 0004 can hold. Rows that only changed what is
+-- reserved belonged to the orders dropped below, so they go, and with the
+-- orders gone nothing stays reserved. Shipments and restocks moved stock on
+-- hand: they stay, as adjustments that say what they were, so each level's
+-- ledger still adds up to its on hand.
+DELETE FROM stock_movements WHERE quantity = 0;
+UPDATE stock_movements
+   SET kind = 'ADJUSTMENT',
+       reason = lower(kind) || CASE WHEN btrim(reason) <> '' THEN ': ' || reason ELSE '' END
+ WHERE kind NOT IN ('RECEIPT','ADJUSTMENT');
+UPDATE stock_levels SET reserved = 0 WHERE reserved <> 0;
 DROP INDEX stock_movements_order_idx;
 ALTER TABLE stock_movements DROP COLUMN order_id;
 ALTER TABLE stock_movements DROP CONSTRAINT stock_movements_changes_something;

@@ -11,6 +11,9 @@
 // happen under an exclusive "start" flock. The last [Cluster.Release] stops
 // the server. A process that dies simply loses its locks, and the next
 // [Start] reuses the server that is still running.
+//
+// While a Cluster is held, a supervisor restarts a server that died, with
+// backoff; [Cluster.Health] reports what it sees.
 package pgcluster
 
 import (
@@ -70,8 +73,16 @@ type Cluster struct {
 	bin  binaries
 	user *osUser // nil unless running as root
 
+	noSync bool // as Options.NoSync, for restarts
+
 	mu    sync.Mutex
 	inUse *os.File // holds the shared in-use flock; nil once released
+
+	stopSupervisor context.CancelFunc
+	supervisorDone chan struct{} // closed when the supervisor has returned
+
+	hmu    sync.Mutex
+	health Health
 }
 
 // DefaultDataDir is where the private cluster lives unless Options.DataDir
@@ -119,7 +130,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, log: opts.Logger, bin: bin}
+	c := &Cluster{dir: dir, log: opts.Logger, bin: bin, noSync: opts.NoSync}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -157,6 +168,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if c.inUse, err = lockFile(ctx, c.lockPath("inuse"), syscall.LOCK_SH); err != nil {
 		return nil, err
 	}
+	c.health = Health{State: StateUp, Since: time.Now()}
+	superviseCtx, stop := context.WithCancel(context.Background())
+	c.stopSupervisor, c.supervisorDone = stop, make(chan struct{})
+	go c.supervise(superviseCtx, c.supervisorDone)
 	return c, nil
 }
 
@@ -199,6 +214,10 @@ func (c *Cluster) Release() error {
 	if c.inUse == nil {
 		return nil
 	}
+	// Stop watching first: the server may be stopped below, on purpose.
+	c.stopSupervisor()
+	<-c.supervisorDone
+	c.setHealth(func(h *Health) { h.State = StateReleased })
 	c.inUse.Close() // drops our shared lock
 	c.inUse = nil
 
@@ -215,7 +234,9 @@ func (c *Cluster) Release() error {
 	}
 	defer excl.Close()
 	running, err := c.running(ctx)
-	if err != nil || !running {
+	// pg_ctl takes a crashed postmaster not yet reaped for a running one, and
+	// then fails to stop it.
+	if err != nil || !running || c.postmasterAlive() != nil {
 		return err
 	}
 	if out, err := c.command(ctx, "pg_ctl", "stop", "-D", c.dir, "-m", "fast", "-w", "-t", strconv.Itoa(int(startTimeout.Seconds())), "-s").CombinedOutput(); err != nil {
