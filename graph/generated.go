@@ -585,6 +585,8 @@ type CustomerResolver interface {
 
 	ShippingAddresses(ctx context.Context, obj *sales.Customer) ([]*sales.ShippingAddress, error)
 
+	CreditLimit(ctx context.Context, obj *sales.Customer) (*decimal.Decimal, error)
+
 	PriceList(ctx context.Context, obj *sales.Customer) (*sales.PriceList, error)
 	SalesRep(ctx context.Context, obj *sales.Customer) (*sales.User, error)
 
@@ -658,6 +660,11 @@ type OrderLineResolver interface {
 	Product(ctx context.Context, obj *sales.OrderLine) (*sales.Product, error)
 	QuoteLine(ctx context.Context, obj *sales.OrderLine) (*sales.QuoteLine, error)
 
+	UnitPrice(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
+
+	Subtotal(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
+	Tax(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
+	Total(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
 	DeliveryLines(ctx context.Context, obj *sales.OrderLine) ([]*sales.DeliveryLine, error)
 	ReturnLines(ctx context.Context, obj *sales.OrderLine) ([]*sales.ReturnLine, error)
 }
@@ -676,8 +683,12 @@ type PriceListItemResolver interface {
 	ID(ctx context.Context, obj *sales.PriceListItem) (string, error)
 	PriceList(ctx context.Context, obj *sales.PriceListItem) (*sales.PriceList, error)
 	Product(ctx context.Context, obj *sales.PriceListItem) (*sales.Product, error)
+
+	UnitPrice(ctx context.Context, obj *sales.PriceListItem) (*decimal.Decimal, error)
 }
 type PriceQuoteResolver interface {
+	UnitPrice(ctx context.Context, obj *sales.PriceQuote) (*decimal.Decimal, error)
+
 	Explanation(ctx context.Context, obj *sales.PriceQuote) (string, error)
 }
 type ProductResolver interface {
@@ -720,6 +731,9 @@ type QuoteResolver interface {
 	Customer(ctx context.Context, obj *sales.Quote) (*sales.Customer, error)
 
 	Lines(ctx context.Context, obj *sales.Quote) ([]*sales.QuoteLine, error)
+	Subtotal(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error)
+	TaxTotal(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error)
+	Total(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error)
 
 	Order(ctx context.Context, obj *sales.Quote) (*sales.SalesOrder, error)
 	CreatedBy(ctx context.Context, obj *sales.Quote) (*sales.User, error)
@@ -729,6 +743,13 @@ type QuoteLineResolver interface {
 	ID(ctx context.Context, obj *sales.QuoteLine) (string, error)
 
 	Product(ctx context.Context, obj *sales.QuoteLine) (*sales.Product, error)
+
+	UnitPrice(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
+	ListPrice(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
+
+	Subtotal(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
+	Tax(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
+	Total(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
 }
 type ReturnResolver interface {
 	ID(ctx context.Context, obj *sales.Return) (string, error)
@@ -755,7 +776,9 @@ type SalesOrderResolver interface {
 	Warehouse(ctx context.Context, obj *sales.SalesOrder) (*sales.Warehouse, error)
 
 	Lines(ctx context.Context, obj *sales.SalesOrder) ([]*sales.OrderLine, error)
-
+	Subtotal(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error)
+	TaxTotal(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error)
+	Total(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error)
 	Deliveries(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Delivery, error)
 	Returns(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Return, error)
 	History(ctx context.Context, obj *sales.SalesOrder) ([]*sales.DocumentEvent, error)
@@ -8018,18 +8041,18 @@ func (ec *executionContext) _Customer_creditLimit(ctx context.Context, field gra
 			return ec.fieldContext_Customer_creditLimit(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreditLimit, nil
+			return ec.Resolvers.Customer().CreditLimit(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_creditLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _Customer_creditHold(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
@@ -12117,18 +12140,18 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice, nil
+			return ec.Resolvers.OrderLine().UnitPrice(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _OrderLine_discountPercent(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -12186,18 +12209,18 @@ func (ec *executionContext) _OrderLine_subtotal(ctx context.Context, field graph
 			return ec.fieldContext_OrderLine_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subtotal, nil
+			return ec.Resolvers.OrderLine().Subtotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _OrderLine_tax(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -12209,18 +12232,18 @@ func (ec *executionContext) _OrderLine_tax(ctx context.Context, field graphql.Co
 			return ec.fieldContext_OrderLine_tax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tax, nil
+			return ec.Resolvers.OrderLine().Tax(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _OrderLine_total(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -12232,18 +12255,18 @@ func (ec *executionContext) _OrderLine_total(ctx context.Context, field graphql.
 			return ec.fieldContext_OrderLine_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
+			return ec.Resolvers.OrderLine().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _OrderLine_deliveryLines(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -13125,18 +13148,18 @@ func (ec *executionContext) _PriceListItem_unitPrice(ctx context.Context, field 
 			return ec.fieldContext_PriceListItem_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice, nil
+			return ec.Resolvers.PriceListItem().UnitPrice(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_PriceListItem_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PriceListItem", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("PriceListItem", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _PriceListItem_validFrom(ctx context.Context, field graphql.CollectedField, obj *sales.PriceListItem) (ret graphql.Marshaler) {
@@ -13194,18 +13217,18 @@ func (ec *executionContext) _PriceQuote_unitPrice(ctx context.Context, field gra
 			return ec.fieldContext_PriceQuote_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice, nil
+			return ec.Resolvers.PriceQuote().UnitPrice(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_PriceQuote_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PriceQuote", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("PriceQuote", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _PriceQuote_currency(ctx context.Context, field graphql.CollectedField, obj *sales.PriceQuote) (ret graphql.Marshaler) {
@@ -15164,18 +15187,18 @@ func (ec *executionContext) _Quote_subtotal(ctx context.Context, field graphql.C
 			return ec.fieldContext_Quote_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subtotal, nil
+			return ec.Resolvers.Quote().Subtotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Quote_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Quote", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("Quote", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _Quote_taxTotal(ctx context.Context, field graphql.CollectedField, obj *sales.Quote) (ret graphql.Marshaler) {
@@ -15187,18 +15210,18 @@ func (ec *executionContext) _Quote_taxTotal(ctx context.Context, field graphql.C
 			return ec.fieldContext_Quote_taxTotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TaxTotal, nil
+			return ec.Resolvers.Quote().TaxTotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Quote_taxTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Quote", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("Quote", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _Quote_total(ctx context.Context, field graphql.CollectedField, obj *sales.Quote) (ret graphql.Marshaler) {
@@ -15210,18 +15233,18 @@ func (ec *executionContext) _Quote_total(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Quote_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
+			return ec.Resolvers.Quote().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Quote_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Quote", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("Quote", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _Quote_notes(ctx context.Context, field graphql.CollectedField, obj *sales.Quote) (ret graphql.Marshaler) {
@@ -15696,18 +15719,18 @@ func (ec *executionContext) _QuoteLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_QuoteLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice, nil
+			return ec.Resolvers.QuoteLine().UnitPrice(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_QuoteLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QuoteLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("QuoteLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _QuoteLine_listPrice(ctx context.Context, field graphql.CollectedField, obj *sales.QuoteLine) (ret graphql.Marshaler) {
@@ -15719,7 +15742,7 @@ func (ec *executionContext) _QuoteLine_listPrice(ctx context.Context, field grap
 			return ec.fieldContext_QuoteLine_listPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ListPrice, nil
+			return ec.Resolvers.QuoteLine().ListPrice(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
@@ -15730,7 +15753,7 @@ func (ec *executionContext) _QuoteLine_listPrice(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_QuoteLine_listPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QuoteLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("QuoteLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _QuoteLine_priceOverrideReason(ctx context.Context, field graphql.CollectedField, obj *sales.QuoteLine) (ret graphql.Marshaler) {
@@ -15811,18 +15834,18 @@ func (ec *executionContext) _QuoteLine_subtotal(ctx context.Context, field graph
 			return ec.fieldContext_QuoteLine_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subtotal, nil
+			return ec.Resolvers.QuoteLine().Subtotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_QuoteLine_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QuoteLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("QuoteLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _QuoteLine_tax(ctx context.Context, field graphql.CollectedField, obj *sales.QuoteLine) (ret graphql.Marshaler) {
@@ -15834,18 +15857,18 @@ func (ec *executionContext) _QuoteLine_tax(ctx context.Context, field graphql.Co
 			return ec.fieldContext_QuoteLine_tax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tax, nil
+			return ec.Resolvers.QuoteLine().Tax(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_QuoteLine_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QuoteLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("QuoteLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _QuoteLine_total(ctx context.Context, field graphql.CollectedField, obj *sales.QuoteLine) (ret graphql.Marshaler) {
@@ -15857,18 +15880,18 @@ func (ec *executionContext) _QuoteLine_total(ctx context.Context, field graphql.
 			return ec.fieldContext_QuoteLine_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
+			return ec.Resolvers.QuoteLine().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_QuoteLine_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QuoteLine", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("QuoteLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _QuoteLineChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.QuoteLineChange) (ret graphql.Marshaler) {
@@ -17118,18 +17141,18 @@ func (ec *executionContext) _SalesOrder_subtotal(ctx context.Context, field grap
 			return ec.fieldContext_SalesOrder_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subtotal, nil
+			return ec.Resolvers.SalesOrder().Subtotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_SalesOrder_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SalesOrder", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("SalesOrder", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _SalesOrder_taxTotal(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
@@ -17141,18 +17164,18 @@ func (ec *executionContext) _SalesOrder_taxTotal(ctx context.Context, field grap
 			return ec.fieldContext_SalesOrder_taxTotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TaxTotal, nil
+			return ec.Resolvers.SalesOrder().TaxTotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_SalesOrder_taxTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SalesOrder", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("SalesOrder", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _SalesOrder_total(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
@@ -17164,18 +17187,18 @@ func (ec *executionContext) _SalesOrder_total(ctx context.Context, field graphql
 			return ec.fieldContext_SalesOrder_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
+			return ec.Resolvers.SalesOrder().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_SalesOrder_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SalesOrder", field, false, false, "Decimal")
+	return graphql.NewScalarFieldContext("SalesOrder", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _SalesOrder_deliveries(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
@@ -23927,10 +23950,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "creditLimit":
-			out.Values[i] = ec._Customer_creditLimit(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_creditLimit(ctx, field, obj)
+				})
 		case "creditHold":
 			out.Values[i] = ec._Customer_creditHold(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24803,10 +24827,11 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitPrice":
-			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_unitPrice(ctx, field, obj)
+				})
 		case "discountPercent":
 			out.Values[i] = ec._OrderLine_discountPercent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24818,20 +24843,23 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subtotal":
-			out.Values[i] = ec._OrderLine_subtotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_subtotal(ctx, field, obj)
+				})
 		case "tax":
-			out.Values[i] = ec._OrderLine_tax(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_tax(ctx, field, obj)
+				})
 		case "total":
-			out.Values[i] = ec._OrderLine_total(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_total(ctx, field, obj)
+				})
 		case "deliveryLines":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -25176,10 +25204,11 @@ func (ec *executionContext) _PriceListItem(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitPrice":
-			out.Values[i] = ec._PriceListItem_unitPrice(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceListItem_unitPrice(ctx, field, obj)
+				})
 		case "validFrom":
 			out.Values[i] = ec._PriceListItem_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -25219,10 +25248,11 @@ func (ec *executionContext) _PriceQuote(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PriceQuote")
 		case "unitPrice":
-			out.Values[i] = ec._PriceQuote_unitPrice(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PriceQuote_unitPrice(ctx, field, obj)
+				})
 		case "currency":
 			out.Values[i] = ec._PriceQuote_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25709,20 +25739,23 @@ func (ec *executionContext) _Quote(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Quote_lines(ctx, field, obj)
 				})
 		case "subtotal":
-			out.Values[i] = ec._Quote_subtotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Quote_subtotal(ctx, field, obj)
+				})
 		case "taxTotal":
-			out.Values[i] = ec._Quote_taxTotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Quote_taxTotal(ctx, field, obj)
+				})
 		case "total":
-			out.Values[i] = ec._Quote_total(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Quote_total(ctx, field, obj)
+				})
 		case "notes":
 			out.Values[i] = ec._Quote_notes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25898,15 +25931,17 @@ func (ec *executionContext) _QuoteLine(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitPrice":
-			out.Values[i] = ec._QuoteLine_unitPrice(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuoteLine_unitPrice(ctx, field, obj)
+				})
 		case "listPrice":
-			out.Values[i] = ec._QuoteLine_listPrice(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuoteLine_listPrice(ctx, field, obj)
+				})
 		case "priceOverrideReason":
 			out.Values[i] = ec._QuoteLine_priceOverrideReason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25923,20 +25958,23 @@ func (ec *executionContext) _QuoteLine(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subtotal":
-			out.Values[i] = ec._QuoteLine_subtotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuoteLine_subtotal(ctx, field, obj)
+				})
 		case "tax":
-			out.Values[i] = ec._QuoteLine_tax(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuoteLine_tax(ctx, field, obj)
+				})
 		case "total":
-			out.Values[i] = ec._QuoteLine_total(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuoteLine_total(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26351,20 +26389,23 @@ func (ec *executionContext) _SalesOrder(ctx context.Context, sel ast.SelectionSe
 					return ec._SalesOrder_lines(ctx, field, obj)
 				})
 		case "subtotal":
-			out.Values[i] = ec._SalesOrder_subtotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_subtotal(ctx, field, obj)
+				})
 		case "taxTotal":
-			out.Values[i] = ec._SalesOrder_taxTotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_taxTotal(ctx, field, obj)
+				})
 		case "total":
-			out.Values[i] = ec._SalesOrder_total(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_total(ctx, field, obj)
+				})
 		case "deliveries":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27756,7 +27797,7 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 }
 
 func (ec *executionContext) unmarshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (decimal.Decimal, error) {
-	res, err := scalar.UnmarshalDecimal(v)
+	res, err := scalar.UnmarshalDecimal(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -27766,7 +27807,25 @@ func (ec *executionContext) marshalNDecimal2githubᚗcomᚋshopspringᚋdecimal�
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Decimal!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (*decimal.Decimal, error) {
+	res, err := scalar.UnmarshalDecimal(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, sel ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Decimal!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalDecimal(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Decimal!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNDelivery2ᚕᚖsalesgraphᚋsalesᚐDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.Delivery) graphql.Marshaler {
@@ -29311,7 +29370,7 @@ func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdec
 	if v == nil {
 		return nil, nil
 	}
-	res, err := scalar.UnmarshalDecimal(v)
+	res, err := scalar.UnmarshalDecimal(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29320,9 +29379,8 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecim
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := scalar.MarshalDecimal(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalODelivery2ᚖsalesgraphᚋsalesᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *sales.Delivery) graphql.Marshaler {

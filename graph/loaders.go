@@ -56,6 +56,9 @@ type Loaders struct {
 	HistoryByOrderID           *dataloader.Loader[int64, []*sales.DocumentEvent]
 	HistoryByDeliveryID        *dataloader.Loader[int64, []*sales.DocumentEvent]
 	HistoryByReturnID          *dataloader.Loader[int64, []*sales.DocumentEvent]
+
+	// The currency of the documents and lists whose lines were listed (money.go).
+	currencies currencies
 }
 
 // loaderWait is how long a loader collects keys before it queries. Every

@@ -111,10 +111,10 @@ func TestOrders_ConfirmReservesAndCancelReleases(t *testing.T) {
 	s := e.salesSetup(t, map[string]string{"widget": "10", "gadget": "100"})
 	o := e.createOrder(t, sales.RoleSalesRep, s.order(map[string]any{"customerReference": "PO-77"},
 		line(s.widget, "4"), map[string]any{"productId": s.gadget, "quantity": "10", "discountPercent": "10"}))
-	if o.Status != "DRAFT" || !strings.HasPrefix(o.Number, "SO-") || o.Subtotal != "62.5" || o.Total != "74.38" && o.Total != "74.37" {
+	if o.Status != "DRAFT" || !strings.HasPrefix(o.Number, "SO-") || o.Subtotal != "62.50" || o.Total != "74.38" && o.Total != "74.37" {
 		t.Fatalf("created %+v", o)
 	}
-	if o.Lines[0].UnitPrice != "10" || o.ShipTo.City != "Potsdam" {
+	if o.Lines[0].UnitPrice != "10.00" || o.ShipTo.City != "Potsdam" {
 		t.Fatalf("price from the list and ship-to from the default address: %+v", o)
 	}
 	var c struct{ ConfirmOrder orderOut }

@@ -10,6 +10,7 @@ import (
 	"salesgraph/db"
 	"salesgraph/graph/model"
 	"salesgraph/graph/relay"
+	"salesgraph/graph/scalar"
 	"salesgraph/sales"
 )
 
@@ -98,7 +99,9 @@ func (r *Resolver) priceListItems(ctx context.Context, l *sales.PriceList, produ
 	if err != nil {
 		return nil, err
 	}
-	items, err := loadersFrom(ctx).ItemsByPriceListID.Load(ctx, l.ID)()
+	loaders := loadersFrom(ctx)
+	loaders.currencies.note("price_lists", l.ID, l.Currency) // for the items' prices
+	items, err := loaders.ItemsByPriceListID.Load(ctx, l.ID)()
 	if err != nil || product == nil {
 		return items, err
 	}
@@ -139,6 +142,6 @@ func explainPrice(q *sales.PriceQuote) string {
 		which = "the default " + q.Currency + " price list"
 	}
 	return fmt.Sprintf("%s %s per unit from %s %s (%s), quantity break from %s, for %s on %s",
-		q.UnitPrice.String(), q.Currency, which, q.PriceList.Code, q.PriceList.Name, q.Item.MinQuantity.String(),
+		scalar.FormatMoney(q.UnitPrice, q.Currency), q.Currency, which, q.PriceList.Code, q.PriceList.Name, q.Item.MinQuantity.String(),
 		q.Quantity.String(), q.Date.Format(time.DateOnly))
 }

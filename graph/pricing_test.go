@@ -55,14 +55,14 @@ func TestPricing_PriceQuote(t *testing.T) {
 		name, customer, product, qty, date string
 		price, list, minQty, source        string
 	}{
-		{"DefaultListBaseBreak", plainID, widget, "1", "2026-11-28", "10", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
-		{"DefaultListQuantityBreak", plainID, widget, "150", "2026-11-28", "9", "STD-EUR", "100", "DEFAULT_PRICE_LIST"},
-		{"JustBelowBreak", plainID, widget, "99.999", "2026-11-28", "10", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
-		{"CustomerListWins", vipID, widget, "10", "2026-11-28", "8", "VIP", "1", "CUSTOMER_PRICE_LIST"},
-		{"ItemValidFromRespected", vipID, widget, "60", "2026-05-31", "8", "VIP", "1", "CUSTOMER_PRICE_LIST"},
+		{"DefaultListBaseBreak", plainID, widget, "1", "2026-11-28", "10.00", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
+		{"DefaultListQuantityBreak", plainID, widget, "150", "2026-11-28", "9.00", "STD-EUR", "100", "DEFAULT_PRICE_LIST"},
+		{"JustBelowBreak", plainID, widget, "99.999", "2026-11-28", "10.00", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
+		{"CustomerListWins", vipID, widget, "10", "2026-11-28", "8.00", "VIP", "1", "CUSTOMER_PRICE_LIST"},
+		{"ItemValidFromRespected", vipID, widget, "60", "2026-05-31", "8.00", "VIP", "1", "CUSTOMER_PRICE_LIST"},
 		{"ItemValidFromReached", vipID, widget, "60", "2026-06-01", "7.25", "VIP", "50", "CUSTOMER_PRICE_LIST"},
-		{"ExpiredCustomerListFallsBack", vipID, widget, "10", "2027-01-02", "10", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
-		{"CustomerListLacksProduct", vipID, gadget, "1", "2026-11-28", "5.5", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
+		{"ExpiredCustomerListFallsBack", vipID, widget, "10", "2027-01-02", "10.00", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
+		{"CustomerListLacksProduct", vipID, gadget, "1", "2026-11-28", "5.50", "STD-EUR", "1", "DEFAULT_PRICE_LIST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var q quoteOut
@@ -106,7 +106,7 @@ func TestPricing_ListMutations(t *testing.T) {
 	}
 	e.with(t).must(sales.RoleSalesManager, setItem, map[string]any{"l": listID, "input": map[string]any{"productId": widget, "unitPrice": "3.10"}}, &a)
 	e.with(t).must(sales.RoleSalesManager, setItem, map[string]any{"l": listID, "input": map[string]any{"productId": widget, "unitPrice": "3.20"}}, &b)
-	if a.SetPriceListItem.ID != b.SetPriceListItem.ID || b.SetPriceListItem.UnitPrice != "3.2" {
+	if a.SetPriceListItem.ID != b.SetPriceListItem.ID || b.SetPriceListItem.UnitPrice != "3.20" {
 		t.Fatalf("setting the same break twice should change it in place: %+v then %+v", a, b)
 	}
 

@@ -108,6 +108,9 @@ func (r *Resolver) quoteChanges(ctx context.Context, q *sales.Quote) ([]*model.Q
 	if prev == nil {
 		return out, nil
 	}
+	// Both revisions' lines show money in their quote's currency.
+	l.currencies.note("quotes", prev.ID, prev.Currency)
+	l.currencies.note("quotes", q.ID, q.Currency)
 	beforeThunk, afterThunk := l.QuoteLinesByQuoteID.Load(ctx, prev.ID), l.QuoteLinesByQuoteID.Load(ctx, q.ID)
 	before, err := beforeThunk()
 	if err != nil {

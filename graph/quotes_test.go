@@ -292,7 +292,7 @@ func TestQuotes_TotalsExact(t *testing.T) {
 		qtDecEq(t, fmt.Sprintf("line %d total", i+1), l.Total, w[2])
 		qtDecEq(t, fmt.Sprintf("line %d tax rate", i+1), l.TaxRate, "0.19")
 	}
-	if l := q.Lines[1]; l.ListPrice == nil || *l.ListPrice != "2.5" || l.UnitPrice != "2.35" || l.PriceOverrideReason != "loyalty" {
+	if l := q.Lines[1]; l.ListPrice == nil || *l.ListPrice != "2.50" || l.UnitPrice != "2.35" || l.PriceOverrideReason != "loyalty" {
 		t.Fatalf("override line %+v", l)
 	}
 	qtDecEq(t, "subtotal", q.Subtotal, "55.62")

@@ -25,6 +25,11 @@ func (r *customerResolver) ShippingAddresses(ctx context.Context, obj *sales.Cus
 	return loadersFrom(ctx).AddressesByCustomerID.Load(ctx, obj.ID)()
 }
 
+// CreditLimit is the resolver for the creditLimit field.
+func (r *customerResolver) CreditLimit(ctx context.Context, obj *sales.Customer) (*decimal.Decimal, error) {
+	return inCurrency(obj.CreditLimit, obj.Currency)
+}
+
 // PriceList is the resolver for the priceList field.
 func (r *customerResolver) PriceList(ctx context.Context, obj *sales.Customer) (*sales.PriceList, error) {
 	return load(ctx, loadersFrom(ctx).PriceListByID, obj.PriceListID)
@@ -331,6 +336,26 @@ func (r *orderLineResolver) QuoteLine(ctx context.Context, obj *sales.OrderLine)
 	return load(ctx, loadersFrom(ctx).QuoteLineByID, obj.QuoteLineID)
 }
 
+// UnitPrice is the resolver for the unitPrice field.
+func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
+	return inOrderCurrency(ctx, obj.OrderID, obj.UnitPrice)
+}
+
+// Subtotal is the resolver for the subtotal field.
+func (r *orderLineResolver) Subtotal(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
+	return inOrderCurrency(ctx, obj.OrderID, obj.Subtotal)
+}
+
+// Tax is the resolver for the tax field.
+func (r *orderLineResolver) Tax(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
+	return inOrderCurrency(ctx, obj.OrderID, obj.Tax)
+}
+
+// Total is the resolver for the total field.
+func (r *orderLineResolver) Total(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
+	return inOrderCurrency(ctx, obj.OrderID, obj.Total)
+}
+
 // DeliveryLines is the resolver for the deliveryLines field.
 func (r *orderLineResolver) DeliveryLines(ctx context.Context, obj *sales.OrderLine) ([]*sales.DeliveryLine, error) {
 	return loadersFrom(ctx).DeliveryLinesByOrderLineID.Load(ctx, obj.ID)()
@@ -379,6 +404,16 @@ func (r *priceListItemResolver) PriceList(ctx context.Context, obj *sales.PriceL
 // Product is the resolver for the product field.
 func (r *priceListItemResolver) Product(ctx context.Context, obj *sales.PriceListItem) (*sales.Product, error) {
 	return loadersFrom(ctx).ProductByID.Load(ctx, obj.ProductID)()
+}
+
+// UnitPrice is the resolver for the unitPrice field.
+func (r *priceListItemResolver) UnitPrice(ctx context.Context, obj *sales.PriceListItem) (*decimal.Decimal, error) {
+	return inListCurrency(ctx, obj.PriceListID, obj.UnitPrice)
+}
+
+// UnitPrice is the resolver for the unitPrice field.
+func (r *priceQuoteResolver) UnitPrice(ctx context.Context, obj *sales.PriceQuote) (*decimal.Decimal, error) {
+	return inCurrency(obj.UnitPrice, obj.Currency)
 }
 
 // Explanation is the resolver for the explanation field.
@@ -545,7 +580,22 @@ func (r *quoteResolver) Customer(ctx context.Context, obj *sales.Quote) (*sales.
 
 // Lines is the resolver for the lines field.
 func (r *quoteResolver) Lines(ctx context.Context, obj *sales.Quote) ([]*sales.QuoteLine, error) {
-	return loadersFrom(ctx).QuoteLinesByQuoteID.Load(ctx, obj.ID)()
+	return quoteLines(ctx, obj)
+}
+
+// Subtotal is the resolver for the subtotal field.
+func (r *quoteResolver) Subtotal(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error) {
+	return inCurrency(obj.Subtotal, obj.Currency)
+}
+
+// TaxTotal is the resolver for the taxTotal field.
+func (r *quoteResolver) TaxTotal(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error) {
+	return inCurrency(obj.TaxTotal, obj.Currency)
+}
+
+// Total is the resolver for the total field.
+func (r *quoteResolver) Total(ctx context.Context, obj *sales.Quote) (*decimal.Decimal, error) {
+	return inCurrency(obj.Total, obj.Currency)
 }
 
 // Order is the resolver for the order field.
@@ -571,6 +621,31 @@ func (r *quoteLineResolver) ID(ctx context.Context, obj *sales.QuoteLine) (strin
 // Product is the resolver for the product field.
 func (r *quoteLineResolver) Product(ctx context.Context, obj *sales.QuoteLine) (*sales.Product, error) {
 	return loadersFrom(ctx).ProductByID.Load(ctx, obj.ProductID)()
+}
+
+// UnitPrice is the resolver for the unitPrice field.
+func (r *quoteLineResolver) UnitPrice(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error) {
+	return inQuoteCurrency(ctx, obj.QuoteID, obj.UnitPrice)
+}
+
+// ListPrice is the resolver for the listPrice field.
+func (r *quoteLineResolver) ListPrice(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error) {
+	return inQuoteCurrencyOpt(ctx, obj.QuoteID, obj.ListPrice)
+}
+
+// Subtotal is the resolver for the subtotal field.
+func (r *quoteLineResolver) Subtotal(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error) {
+	return inQuoteCurrency(ctx, obj.QuoteID, obj.Subtotal)
+}
+
+// Tax is the resolver for the tax field.
+func (r *quoteLineResolver) Tax(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error) {
+	return inQuoteCurrency(ctx, obj.QuoteID, obj.Tax)
+}
+
+// Total is the resolver for the total field.
+func (r *quoteLineResolver) Total(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error) {
+	return inQuoteCurrency(ctx, obj.QuoteID, obj.Total)
 }
 
 // ID is the resolver for the id field.
@@ -645,7 +720,22 @@ func (r *salesOrderResolver) Warehouse(ctx context.Context, obj *sales.SalesOrde
 
 // Lines is the resolver for the lines field.
 func (r *salesOrderResolver) Lines(ctx context.Context, obj *sales.SalesOrder) ([]*sales.OrderLine, error) {
-	return loadersFrom(ctx).OrderLinesByOrderID.Load(ctx, obj.ID)()
+	return orderLines(ctx, obj)
+}
+
+// Subtotal is the resolver for the subtotal field.
+func (r *salesOrderResolver) Subtotal(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error) {
+	return inCurrency(obj.Subtotal, obj.Currency)
+}
+
+// TaxTotal is the resolver for the taxTotal field.
+func (r *salesOrderResolver) TaxTotal(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error) {
+	return inCurrency(obj.TaxTotal, obj.Currency)
+}
+
+// Total is the resolver for the total field.
+func (r *salesOrderResolver) Total(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error) {
+	return inCurrency(obj.Total, obj.Currency)
 }
 
 // Deliveries is the resolver for the deliveries field.

@@ -5,8 +5,11 @@
 package scalar
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,16 +24,26 @@ import (
 // megabyte of digits would otherwise be parsed before validation refuses it.
 const maxDecimalLen = 40
 
-// MarshalDecimal writes a decimal as a JSON string, exactly.
-func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(d.String()))
+// MarshalDecimal writes a decimal as a JSON string, exactly. A quantity or a
+// rate drops its trailing zeros ("10", "0.19"); an amount of money, a field
+// IsMoneyField names, keeps every decimal of the scale its resolver gave it
+// with Money ("22.80", "15000", "1.250"). The field comes from the context,
+// hence a ContextMarshaler.
+func MarshalDecimal(d decimal.Decimal) graphql.ContextMarshaler {
+	return graphql.ContextWriterFunc(func(ctx context.Context, w io.Writer) error {
+		s := d.String()
+		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil && IsMoneyField(fc.Object, fc.Field.Name) {
+			s = atScale(d)
+		}
+		_, _ = io.WriteString(w, strconv.Quote(s))
+		return nil
 	})
 }
 
 // UnmarshalDecimal reads a decimal from a string ("12.50"). JSON numbers are
-// refused: a client's float may already have lost the exact value.
-func UnmarshalDecimal(v any) (decimal.Decimal, error) {
+// refused: a client's float may already have lost the exact value. (It takes
+// a context only because MarshalDecimal does.)
+func UnmarshalDecimal(_ context.Context, v any) (decimal.Decimal, error) {
 	s, ok := v.(string)
 	if !ok {
 		return decimal.Decimal{}, sales.Errorf(sales.CodeValidation, "", "a Decimal is sent as a string such as \"12.50\"")
@@ -43,6 +56,68 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 		return decimal.Decimal{}, sales.Errorf(sales.CodeValidation, "", "%q is not a decimal number such as \"12.50\"", truncate(s))
 	}
 	return d, nil
+}
+
+// moneyFields are the output fields ("Type.field") whose Decimal is an amount
+// of money. The currency lives on the object, or on the quote, order or price
+// list above it, so each has a resolver that returns the amount through Money
+// (graph/money.go); graph's TestMoney_EveryDecimalFieldIsClassified checks
+// that every Decimal field is here or declared a quantity or rate.
+var moneyFields = map[string]bool{
+	"Customer.creditLimit":    true,
+	"PriceListItem.unitPrice": true,
+	"PriceQuote.unitPrice":    true,
+	"Quote.subtotal":          true,
+	"Quote.taxTotal":          true,
+	"Quote.total":             true,
+	"QuoteLine.unitPrice":     true,
+	"QuoteLine.listPrice":     true,
+	"QuoteLine.subtotal":      true,
+	"QuoteLine.tax":           true,
+	"QuoteLine.total":         true,
+	"SalesOrder.subtotal":     true,
+	"SalesOrder.taxTotal":     true,
+	"SalesOrder.total":        true,
+	"OrderLine.unitPrice":     true,
+	"OrderLine.subtotal":      true,
+	"OrderLine.tax":           true,
+	"OrderLine.total":         true,
+}
+
+// IsMoneyField reports whether the Decimal field of a GraphQL object type is
+// an amount of money.
+func IsMoneyField(object, field string) bool { return moneyFields[object+"."+field] }
+
+// MoneyFields lists the money fields as "Type.field", sorted.
+func MoneyFields() []string {
+	return slices.Sorted(maps.Keys(moneyFields))
+}
+
+// Money is amount at the scale it is shown at in currency: the currency's
+// minor units ("22.80" EUR, "15000" JPY, "1.250" KWD), or more decimals
+// where the amount has significant digits beyond them (a unit price of
+// 1.2345 EUR). Only the scale changes, never the value.
+func Money(amount decimal.Decimal, currency string) decimal.Decimal {
+	places := sales.MinorUnits(currency)
+	for !amount.Equal(amount.Round(places)) {
+		places++
+	}
+	return amount.Round(places)
+}
+
+// FormatMoney writes amount as a money field shows it in currency, for text
+// such as a price's explanation.
+func FormatMoney(amount decimal.Decimal, currency string) string {
+	return atScale(Money(amount, currency))
+}
+
+// atScale writes d with every decimal its exponent holds, trailing zeros
+// included (decimal's String drops them).
+func atScale(d decimal.Decimal) string {
+	if d.Exponent() < 0 {
+		return d.StringFixed(-d.Exponent())
+	}
+	return d.String()
 }
 
 // MarshalDate writes a date as YYYY-MM-DD.
