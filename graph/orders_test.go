@@ -297,4 +297,5 @@ func TestOrders_ConfirmRace(t *testing.T) {
 	if onHand, reserved := e.level(t, s.widget); onHand != "5" || reserved != "4" {
 		t.Fatalf("on hand %s reserved %s, want 5 and 4", onHand, reserved)
 	}
+	checkStockInvariants(t, e.store)
 }
