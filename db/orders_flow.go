@@ -86,6 +86,9 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 // INSUFFICIENT_STOCK (naming each short line, unless the order allows backorders).
 func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, version int) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Confirm(%d)", id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		customer, o, err := lockCustomerAndOrder(ctx, tx, actor, id, version)
 		if err != nil {
@@ -115,6 +118,9 @@ func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, v
 // Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason), INSUFFICIENT_STOCK.
 func (s *OrderStore) ReleaseHold(ctx context.Context, actor *sales.User, id int64, version int, reason string) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.ReleaseHold(%d)", id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
@@ -153,6 +159,9 @@ func (s *OrderStore) Close(ctx context.Context, actor *sales.User, id int64, ver
 
 func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, version int, reason string, action sales.OrderAction) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.%s(%d)", action, id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
