@@ -29,6 +29,10 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 			return notFound(err, "id", "quote")
 		}
 		customer, err := customerForDocument(ctx, tx, actor, customerID, "id")
+		if sales.CodeOf(err) == sales.CodeNotFound {
+			// Another rep's quote answers as a missing one does.
+			return sales.Errorf(sales.CodeNotFound, "id", "quote not found")
+		}
 		if err != nil {
 			return err
 		}
