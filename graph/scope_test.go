@@ -102,6 +102,8 @@ func TestScope_ForeignLooksMissing(t *testing.T) {
 			absent: map[string]any{"o": missing["SalesOrder"], "l": f.theirShippedOrder.Lines[0].ID}},
 		"createReturn/delivery": {query: newReturn, foreign: map[string]any{"o": f.myShippedOrder.ID, "d": f.theirDelivery.ID, "l": f.myShippedOrder.Lines[0].ID},
 			absent: map[string]any{"o": f.myShippedOrder.ID, "d": missing["Delivery"], "l": f.myShippedOrder.Lines[0].ID}},
+		"priceQuote": {query: `query($c: ID!, $p: ID!) { priceQuote(customerId: $c, productId: $p, quantity: "1") { unitPrice } }`,
+			foreign: map[string]any{"c": f.theirs.customer, "p": f.mine.widget}, absent: map[string]any{"c": missing["Customer"], "p": f.mine.widget}},
 		"read/customer": read("customer", "Customer", f.theirs.customer),
 		"read/quote":    read("quote", "Quote", tq.ID),
 		"read/order":    read("order", "SalesOrder", to.ID),
