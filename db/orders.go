@@ -254,6 +254,9 @@ func insertOrderLines(ctx context.Context, tx *Tx, orderID int64, lines []priced
 // Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION (not a draft), VALIDATION, NO_PRICE.
 func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, version int, ch sales.OrderChange) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Update(%d)", id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		o, err := lockOrder(ctx, tx, actor, id, version, "id")
 		if err != nil {

@@ -29,6 +29,10 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 			return notFound(err, "id", "quote")
 		}
 		customer, err := customerForDocument(ctx, tx, actor, customerID, "id")
+		if sales.CodeOf(err) == sales.CodeNotFound {
+			// Another rep's quote answers as a missing one does.
+			return sales.Errorf(sales.CodeNotFound, "id", "quote not found")
+		}
 		if err != nil {
 			return err
 		}
@@ -86,6 +90,9 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 // INSUFFICIENT_STOCK (naming each short line, unless the order allows backorders).
 func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, version int) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Confirm(%d)", id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		customer, o, err := lockCustomerAndOrder(ctx, tx, actor, id, version)
 		if err != nil {
@@ -115,6 +122,9 @@ func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, v
 // Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason), INSUFFICIENT_STOCK.
 func (s *OrderStore) ReleaseHold(ctx context.Context, actor *sales.User, id int64, version int, reason string) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.ReleaseHold(%d)", id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
@@ -153,6 +163,9 @@ func (s *OrderStore) Close(ctx context.Context, actor *sales.User, id int64, ver
 
 func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, version int, reason string, action sales.OrderAction) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.%s(%d)", action, id)
+	if err := sales.CheckVersion(version); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
@@ -301,20 +314,35 @@ type backorder struct {
 }
 
 // lockBackorders locks the lines waiting for a product in a warehouse,
-// oldest order first. A receipt calls it before it touches the stock level,
-// keeping the lock order (order lines before stock levels).
+// oldest order first. A receipt calls it before it touches the stock level.
+// It keeps the lock order: the orders first (by id, as cancel and close lock
+// theirs before their lines), then their lines; the stock level comes after.
+// Lines are chosen again once their orders are locked, so an order that was
+// cancelled or closed meanwhile gets nothing.
 func lockBackorders(ctx context.Context, tx *Tx, productID, warehouseID int64) ([]backorder, error) {
+	const waitingLines = `
+		FROM order_lines l JOIN sales_orders o ON o.id = l.order_id
+		WHERE l.product_id = $1 AND o.warehouse_id = $2 AND o.allow_backorder
+		  AND o.status IN ('CONFIRMED', 'PARTIALLY_DELIVERED')
+		  AND l.reserved_quantity < l.quantity - l.delivered_quantity`
+	var orderIDs []int64
+	if err := tx.SelectContext(ctx, &orderIDs, `SELECT DISTINCT o.id`+waitingLines+` ORDER BY o.id`, productID, warehouseID); err != nil {
+		return nil, err
+	}
+	if len(orderIDs) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM sales_orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pqArray(orderIDs)); err != nil {
+		return nil, err
+	}
+	// A new statement sees what committed while we waited for the locks.
 	var waiting []backorder
 	err := tx.SelectContext(ctx, &waiting, `
 		SELECT l.id, l.order_id, l.line_no, l.product_id, l.quote_line_id, l.quantity, l.reserved_quantity, l.delivered_quantity,
 			l.returned_quantity, l.unit_price, l.discount_percent, l.tax_rate, l.subtotal, l.tax, l.total,
-			o.number AS order_number, o.warehouse_id
-		FROM order_lines l JOIN sales_orders o ON o.id = l.order_id
-		WHERE l.product_id = $1 AND o.warehouse_id = $2 AND o.allow_backorder
-		  AND o.status IN ('CONFIRMED', 'PARTIALLY_DELIVERED')
-		  AND l.reserved_quantity < l.quantity - l.delivered_quantity
+			o.number AS order_number, o.warehouse_id`+waitingLines+` AND o.id = ANY($3)
 		ORDER BY o.id, l.id
-		FOR UPDATE OF l`, productID, warehouseID)
+		FOR UPDATE OF l`, productID, warehouseID, pqArray(orderIDs))
 	return waiting, err
 }
 

@@ -148,7 +148,12 @@ func (r *Resolver) stockMovements(ctx context.Context, a pageArgs, f *model.Stoc
 		sort = sortOf(&o.Field, o.Direction)
 	}
 	p, err := paginate(a, func(pg db.Page) ([]*sales.StockMovement, int, error) {
-		return r.Store.Stock.Movements(ctx, filter, sort, pg)
+		ms, total, err := r.Store.Stock.Movements(ctx, filter, sort, pg)
+		if err != nil {
+			return nil, 0, err
+		}
+		ms, err = r.hideForeignReferences(ctx, ms)
+		return ms, total, err
 	})
 	if err != nil {
 		return nil, err

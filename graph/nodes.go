@@ -40,7 +40,7 @@ func (r *Resolver) node(ctx context.Context, field, id string) (relay.Node, erro
 	case typ == typeWarehouse:
 		return nilIfAbsent(l.WarehouseByID.Load(ctx, keys[0])())
 	case typ == typeStockMovement:
-		return nilIfAbsent(l.StockMovementByID.Load(ctx, keys[0])())
+		return nilIfAbsent(r.movementByID(ctx, keys[0]))
 	case typ == typePriceList:
 		return nilIfAbsent(l.PriceListByID.Load(ctx, keys[0])())
 	case typ == typePriceListItem:

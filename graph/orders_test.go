@@ -297,4 +297,68 @@ func TestOrders_ConfirmRace(t *testing.T) {
 	if onHand, reserved := e.level(t, s.widget); onHand != "5" || reserved != "4" {
 		t.Fatalf("on hand %s reserved %s, want 5 and 4", onHand, reserved)
 	}
+	checkStockInvariants(t, e.store)
+}
+
+// TestOrders_FinishCancelsDraftDeliveries: cancelling or closing an order
+// cancels its draft deliveries, which then can no longer ship, and releases
+// what the order still reserved.
+func TestOrders_FinishCancelsDraftDeliveries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "50", "gadget": "50"})
+	const closeOrderMutation = `mutation($id: ID!, $v: Int!, $reason: String!) { closeOrder(id: $id, version: $v, reason: $reason) { ...order } }` + orderFragment
+	orderDeliveries := func(t *testing.T, id string) map[string]string {
+		var out struct {
+			Order struct {
+				Deliveries []struct{ Number, Status string }
+			}
+		}
+		e.with(t).must(sales.RoleAdmin, `query($id: ID!) { order(id: $id) { deliveries { number status } } }`, map[string]any{"id": id}, &out)
+		m := map[string]string{}
+		for _, d := range out.Order.Deliveries {
+			m[d.Number] = d.Status
+		}
+		return m
+	}
+	mustNotShip := func(t *testing.T, d deliveryOut) {
+		t.Helper()
+		var now struct{ Delivery struct{ Version int } }
+		e.with(t).must(sales.RoleAdmin, `query($id: ID!) { delivery(id: $id) { version } }`, map[string]any{"id": d.ID}, &now)
+		unchanged(t, e.store, func() {
+			wantError(t, e.with(t).as(sales.RoleWarehouse, shipMutation, map[string]any{"id": d.ID, "v": now.Delivery.Version}), "INVALID_TRANSITION", "status")
+		})
+	}
+
+	t.Run("Cancel", func(t *testing.T) {
+		o := e.confirmedOrder(t, s)
+		d := e.delivery(t, map[string]any{"orderId": o.ID})
+		var x struct{ CancelOrder orderOut }
+		e.with(t).must(sales.RoleSalesManager, cancelOrderMutation, map[string]any{"id": o.ID, "v": o.Version, "reason": "customer withdrew"}, &x)
+		if got := orderDeliveries(t, o.ID); got[d.Number] != "CANCELLED" || len(got) != 1 {
+			t.Fatalf("after cancelOrder the draft delivery is %v, want %s CANCELLED", got, d.Number)
+		}
+		mustNotShip(t, d)
+		checkStockInvariants(t, e.store)
+	})
+
+	t.Run("Close", func(t *testing.T) {
+		o := e.confirmedOrder(t, s)
+		first := e.delivery(t, map[string]any{"orderId": o.ID, "lines": []any{map[string]any{"orderLineId": o.Lines[0].ID, "quantity": "4"}}})
+		var sh struct{ ShipDelivery deliveryOut }
+		e.with(t).must(sales.RoleWarehouse, shipMutation, map[string]any{"id": first.ID, "v": first.Version}, &sh)
+		rest := e.delivery(t, map[string]any{"orderId": o.ID})
+		var now struct{ Order orderOut }
+		e.with(t).must(sales.RoleAdmin, `query($id: ID!) { order(id: $id) { ...order } }`+orderFragment, map[string]any{"id": o.ID}, &now)
+		var c struct{ CloseOrder orderOut }
+		e.with(t).must(sales.RoleSalesManager, closeOrderMutation, map[string]any{"id": o.ID, "v": now.Order.Version, "reason": "rest no longer needed"}, &c)
+		if c.CloseOrder.Status != "CLOSED" {
+			t.Fatalf("closed order is %s", c.CloseOrder.Status)
+		}
+		if got := orderDeliveries(t, o.ID); got[first.Number] != "SHIPPED" || got[rest.Number] != "CANCELLED" {
+			t.Fatalf("after closeOrder the deliveries are %v, want %s SHIPPED and %s CANCELLED", got, first.Number, rest.Number)
+		}
+		mustNotShip(t, rest)
+		checkStockInvariants(t, e.store)
+	})
 }

@@ -521,3 +521,42 @@ func TestQuotes_ConcurrentActions(t *testing.T) {
 		t.Fatalf("outcomes %s, want one success and five CONFLICT", got)
 	}
 }
+
+// TestQuotes_ExpiredDoesNotConvert: an accepted quote past its validUntil
+// cannot become an order; on its last valid day it still can.
+func TestQuotes_ExpiredDoesNotConvert(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.qtSetup(t)
+	w := e.warehouse("WH1")
+	rep := sales.RoleSalesRep
+	const convert = `mutation($id: ID!, $w: ID!) { convertQuoteToOrder(id: $id, input: {warehouseId: $w}) { id status } }`
+	accepted := func() qtQuote {
+		q := e.qtMust(t, rep, "sendQuote", e.qtCreate(t, rep, qtInput(s.mine, qtLineIn(s.widget, "1"))), nil)
+		return e.qtMust(t, rep, "acceptQuote", q, nil)
+	}
+
+	expired := accepted()
+	qtBackdate(t, e.store, expired.ID)
+	unchanged(t, e.store, func() {
+		r := e.as(rep, convert, map[string]any{"id": expired.ID, "w": w})
+		wantError(t, r, "INVALID_TRANSITION", "")
+		if !strings.Contains(r.Errors[0].Message, "expired on") {
+			t.Fatalf("message %q should say when the quote expired", r.Errors[0].Message)
+		}
+	})
+
+	lastDay := accepted()
+	_, keys, err := relay.Parse("id", lastDay.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ExecContext(t.Context(), `UPDATE quotes SET valid_until = current_date WHERE id = $1`, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ ConvertQuoteToOrder struct{ Status string } }
+	e.must(rep, convert, map[string]any{"id": lastDay.ID, "w": w}, &out)
+	if out.ConvertQuoteToOrder.Status != "DRAFT" {
+		t.Fatalf("converted on its last valid day: %+v", out)
+	}
+}

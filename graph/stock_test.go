@@ -180,6 +180,7 @@ func TestStock_ConcurrentAdjustments(t *testing.T) {
 	if balance != "0.000" || ledger != "0.000" {
 		t.Fatalf("on hand %s, ledger sum %s: want both 0", balance, ledger)
 	}
+	checkStockInvariants(t, e.store)
 }
 
 func TestStock_ReceiveIsIdempotent(t *testing.T) {

@@ -16,6 +16,16 @@ var (
 	maxMoney     = decimal.New(1, 15) // 10^15: what numeric(18,…) columns hold
 )
 
+// CheckVersion refuses a version no document ever had. Versions start at 1;
+// a change must name the version its caller read, so that a lost update is
+// a CONFLICT rather than a silent overwrite.
+func CheckVersion(version int) error {
+	if version < 1 {
+		return Errorf(CodeValidation, "version", "version must be the one you read (1 or more), not %d", version)
+	}
+	return nil
+}
+
 func checkText(p *Problems, field, value string, min, max int) {
 	n := utf8.RuneCountInString(strings.TrimSpace(value))
 	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), field, "%s contains invalid characters", label(field))
