@@ -126,7 +126,7 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		return nil, err
 	}
 	id, err := s.db.createOnce(ctx, actor, "createDelivery", key, in, func(tx *Tx) (int64, error) {
-		o, err := lockOrder(ctx, tx, actor, in.OrderID, 0, "input.orderId")
+		o, err := lockOrder(ctx, tx, actor, in.OrderID, unversioned, "input.orderId")
 		if err != nil {
 			return 0, err
 		}

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"salesgraph/sales"
 )
@@ -113,9 +114,14 @@ const (
 	returned_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total`
 )
 
+// unversioned tells lockOrder that the caller locks the order on behalf of
+// another document and has no version of it to check. Only this value skips
+// the check: a client's 0 or negative version is compared, and conflicts.
+const unversioned = math.MinInt
+
 // lockOrder reads an order FOR UPDATE, checks the actor may see it (else
-// NOT_FOUND) and, when version > 0, that it is the version the caller read
-// (else CONFLICT).
+// NOT_FOUND) and, unless version is unversioned, that it is the version the
+// caller read (else CONFLICT).
 func lockOrder(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int, field string) (*sales.SalesOrder, error) {
 	var o sales.SalesOrder
 	if err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM sales_orders WHERE id = $1 FOR UPDATE`, id); err != nil {
@@ -130,7 +136,7 @@ func lockOrder(ctx context.Context, tx *Tx, actor *sales.User, id int64, version
 			return nil, sales.Errorf(sales.CodeNotFound, field, "sales order not found")
 		}
 	}
-	if version > 0 {
+	if version != unversioned {
 		if err := checkVersion("sales order", o.Version, version); err != nil {
 			return nil, err
 		}
@@ -169,7 +175,7 @@ func lockOrderOf(ctx context.Context, tx *Tx, actor *sales.User, table string, i
 	if err := tx.GetContext(ctx, &orderID, `SELECT order_id FROM `+table+` WHERE id = $1`, id); err != nil {
 		return nil, nil, notFound(err, "id", what)
 	}
-	o, err := lockOrder(ctx, tx, actor, orderID, 0, "id")
+	o, err := lockOrder(ctx, tx, actor, orderID, unversioned, "id")
 	if err != nil {
 		return nil, nil, err
 	}
