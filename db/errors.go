@@ -3,7 +3,12 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/lib/pq"
 
@@ -136,17 +141,53 @@ func translate(err error) error {
 			e.Err = err
 			return &e
 		}
-		switch pqErr.Code {
-		case "57014": // query_canceled: statement_timeout or a cancelled request
-			return &sales.Error{Code: sales.CodeUnavailable, Message: "the request took too long and was cancelled", Err: err}
-		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
-			return &sales.Error{Code: sales.CodeUnavailable, Message: "the database is unavailable; try again shortly", Err: err}
+		switch code := string(pqErr.Code); {
+		case code == "57014": // query_canceled: statement_timeout (or a cancelled request)
+			return &sales.Error{Code: sales.CodeTimeout, Message: "the request took too long and was cancelled", Err: err}
+		case code == "22003": // numeric_value_out_of_range
+			return &sales.Error{Code: sales.CodeValidation, Message: "a number is too large to store", Err: err}
+		case code == "22P05" || code == "22021": // untranslatable_character, character_not_in_repertoire
+			return &sales.Error{Code: sales.CodeValidation, Message: "text may not contain NUL characters or invalid UTF-8", Err: err}
+		case code == "54000": // program_limit_exceeded: a value too large to index
+			return &sales.Error{Code: sales.CodeValidation, Message: "a value is too long", Err: err}
+		case strings.HasPrefix(code, "08"), // connection exceptions
+			code == "57P01", code == "57P02", code == "57P03", // shutting down, crashed, starting up
+			code == "53300", code == "53400": // too many connections, configuration limit
+			return unavailable(err)
 		}
+		return err
+	}
+	if isConnectionError(err) {
+		return unavailable(err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &sales.Error{Code: sales.CodeUnavailable, Message: "the request took too long and was cancelled", Err: err}
+		return &sales.Error{Code: sales.CodeTimeout, Message: "the request took too long and was cancelled", Err: err}
 	}
 	return err
+}
+
+// Translate is translate for the error presenter, which applies it to every
+// error a resolver returns, reads included: a database that went away is
+// UNAVAILABLE wherever it shows.
+func Translate(err error) error { return translate(err) }
+
+func unavailable(err error) error {
+	return &sales.Error{Code: sales.CodeUnavailable, Message: "the database is unavailable; try again shortly", Err: err}
+}
+
+// isConnectionError reports a failure to reach the server or a connection
+// that broke, as opposed to an error the server returned.
+func isConnectionError(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	// lib/pq reports a connection that closed mid-conversation with bare strings.
+	msg := err.Error()
+	return strings.Contains(msg, "pq: unexpected EOF") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe")
 }
 
 // notFound turns sql.ErrNoRows into a NOT_FOUND naming what was missing.

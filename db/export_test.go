@@ -4,5 +4,4 @@ package db
 var (
 	ConstraintErrors    = constraintErrors
 	InternalConstraints = internalConstraints
-	Translate           = translate
 )
