@@ -178,8 +178,10 @@ func unavailable(err error) error {
 // isConnectionError reports a failure to reach the server or a connection
 // that broke, as opposed to an error the server returned.
 func isConnectionError(err error) bool {
+	// Not io.EOF: lib/pq turns a closed connection into ErrBadConn itself, and
+	// a bare EOF from elsewhere must not pass for a database outage.
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
 	if _, ok := errors.AsType[*net.OpError](err); ok {

@@ -103,7 +103,7 @@ func withRequest(next http.Handler, store *db.Store, logger *slog.Logger) http.H
 		if err := store.Ready(r.Context()); err != nil {
 			logger.WarnContext(r.Context(), "database not ready", "requestId", id, "err", err)
 			e, ok := sales.AsError(err)
-			if !ok {
+			if !ok || e.Code != sales.CodeUnavailable {
 				e = sales.Errorf(sales.CodeUnavailable, "", "the database is unavailable; try again shortly")
 			}
 			writeError(w, r, http.StatusServiceUnavailable, e)

@@ -265,6 +265,7 @@ func TestDatabaseDownIsUNAVAILABLE(t *testing.T) {
 			}
 			assertNoLeak(t, r.resp.Errors[0])
 			assertBodyNoLeak(t, r.body)
+			t.Logf("HTTP %d: %s", r.status, r.body)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("took %v", d)
 			}
