@@ -135,6 +135,21 @@ func TestBadValuesNameTheField(t *testing.T) {
 			wantError(t, e.as(sales.RoleWarehouse, receiveMutation, map[string]any{"input": map[string]any{"productId": p, "warehouseId": w, "quantity": "10000000000000000", "reference": "PO-1"}}), "VALIDATION", "input.quantity")
 		})
 	})
+	t.Run("DocumentTotalsPastPrecision", func(t *testing.T) {
+		f := e.with(t).qtSetup(t)
+		big := func(product string) map[string]any {
+			return qtLineIn(product, "1", "unitPrice", "999999999999999", "priceOverrideReason", "test")
+		}
+		unchanged(t, e.store, func() {
+			// One line fits before tax (19 %) but not after it.
+			wantError(t, e.as(sales.RoleSalesManager, qtCreateMutation, map[string]any{"input": qtInput(f.mine, big(f.widget))}), "VALIDATION", "input.lines.0")
+			// Each line fits with its tax; the document's total does not.
+			half := func(product string) map[string]any {
+				return qtLineIn(product, "1", "unitPrice", "500000000000000", "priceOverrideReason", "test")
+			}
+			wantError(t, e.as(sales.RoleSalesManager, qtCreateMutation, map[string]any{"input": qtInput(f.mine, half(f.widget), half(f.gadget))}), "VALIDATION", "input.lines")
+		})
+	})
 	t.Run("StockSumPastPrecision", func(t *testing.T) {
 		// Each receipt fits numeric(18,3); their sum does not.
 		e.with(t).must(sales.RoleWarehouse, receiveMutation, map[string]any{"input": map[string]any{"productId": p, "warehouseId": w, "quantity": "999999999999999", "reference": "PO-1"}}, nil)
