@@ -180,7 +180,7 @@ func unavailable(err error) error {
 func isConnectionError(err error) bool {
 	// Not io.EOF: lib/pq turns a closed connection into ErrBadConn itself, and
 	// a bare EOF from elsewhere must not pass for a database outage.
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
