@@ -14,13 +14,16 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"salesgraph/sales"
 )
 
 // DB is the connection pool and the stores built on it.
 type DB struct {
 	*sqlx.DB
-	counter *statementCounter
-	Logger  *slog.Logger
+	counter        *statementCounter
+	acquireTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Options tune the pool. The zero value is sensible for a small server.
@@ -30,7 +33,10 @@ type Options struct {
 	MaxOpenConns    int
 	// StatementTimeout bounds every statement, so a runaway query cannot hold a connection forever.
 	StatementTimeout time.Duration
-	Logger           *slog.Logger
+	// AcquireTimeout bounds how long a request waits for a free connection
+	// before it is refused as UNAVAILABLE (see Ready).
+	AcquireTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Open connects to the PostgreSQL at url (a lib/pq URL or key=value string)
@@ -44,6 +50,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	if opts.StatementTimeout == 0 {
 		opts.StatementTimeout = 30 * time.Second
+	}
+	if opts.AcquireTimeout == 0 {
+		opts.AcquireTimeout = 5 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -59,7 +68,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{DB: sqlx.NewDb(sqlDB, "postgres"), counter: counter, Logger: opts.Logger}
+	d := &DB{DB: sqlx.NewDb(sqlDB, "postgres"), counter: counter, acquireTimeout: opts.AcquireTimeout, Logger: opts.Logger}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.PingContext(pingCtx); err != nil {
@@ -67,6 +76,26 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("db: connect: %w", err)
 	}
 	return d, nil
+}
+
+// Ready waits up to the pool's AcquireTimeout for a connection and hands it
+// straight back. database/sql queues for a free connection without limit, so
+// when long statements hold the whole pool every request would queue behind
+// them; the HTTP layer calls Ready first and refuses the request with
+// UNAVAILABLE instead. It also finds a database that went away before any
+// work starts. It is a probe, not a reservation: the request's statements
+// queue again, each bounded by the statement timeout.
+func (d *DB) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.acquireTimeout)
+	defer cancel()
+	c, err := d.DB.Conn(ctx)
+	if err == nil {
+		return c.Close()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &sales.Error{Code: sales.CodeUnavailable, Message: "the server is busy; try again shortly", Err: err}
+	}
+	return translate(err)
 }
 
 // Statements returns how many SQL statements the pool has sent so far.

@@ -81,10 +81,22 @@ func priceLines(ctx context.Context, tx *Tx, customer *sales.Customer, lines []s
 				"no price list prices %s for this customer; give a unit price and a reason", product.SKU)
 		}
 		line.Amounts = sales.LineAmounts(line.Quantity, line.UnitPrice, line.Discount, line.TaxRate, customer.Currency)
+		if !line.Total.Abs().LessThan(maxAmount) {
+			return nil, sales.Amounts{}, sales.Errorf(sales.CodeValidation, f, "the line's total with tax is too large")
+		}
 		out[i], amounts[i] = line, line.Amounts
 	}
-	return out, sales.DocumentAmounts(amounts), nil
+	total := sales.DocumentAmounts(amounts)
+	if !total.Total.Abs().LessThan(maxAmount) {
+		return nil, sales.Amounts{}, sales.Errorf(sales.CodeValidation, field, "the document's total is too large")
+	}
+	return out, total, nil
 }
+
+// maxAmount is one past what the numeric(18,3) total columns hold: checked
+// here, an overflow names the line (or the lines) instead of failing as a
+// bare numeric overflow in the INSERT.
+var maxAmount = decimal.New(1, 15)
 
 // listPriceFor is what the customer's price lists charge for quantity of a
 // product on date, or nil when none does.

@@ -182,6 +182,10 @@ type StockMove struct {
 	Field                  string // the input field an INSUFFICIENT_STOCK error names
 }
 
+// maxQuantity is one past what the numeric(18,3) stock columns hold; a sum
+// past it would fail in the database as a bare overflow.
+var maxQuantity = decimal.New(1, 15)
+
 // moveStock applies m to its stock level and writes the ledger row, inside
 // tx, returning the row's ID. The level row is locked first, so concurrent
 // moves of one product in one warehouse queue up rather than both reading
@@ -193,6 +197,10 @@ func moveStock(ctx context.Context, tx *Tx, m StockMove) (int64, error) {
 		return 0, err
 	}
 	onHand, reserved := level.OnHand.Add(m.OnHand), level.Reserved.Add(m.Reserved)
+	if !onHand.LessThan(maxQuantity) || !reserved.LessThan(maxQuantity) {
+		return 0, sales.Errorf(sales.CodeValidation, m.Field,
+			"%s on hand and %s reserved: moving %s would pass the largest quantity a stock level holds", level.OnHand, level.Reserved, m.OnHand)
+	}
 	if reserved.IsNegative() || onHand.LessThan(reserved) {
 		return 0, sales.Errorf(sales.CodeInsufficientStock, m.Field,
 			"%s on hand, %s reserved, %s available: cannot move %s on hand and %s reserved",

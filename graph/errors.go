@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"salesgraph/db"
 	"salesgraph/sales"
 )
 
@@ -55,6 +56,11 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if !errors.As(err, &gqlErr) {
 			gqlErr = gqlerror.WrapPath(graphql.GetPath(ctx), err)
 		}
+		if _, ok := sales.AsError(err); !ok {
+			// Reads reach here with raw driver errors: a database that is
+			// down or a statement that timed out keeps its code either way.
+			err = db.Translate(err)
+		}
 		if domain, ok := sales.AsError(err); ok {
 			out := &gqlerror.Error{Message: domain.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
 				Extensions: map[string]any{"code": string(domain.Code)}}
@@ -65,7 +71,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			if field != "" {
 				out.Extensions["field"] = field
 			}
-			if domain.Code == sales.CodeInternal || domain.Code == sales.CodeUnavailable {
+			if domain.Code == sales.CodeInternal || domain.Code == sales.CodeUnavailable || domain.Code == sales.CodeTimeout {
 				out.Extensions["requestId"] = RequestID(ctx)
 				logger.ErrorContext(ctx, "request failed", "requestId", RequestID(ctx), "code", domain.Code, "err", err)
 			}

@@ -3,13 +3,17 @@ package graph
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/lib/pq"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"salesgraph/sales"
@@ -57,6 +61,34 @@ func TestErrorPresenter(t *testing.T) {
 			t.Fatalf("presented %+v", got)
 		}
 	})
+	// Reads return raw driver errors; the presenter still tells a database
+	// that is down or slow from a bug, and never shows the driver's text.
+	for _, tc := range []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"ShuttingDown", &pq.Error{Code: "57P01", Message: "terminating connection due to administrator command"}, "UNAVAILABLE"},
+		{"StartingUp", &pq.Error{Code: "57P03", Message: "the database system is starting up"}, "UNAVAILABLE"},
+		{"ConnectionFailure", &pq.Error{Code: "08006", Message: "connection failure"}, "UNAVAILABLE"},
+		{"Refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, "UNAVAILABLE"},
+		{"BadConn", driver.ErrBadConn, "UNAVAILABLE"},
+		{"StatementTimeout", &pq.Error{Code: "57014", Message: "canceling statement due to statement timeout"}, "TIMEOUT"},
+		{"NumericOverflow", &pq.Error{Code: "22003", Message: "numeric field overflow"}, "VALIDATION"},
+		{"NUL", &pq.Error{Code: "22P05", Message: "unsupported Unicode escape sequence"}, "VALIDATION"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := present(ctx, gqlerror.WrapPath(ast.Path{ast.PathName("customers")}, fmt.Errorf("Customers.List: %w", tc.err)))
+			if got.Extensions["code"] != tc.code {
+				t.Fatalf("presented %+v, want %s", got, tc.code)
+			}
+			for _, leak := range []string{"pq:", "administrator", "statement timeout", "dial", "overflow", "driver"} {
+				if strings.Contains(got.Message, leak) {
+					t.Fatalf("message leaks %q: %q", leak, got.Message)
+				}
+			}
+		})
+	}
 	t.Run("PanicBecomesInternal", func(t *testing.T) {
 		logs.Reset()
 		err := Recover(slog.New(slog.NewTextHandler(&logs, nil)))(ctx, "boom: index out of range")

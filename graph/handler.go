@@ -13,6 +13,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/gorillaws"
+	"salesgraph/sales"
 )
 
 // Limits that protect the database from one expensive request. A full cost
@@ -62,6 +63,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.SetParserTokenLimit(parserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	srv.Use(InputLimits{})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
 	srv.AroundFields(requireSignIn)
@@ -70,19 +72,40 @@ func NewHandler(cfg HandlerConfig) *Handler {
 
 	var h http.Handler = srv
 	h = cfg.Auth.Middleware(h)
-	h = withRequest(h)
+	h = withRequest(h, cfg.Store, cfg.Logger)
 	return &Handler{Handler: h, Sockets: sockets}
 }
 
 // withRequest gives each request an ID (echoed in X-Request-Id and in
-// internal errors) and caps the body size.
-func withRequest(next http.Handler) http.Handler {
+// internal errors) and caps the body size. It refuses what is not a GraphQL
+// request with a status and a code (transport.go), and a request that would
+// only queue for a database connection with UNAVAILABLE.
+func withRequest(next http.Handler, store *db.Store, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := NewRequestID()
 		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(WithRequestID(r.Context(), id))
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
-		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+		if isJSONPost(r) && !checkBody(w, r, logger) {
+			return
+		}
+		if err := store.Ready(r.Context()); err != nil {
+			logger.WarnContext(r.Context(), "database not ready", "requestId", id, "err", err)
+			e, ok := sales.AsError(err)
+			if !ok || e.Code != sales.CodeUnavailable {
+				e = sales.Errorf(sales.CodeUnavailable, "", "the database is unavailable; try again shortly")
+			}
+			writeError(w, r, http.StatusServiceUnavailable, e)
+			return
+		}
+		if r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r) // the websocket upgrade needs the connection itself
+			return
+		}
+		cw := &codedWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		cw.finish()
 	})
 }

@@ -23,7 +23,10 @@ const (
 	CodeIdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
 	CodeNoPrice              Code = "NO_PRICE"
 	CodeQueryTooComplex      Code = "QUERY_TOO_COMPLEX"
-	CodeUnavailable          Code = "UNAVAILABLE"
+	CodeUnavailable          Code = "UNAVAILABLE" // retryable: the database is down, starting or busy
+	CodeTimeout              Code = "TIMEOUT"     // a statement ran past the statement timeout
+	CodeBadRequest           Code = "BAD_REQUEST" // not a GraphQL request: bad JSON, a batch, an empty body
+	CodeRequestTooLarge      Code = "REQUEST_TOO_LARGE"
 	CodeInternal             Code = "INTERNAL"
 )
 
