@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"salesgraph/db"
 )
 
 // The cost of an operation is the number of field values it may produce,
@@ -30,6 +32,9 @@ const costCeiling = math.MaxInt64 / 4
 // unboundedList is the multiplier of a list field that declares no bound; the
 // schema test keeps there being none, and this keeps the count honest anyway.
 const unboundedList = 1000
+
+// largestPage is the largest first/last any field accepts (PriceList.items).
+const largestPage = db.ItemsPerList
 
 // boundDirective declares a plain list's largest length.
 const boundDirective = "bound"
@@ -127,7 +132,9 @@ func (c *coster) pageSize(f *ast.Field) (int64, bool) {
 	args := argumentMap(f, c.vars)
 	for _, name := range []string{"first", "last"} {
 		if n, ok := toInt(args[name]); ok {
-			return max(0, n), true
+			// A page above every list's maximum is refused by its resolver
+			// (VALIDATION on first) before it resolves anything below.
+			return min(max(0, n), largestPage), true
 		}
 	}
 	return defaultPageSize, true

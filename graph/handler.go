@@ -75,6 +75,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
 	srv.AroundFields(requireSignIn)
+	srv.AroundFields(enforceBounds)
 	srv.AroundResponses(LogResponses(cfg.Logger))
 	srv.AroundResponses(NewLoaderMiddleware(cfg.Store))
 

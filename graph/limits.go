@@ -51,7 +51,7 @@ type DocumentLimits struct {
 // introspection, and stop the floods: a document's own size (tokens, fields,
 // aliases) and the rows it may pull (cost).
 var DefaultLimits = Limits{
-	MaxCost:          20000,
+	MaxCost:          200000,
 	MaxDepth:         15,
 	MaxFields:        1000,
 	MaxAliases:       100,
