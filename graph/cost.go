@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -110,7 +111,10 @@ func (c *coster) field(f *ast.Field, page int64) int64 {
 		return 1
 	}
 	items, childPage := int64(1), int64(0)
-	isList := def.Type != nil && def.Type.Elem != nil
+	// Introspection reads the schema in memory, not the database; its size is
+	// bounded by the schema, the document limits and gqlparser's
+	// MaxIntrospectionDepth rule, so its lists count once.
+	isList := def.Type != nil && def.Type.Elem != nil && !isIntrospectionField(f)
 	if n, paged := c.pageSize(f); paged {
 		if isList {
 			items = n // a plain list that takes first
@@ -121,6 +125,10 @@ func (c *coster) field(f *ast.Field, page int64) int64 {
 		items = listBound(f, def, c.vars, page)
 	}
 	return satAdd(1, satMul(items, c.set(f.SelectionSet, childPage)))
+}
+
+func isIntrospectionField(f *ast.Field) bool {
+	return strings.HasPrefix(f.Name, "__") || (f.ObjectDefinition != nil && strings.HasPrefix(f.ObjectDefinition.Name, "__"))
 }
 
 // pageSize is first or last of a field that takes them, defaultPageSize

@@ -42,21 +42,24 @@ type Limits struct {
 	MaxResponseBytes int
 }
 
-// DocumentLimits are the cheap checks on a parsed document.
+// DocumentLimits are the cheap checks on a document. MaxBytes, checked
+// before parsing, applies to anonymous requests only: a signed-in one is
+// bounded by the body cap.
 type DocumentLimits struct {
-	MaxTokens, MaxFields, MaxAliases, MaxDepth int
+	MaxBytes, MaxTokens, MaxFields, MaxAliases, MaxDepth int
 }
 
 // DefaultLimits are generous for every screen of the app and GraphiQL's
 // introspection, and stop the floods: a document's own size (tokens, fields,
 // aliases) and the rows it may pull (cost).
 var DefaultLimits = Limits{
-	MaxCost:          200000,
-	MaxDepth:         15,
-	MaxFields:        1000,
-	MaxAliases:       100,
-	MaxTokens:        15000, // CVE-2023-49559: directive and alias floods
-	Anonymous:        DocumentLimits{MaxTokens: 2000, MaxFields: 200, MaxAliases: 10, MaxDepth: 15},
+	MaxCost:    200000,
+	MaxDepth:   15,
+	MaxFields:  1000,
+	MaxAliases: 100,
+	MaxTokens:  15000, // CVE-2023-49559: directive and alias floods
+	// GraphiQL's introspection query is 2 KB, ~400 tokens and ~100 fields.
+	Anonymous:        DocumentLimits{MaxBytes: 16 << 10, MaxTokens: 2000, MaxFields: 200, MaxAliases: 10, MaxDepth: 15},
 	OperationTimeout: 30 * time.Second,
 	MaxResponseBytes: 10 << 20,
 }
@@ -74,6 +77,7 @@ func (l Limits) withDefaults() Limits {
 	pick(&l.MaxFields, d.MaxFields)
 	pick(&l.MaxAliases, d.MaxAliases)
 	pick(&l.MaxTokens, d.MaxTokens)
+	pick(&l.Anonymous.MaxBytes, d.Anonymous.MaxBytes)
 	pick(&l.Anonymous.MaxTokens, d.Anonymous.MaxTokens)
 	pick(&l.Anonymous.MaxFields, d.Anonymous.MaxFields)
 	pick(&l.Anonymous.MaxAliases, d.Anonymous.MaxAliases)
@@ -129,6 +133,9 @@ func (limitsExtension) Validate(graphql.ExecutableSchema) error { return nil }
 // passes is parsed again by the executor (or found in its cache).
 func (x limitsExtension) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	l := x.limits.document(ctx)
+	if l.MaxBytes > 0 && len(p.Query) > l.MaxBytes {
+		return tooComplex("bytes", int64(len(p.Query)), int64(l.MaxBytes), "sign in, or send a shorter document")
+	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.MaxTokens)
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeded token limit") {
