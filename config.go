@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"salesgraph/graph"
 	"salesgraph/pgcluster"
 )
 
@@ -27,6 +28,8 @@ type config struct {
 	LogFormat      string
 	LogLevel       string
 	ShutdownGrace  time.Duration
+	// OperationTimeout bounds one GraphQL operation, its SQL included.
+	OperationTimeout time.Duration
 }
 
 // envDefault returns the variable's value or def.
@@ -54,6 +57,9 @@ func (c *config) bind(fs *flag.FlagSet, serve bool) {
 			"comma-separated browser origins allowed to open websockets, such as https://dash.example.com (env ALLOWED_ORIGINS); empty allows only same-host pages, * allows any")
 		grace, _ := time.ParseDuration(envDefault("SHUTDOWN_GRACE", "15s"))
 		fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", grace, "how long shutdown waits for in-flight requests (env SHUTDOWN_GRACE)")
+		timeout, _ := time.ParseDuration(envDefault("OPERATION_TIMEOUT", graph.DefaultLimits.OperationTimeout.String()))
+		fs.DurationVar(&c.OperationTimeout, "operation-timeout", timeout,
+			"how long one GraphQL operation may run before it and its SQL are cancelled (env OPERATION_TIMEOUT)")
 	}
 }
 

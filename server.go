@@ -187,7 +187,8 @@ type server struct {
 
 func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger, devToken string) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger}
-	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins()})
+	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins(),
+		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout}})
 	s := &server{gql: gql, store: store, logger: logger}
 
 	mux := http.NewServeMux()
