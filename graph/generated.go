@@ -3545,8 +3545,15 @@ invoices — as one graph over PostgreSQL.
 Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint one with
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
-INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, INTERNAL …) and, where one
-input field is at fault, ` + "`" + `extensions.field` + "`" + `.
+INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
+UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
+` + "`" + `extensions.field` + "`" + `.
+
+Every list returns a bounded number of items: connections and some lists take
+` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound). An operation's cost
+counts each list's selection once per item it may return; ` + "`" + `extensions.cost` + "`" + `
+reports it, and above the limit the operation is refused before it runs
+(QUERY_TOO_COMPLEX with ` + "`" + `extensions.limitKind` + "`" + `, the figure and ` + "`" + `extensions.limit` + "`" + `).
 """
 schema {
   query: Query
