@@ -42,11 +42,10 @@ type Handler struct {
 func NewHandler(cfg HandlerConfig) *Handler {
 	sockets := gorillaws.New(gorillaws.Options{AllowedOrigins: cfg.AllowedOrigins, WriteWait: 10 * time.Second, Logger: cfg.Logger})
 	limits := cfg.Limits.withDefaults()
-	schema := NewExecutableSchema(Config{
+	srv := handler.New(NewExecutableSchema(Config{
 		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger},
 		Directives: DirectiveRoot{HasRole: hasRole},
-	})
-	srv := handler.New(schema)
+	}))
 	// The websocket transport goes first: the first transport that supports
 	// a request wins (gqlgen #2826).
 	srv.AddTransport(transport.Websocket{
@@ -69,14 +68,15 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(extension.Introspection{})
-	// Document limits before validation, the cost before execution, and the
-	// deadline and size cap around every response, on every transport.
-	srv.Use(limitsExtension{limits: limits})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
 	srv.AroundFields(requireSignIn)
 	srv.AroundFields(enforceBounds)
 	srv.AroundResponses(LogResponses(cfg.Logger))
+	// Document limits before validation, the cost before execution, and the
+	// deadline and size cap around every response, on every transport; inside
+	// the log, so that it records the refusals.
+	srv.Use(limitsExtension{limits: limits})
 	srv.AroundResponses(NewLoaderMiddleware(cfg.Store))
 
 	var h http.Handler = srv
