@@ -3762,8 +3762,8 @@ type Customer implements Node {
   email: String
   phone: String
   billingAddress: Address
-  "Ship-to addresses, the default one first; at most 50."
-  shippingAddresses: [ShippingAddress!]! @bound(max: 50)
+  "Ship-to addresses, the default one first; at most 100, as a customer may have."
+  shippingAddresses: [ShippingAddress!]! @bound(max: 100)
   currency: Currency!
   "Invoices fall due this many days after issue."
   paymentTermsDays: Int!
