@@ -55,7 +55,7 @@ type DocumentLimits struct {
 // cost 168,204 (80,000 stock levels, a 2 MB response) took the process to
 // 177 MB, so the cost limit keeps one query near 100 MB.
 var DefaultLimits = Limits{
-	MaxCost:    200000,
+	MaxCost:    100000,
 	MaxDepth:   15,
 	MaxFields:  1000,
 	MaxAliases: 100,
