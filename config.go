@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"salesgraph/graph"
 	"salesgraph/pgcluster"
 )
 
@@ -31,6 +32,12 @@ type config struct {
 	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
 	MaxConnections    int
+	// OperationTimeout bounds one GraphQL operation, its SQL included.
+	OperationTimeout time.Duration
+	// StatementTimeout bounds one SQL statement; PoolWait how long a request
+	// waits for a free database connection before it is UNAVAILABLE.
+	StatementTimeout time.Duration
+	PoolWait         time.Duration
 }
 
 // defaultAddr is loopback: serving every interface is a choice to make
@@ -153,12 +160,19 @@ func (c *config) bindServe(f *flags) {
 		"how long an idle keep-alive connection stays open")
 	f.int(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", 1000,
 		"most connections served at once, websockets included; further ones wait in the kernel's queue")
+	f.duration(&c.OperationTimeout, "operation-timeout", "OPERATION_TIMEOUT", graph.DefaultLimits.OperationTimeout,
+		"how long one GraphQL operation may run before it and its SQL are cancelled")
+	f.duration(&c.StatementTimeout, "statement-timeout", "STATEMENT_TIMEOUT", 30*time.Second,
+		"how long one SQL statement may run (TIMEOUT after it)")
+	f.duration(&c.PoolWait, "pool-wait", "POOL_WAIT", 5*time.Second,
+		"how long a request waits for a free database connection (UNAVAILABLE after it)")
 }
 
 // checkServe refuses server settings that cannot work.
 func (c *config) checkServe() error {
 	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout,
-		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace} {
+		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace, "OPERATION_TIMEOUT": c.OperationTimeout,
+		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}

@@ -123,7 +123,8 @@ func openDatabase(ctx context.Context, cfg *config, logger *slog.Logger, app str
 		}
 		url = cluster.URL("salesgraph")
 	}
-	d, err := db.Open(ctx, url, db.Options{ApplicationName: app, Logger: logger})
+	d, err := db.Open(ctx, url, db.Options{ApplicationName: app, Logger: logger,
+		StatementTimeout: cfg.StatementTimeout, AcquireTimeout: cfg.PoolWait})
 	if err != nil {
 		if cluster != nil {
 			_ = cluster.Release()
@@ -231,7 +232,8 @@ type server struct {
 
 func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger}
-	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins()})
+	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins(),
+		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout}})
 	s := &server{gql: gql, store: store, logger: logger}
 
 	mux := http.NewServeMux()

@@ -134,7 +134,8 @@ func TestServe(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return string(b)
 	}
-	if body := getQuery(`{ me { role } }`); body != `{"data":{"me":{"role":"ADMIN"}}}` {
+	// extensions.cost is the query's cost (graph/cost.go): me and its role.
+	if body := getQuery(`{ me { role } }`); body != `{"data":{"me":{"role":"ADMIN"}},"extensions":{"cost":2}}` {
 		t.Fatalf("GET query: %s", body)
 	}
 	if body := getQuery(`mutation { createWarehouse(input: {code: "G", name: "G"}) { id } }`); !strings.Contains(body, "errors") || strings.Contains(body, `"createWarehouse":{`) {

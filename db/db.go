@@ -164,9 +164,10 @@ func retryable(err error) bool {
 }
 
 // wrap adds call context to an error on its way up, keeping the chain
-// (a *sales.Error inside still reaches the presenter).
+// (a *sales.Error inside still reaches the presenter). Reads go through
+// translate too, so a query cancelled by its deadline is UNAVAILABLE.
 func wrap(errp *error, format string, args ...any) {
 	if *errp != nil {
-		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), translate(*errp))
 	}
 }

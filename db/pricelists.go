@@ -26,11 +26,38 @@ func (s *PriceListStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Pri
 	return byIDs[sales.PriceList](ctx, s.db, `SELECT `+priceListColumns+` FROM price_lists WHERE id = ANY($1)`, ids)
 }
 
-// ItemsByListIDs returns the items of these lists, by product and quantity break.
+// ItemsPerList is the most items ItemsByListIDs and ItemsByListProducts
+// return per list (or list and product).
+const ItemsPerList = 500
+
+// ItemsByListIDs returns the items of these lists, by product and quantity
+// break, at most ItemsPerList per list.
 func (s *PriceListStore) ItemsByListIDs(ctx context.Context, ids []int64) (_ []*sales.PriceListItem, err error) {
 	defer wrap(&err, "PriceLists.ItemsByListIDs")
-	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+` FROM price_list_items
-		WHERE price_list_id = ANY($1) ORDER BY price_list_id, product_id, min_quantity, id`, ids)
+	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+` FROM (
+		SELECT *, row_number() OVER (PARTITION BY price_list_id ORDER BY product_id, min_quantity, id) AS rank
+		FROM price_list_items WHERE price_list_id = ANY($1)) first
+		WHERE rank <= `+strconv.Itoa(ItemsPerList)+` ORDER BY price_list_id, product_id, min_quantity, id`, ids)
+}
+
+// ListProduct names one product's prices in one list.
+type ListProduct struct{ ListID, ProductID int64 }
+
+// ItemsByListProducts returns the items of these products in these lists,
+// by quantity break, at most ItemsPerList per pair.
+func (s *PriceListStore) ItemsByListProducts(ctx context.Context, keys []ListProduct) (_ []*sales.PriceListItem, err error) {
+	defer wrap(&err, "PriceLists.ItemsByListProducts")
+	lists, products := make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		lists[i], products[i] = k.ListID, k.ProductID
+	}
+	var out []*sales.PriceListItem
+	err = sqlx.SelectContext(ctx, s.db, &out, `SELECT `+itemColumns+` FROM (
+		SELECT i.*, row_number() OVER (PARTITION BY i.price_list_id, i.product_id ORDER BY i.min_quantity, i.id) AS rank
+		FROM price_list_items i JOIN unnest($1::bigint[], $2::bigint[]) AS k(list_id, product_id)
+		ON i.price_list_id = k.list_id AND i.product_id = k.product_id) first
+		WHERE rank <= `+strconv.Itoa(ItemsPerList)+` ORDER BY price_list_id, product_id, min_quantity, id`, pqArray(lists), pqArray(products))
+	return out, err
 }
 
 // ItemsByIDs returns price list items by ID, in any order.

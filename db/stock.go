@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -19,18 +20,29 @@ const (
 	movementColumns = `id, product_id, warehouse_id, kind, quantity, on_hand_after, reserved_change, reserved_after, order_id, reason, reference, actor_id, occurred_at`
 )
 
-// LevelsByProductIDs returns the stock levels of these products, by warehouse.
+// LevelsPerParent is the most stock levels LevelsByProductIDs and
+// LevelsByWarehouseIDs return per product or warehouse: a warehouse may hold
+// any number of products, and the stockLevels connection pages through them.
+const LevelsPerParent = 100
+
+// LevelsByProductIDs returns the stock levels of these products, by
+// warehouse, at most LevelsPerParent per product.
 func (s *StockStore) LevelsByProductIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
 	defer wrap(&err, "Stock.LevelsByProductIDs")
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM stock_levels
-		WHERE product_id = ANY($1) ORDER BY product_id, warehouse_id`, ids)
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM (
+		SELECT *, row_number() OVER (PARTITION BY product_id ORDER BY warehouse_id) AS rank
+		FROM stock_levels WHERE product_id = ANY($1)) first
+		WHERE rank <= `+strconv.Itoa(LevelsPerParent)+` ORDER BY product_id, warehouse_id`, ids)
 }
 
-// LevelsByWarehouseIDs returns the stock levels held in these warehouses, by product.
+// LevelsByWarehouseIDs returns the stock levels held in these warehouses, by
+// product, at most LevelsPerParent per warehouse.
 func (s *StockStore) LevelsByWarehouseIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
 	defer wrap(&err, "Stock.LevelsByWarehouseIDs")
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM stock_levels
-		WHERE warehouse_id = ANY($1) ORDER BY warehouse_id, product_id`, ids)
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM (
+		SELECT *, row_number() OVER (PARTITION BY warehouse_id ORDER BY product_id) AS rank
+		FROM stock_levels WHERE warehouse_id = ANY($1)) first
+		WHERE rank <= `+strconv.Itoa(LevelsPerParent)+` ORDER BY warehouse_id, product_id`, ids)
 }
 
 // Level returns one stock level. Returns NOT_FOUND.

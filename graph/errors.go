@@ -44,6 +44,8 @@ func NewRequestID() string {
 var passThroughCodes = map[string]bool{
 	errcode.ValidationFailed: true,
 	errcode.ParseFailed:      true,
+	// Limits' refusals (limits.go): which limit, the figure and the limit.
+	string(sales.CodeQueryTooComplex): true,
 }
 
 // ErrorPresenter is the only place where a Go error becomes text a client

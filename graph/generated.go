@@ -83,11 +83,11 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Notes             func(childComplexity int) int
-		Orders            func(childComplexity int) int
+		Orders            func(childComplexity int, first *int) int
 		PaymentTermsDays  func(childComplexity int) int
 		Phone             func(childComplexity int) int
 		PriceList         func(childComplexity int) int
-		Quotes            func(childComplexity int) int
+		Quotes            func(childComplexity int, first *int) int
 		SalesRep          func(childComplexity int) int
 		ShippingAddresses func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
@@ -245,7 +245,7 @@ type ComplexityRoot struct {
 		Currency  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		IsDefault func(childComplexity int) int
-		Items     func(childComplexity int, productID *string) int
+		Items     func(childComplexity int, productID *string, first *int) int
 		Name      func(childComplexity int) int
 		ValidFrom func(childComplexity int) int
 		ValidTo   func(childComplexity int) int
@@ -292,7 +292,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Name          func(childComplexity int) int
 		SKU           func(childComplexity int) int
-		StockLevels   func(childComplexity int) int
+		StockLevels   func(childComplexity int, first *int) int
 		TaxRate       func(childComplexity int) int
 		UnitOfMeasure func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -560,7 +560,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
-		StockLevels func(childComplexity int) int
+		StockLevels func(childComplexity int, first *int) int
 	}
 
 	WarehouseConnection struct {
@@ -590,8 +590,8 @@ type CustomerResolver interface {
 	PriceList(ctx context.Context, obj *sales.Customer) (*sales.PriceList, error)
 	SalesRep(ctx context.Context, obj *sales.Customer) (*sales.User, error)
 
-	Quotes(ctx context.Context, obj *sales.Customer) ([]*sales.Quote, error)
-	Orders(ctx context.Context, obj *sales.Customer) ([]*sales.SalesOrder, error)
+	Quotes(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.Quote, error)
+	Orders(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.SalesOrder, error)
 }
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
@@ -677,7 +677,7 @@ type OrderStatusEventResolver interface {
 type PriceListResolver interface {
 	ID(ctx context.Context, obj *sales.PriceList) (string, error)
 
-	Items(ctx context.Context, obj *sales.PriceList, productID *string) ([]*sales.PriceListItem, error)
+	Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error)
 }
 type PriceListItemResolver interface {
 	ID(ctx context.Context, obj *sales.PriceListItem) (string, error)
@@ -694,7 +694,7 @@ type PriceQuoteResolver interface {
 type ProductResolver interface {
 	ID(ctx context.Context, obj *sales.Product) (string, error)
 
-	StockLevels(ctx context.Context, obj *sales.Product) ([]*sales.StockLevel, error)
+	StockLevels(ctx context.Context, obj *sales.Product, first *int) ([]*sales.StockLevel, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
@@ -808,7 +808,7 @@ type UserResolver interface {
 type WarehouseResolver interface {
 	ID(ctx context.Context, obj *sales.Warehouse) (string, error)
 
-	StockLevels(ctx context.Context, obj *sales.Warehouse) ([]*sales.StockLevel, error)
+	StockLevels(ctx context.Context, obj *sales.Warehouse, first *int) ([]*sales.StockLevel, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -937,7 +937,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Customer.Orders(childComplexity), true
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int)), true
 	case "Customer.paymentTermsDays":
 		if e.ComplexityRoot.Customer.PaymentTermsDays == nil {
 			break
@@ -961,7 +966,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Customer.Quotes(childComplexity), true
+		args, err := ec.field_Customer_quotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Quotes(childComplexity, args["first"].(*int)), true
 	case "Customer.salesRep":
 		if e.ComplexityRoot.Customer.SalesRep == nil {
 			break
@@ -1900,7 +1910,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.PriceList.Items(childComplexity, args["productId"].(*string)), true
+		return e.ComplexityRoot.PriceList.Items(childComplexity, args["productId"].(*string), args["first"].(*int)), true
 	case "PriceList.name":
 		if e.ComplexityRoot.PriceList.Name == nil {
 			break
@@ -2097,7 +2107,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Product.StockLevels(childComplexity), true
+		args, err := ec.field_Product_stockLevels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.StockLevels(childComplexity, args["first"].(*int)), true
 	case "Product.taxRate":
 		if e.ComplexityRoot.Product.TaxRate == nil {
 			break
@@ -3364,7 +3379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Warehouse.StockLevels(childComplexity), true
+		args, err := ec.field_Warehouse_stockLevels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Warehouse.StockLevels(childComplexity, args["first"].(*int)), true
 
 	case "WarehouseConnection.edges":
 		if e.ComplexityRoot.WarehouseConnection.Edges == nil {
@@ -3548,8 +3568,15 @@ invoices — as one graph over PostgreSQL.
 Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint one with
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
-INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, INTERNAL …) and, where one
-input field is at fault, ` + "`" + `extensions.field` + "`" + `.
+INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
+UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
+` + "`" + `extensions.field` + "`" + `.
+
+Every list returns a bounded number of items: connections and some lists take
+` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound). An operation's cost
+counts each list's selection once per item it may return; ` + "`" + `extensions.cost` + "`" + `
+reports it, and above the limit the operation is refused before it runs
+(QUERY_TOO_COMPLEX with ` + "`" + `extensions.limitKind` + "`" + `, the figure and ` + "`" + `extensions.limit` + "`" + `).
 """
 schema {
   query: Query
@@ -3567,6 +3594,11 @@ scalar Currency
 
 "Only users holding one of these roles may use the field. Enforced on every call."
 directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION
+"""
+The most items a plain list returns. The query cost counts the list's
+selection this many times; the list never returns more.
+"""
+directive @bound(max: Int!) on FIELD_DEFINITION
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
 "What a user may do."
@@ -3629,8 +3661,8 @@ input AddressInput {
 type Query {
   "Any object by its global ID."
   node(id: ID!): Node
-  "Several objects by global ID; unknown ones come back null."
-  nodes(ids: [ID!]!): [Node]!
+  "Several objects by global ID, at most 100; unknown ones come back null."
+  nodes(ids: [ID!]!): [Node]! @bound(max: 100)
   "The signed-in user."
   me: User!
 
@@ -3753,8 +3785,8 @@ type Customer implements Node {
   email: String
   phone: String
   billingAddress: Address
-  "Ship-to addresses; the default one first."
-  shippingAddresses: [ShippingAddress!]!
+  "Ship-to addresses, the default one first; at most 100, as a customer may have."
+  shippingAddresses: [ShippingAddress!]! @bound(max: 100)
   currency: Currency!
   "Invoices fall due this many days after issue."
   paymentTermsDays: Int!
@@ -3770,10 +3802,10 @@ type Customer implements Node {
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
-  "The customer's 100 newest quotes (live revisions); filter quotes by customerId for all."
-  quotes: [Quote!]!
-  "The customer's 100 newest orders; filter orders by customerId for all."
-  orders: [SalesOrder!]!
+  "The customer's ` + "`" + `first` + "`" + ` newest quotes (live revisions): default 20, at most 100. Filter quotes by customerId for all."
+  quotes(first: Int = 20): [Quote!]!
+  "The customer's ` + "`" + `first` + "`" + ` newest orders: default 20, at most 100. Filter orders by customerId for all."
+  orders(first: Int = 20): [SalesOrder!]!
 }
 
 "One of a customer's ship-to addresses."
@@ -3870,8 +3902,8 @@ type Product implements Node {
   "A fraction: 0.2 is 20 %."
   taxRate: Decimal!
   active: Boolean!
-  "Stock of this product in every warehouse that has held it."
-  stockLevels: [StockLevel!]!
+  "Stock of this product in the first ` + "`" + `first` + "`" + ` warehouses that have held it, by warehouse: default 20, at most 100. Filter stockLevels by productId for all."
+  stockLevels(first: Int = 20): [StockLevel!]!
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -3929,7 +3961,8 @@ type Warehouse implements Node {
   name: String!
   address: Address
   active: Boolean!
-  stockLevels: [StockLevel!]!
+  "Stock of the first ` + "`" + `first` + "`" + ` products this warehouse has held, by product: default 20, at most 100. Filter stockLevels by warehouseId for all."
+  stockLevels(first: Int = 20): [StockLevel!]!
   createdAt: DateTime!
 }
 
@@ -4100,7 +4133,8 @@ type PriceList implements Node {
   validTo: Date
   "The default list of its currency prices customers without a list of their own."
   isDefault: Boolean!
-  items(productId: ID): [PriceListItem!]!
+  "The list's prices by product and quantity break, the first ` + "`" + `first` + "`" + ` of them: default 100, at most 500."
+  items(productId: ID, first: Int = 100): [PriceListItem!]!
   version: Int!
   createdAt: DateTime!
 }
@@ -4279,15 +4313,16 @@ type Quote implements Node {
   "False once a newer revision exists; only the latest can be sent, accepted or converted."
   isLatestRevision: Boolean!
   supersededBy: Quote
-  "Every revision under this number, oldest first."
-  revisions: [Quote!]!
-  "What changed against the previous revision (empty for the first)."
-  changes: [QuoteLineChange!]!
+  "The revisions under this number, oldest first; at most 50 (filter quotes by number with latestOnly false for all)."
+  revisions: [Quote!]! @bound(max: 50)
+  "What changed against the previous revision (empty for the first); at most 1000, two per line of either."
+  changes: [QuoteLineChange!]! @bound(max: 1000)
   customer: Customer!
   currency: Currency!
   validUntil: Date!
   status: QuoteStatus!
-  lines: [QuoteLine!]!
+  "The quote's lines; at most 500, as a document may have."
+  lines: [QuoteLine!]! @bound(max: 500)
   subtotal: Decimal!
   taxTotal: Decimal!
   total: Decimal!
@@ -4295,7 +4330,8 @@ type Quote implements Node {
   "The order this quote became."
   order: SalesOrder
   createdBy: User
-  history: [DocumentEvent!]!
+  "State changes, oldest first; at most 50."
+  history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -4447,15 +4483,19 @@ type SalesOrder implements Node {
   holdReason: HoldReason
   customerReference: String!
   notes: String!
-  lines: [OrderLine!]!
+  "The order's lines; at most 500, as a document may have."
+  lines: [OrderLine!]! @bound(max: 500)
   subtotal: Decimal!
   taxTotal: Decimal!
   total: Decimal!
-  deliveries: [Delivery!]!
-  returns: [Return!]!
-  history: [DocumentEvent!]!
-  "The order's status changes as the live feed carries them."
-  statusEvents: [OrderStatusEvent!]!
+  "The order's deliveries, oldest first; at most 20 (filter deliveries by orderId for all)."
+  deliveries: [Delivery!]! @bound(max: 20)
+  "The order's returns, oldest first; at most 20 (filter returns by orderId for all)."
+  returns: [Return!]! @bound(max: 20)
+  "State changes, oldest first; at most 50."
+  history: [DocumentEvent!]! @bound(max: 50)
+  "The order's status changes as the live feed carries them, oldest first; at most 50."
+  statusEvents: [OrderStatusEvent!]! @bound(max: 50)
   createdBy: User
   version: Int!
   createdAt: DateTime!
@@ -4483,8 +4523,10 @@ type OrderLine implements Node {
   subtotal: Decimal!
   tax: Decimal!
   total: Decimal!
-  deliveryLines: [DeliveryLine!]!
-  returnLines: [ReturnLine!]!
+  "Where this line was delivered; at most 20 delivery lines."
+  deliveryLines: [DeliveryLine!]! @bound(max: 20)
+  "What came back of this line; at most 20 return lines."
+  returnLines: [ReturnLine!]! @bound(max: 20)
 }
 
 "An order status change, as the live feed carries it."
@@ -4598,12 +4640,14 @@ type Delivery implements Node {
   deliveredDate: Date
   receivedBy: String!
   notes: String!
-  lines: [DeliveryLine!]!
-  "Returns raised against this delivery, including refusals at the door."
-  returns: [Return!]!
+  "One per order line delivered; at most 500, as an order may have."
+  lines: [DeliveryLine!]! @bound(max: 500)
+  "Returns raised against this delivery, including refusals at the door; at most 20."
+  returns: [Return!]! @bound(max: 20)
   "The printable bill of lading (HTML; send the same Authorization header)."
   billOfLadingUrl: String!
-  history: [DocumentEvent!]!
+  "State changes, oldest first; at most 50."
+  history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -4716,8 +4760,10 @@ type Return implements Node {
   "Where the goods were restocked."
   warehouse: Warehouse
   receivedDate: Date
-  lines: [ReturnLine!]!
-  history: [DocumentEvent!]!
+  "The goods coming back; at most 500 lines."
+  lines: [ReturnLine!]! @bound(max: 500)
+  "State changes, oldest first; at most 50."
+  history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -5819,6 +5865,34 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_quotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptQuote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6818,6 +6892,28 @@ func (ec *executionContext) field_PriceList_items_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Product_stockLevels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7595,6 +7691,20 @@ func (ec *executionContext) field_Query_warehouses_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Warehouse_stockLevels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8266,7 +8376,8 @@ func (ec *executionContext) _Customer_quotes(ctx context.Context, field graphql.
 			return ec.fieldContext_Customer_quotes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Quotes(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Quotes(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Quote) graphql.Marshaler {
@@ -8276,7 +8387,7 @@ func (ec *executionContext) _Customer_quotes(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Customer_quotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Customer_quotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
@@ -8285,6 +8396,17 @@ func (ec *executionContext) fieldContext_Customer_quotes(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Quote(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_quotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8298,7 +8420,8 @@ func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.
 			return ec.fieldContext_Customer_orders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Orders(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*sales.SalesOrder) graphql.Marshaler {
@@ -8308,7 +8431,7 @@ func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Customer_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
@@ -8317,6 +8440,17 @@ func (ec *executionContext) fieldContext_Customer_orders(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SalesOrder(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -12775,7 +12909,7 @@ func (ec *executionContext) _PriceList_items(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.PriceList().Items(ctx, obj, fc.Args["productId"].(*string))
+			return ec.Resolvers.PriceList().Items(ctx, obj, fc.Args["productId"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*sales.PriceListItem) graphql.Marshaler {
@@ -13580,7 +13714,8 @@ func (ec *executionContext) _Product_stockLevels(ctx context.Context, field grap
 			return ec.fieldContext_Product_stockLevels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().StockLevels(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().StockLevels(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*sales.StockLevel) graphql.Marshaler {
@@ -13590,7 +13725,7 @@ func (ec *executionContext) _Product_stockLevels(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Product_stockLevels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Product_stockLevels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Product",
 		Field:      field,
@@ -13599,6 +13734,17 @@ func (ec *executionContext) fieldContext_Product_stockLevels(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StockLevel(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_stockLevels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -19003,7 +19149,8 @@ func (ec *executionContext) _Warehouse_stockLevels(ctx context.Context, field gr
 			return ec.fieldContext_Warehouse_stockLevels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Warehouse().StockLevels(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Warehouse().StockLevels(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*sales.StockLevel) graphql.Marshaler {
@@ -19013,7 +19160,7 @@ func (ec *executionContext) _Warehouse_stockLevels(ctx context.Context, field gr
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Warehouse_stockLevels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Warehouse_stockLevels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Warehouse",
 		Field:      field,
@@ -19022,6 +19169,17 @@ func (ec *executionContext) fieldContext_Warehouse_stockLevels(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StockLevel(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Warehouse_stockLevels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -16,14 +16,9 @@ import (
 	"salesgraph/sales"
 )
 
-// Limits that protect the database from one expensive request. A full cost
-// model (per-connection multipliers, per-role budgets) comes with the
-// analytics work; these stop the plain abuses now.
-const (
-	maxBodyBytes    = 1 << 20 // 1 MiB of JSON is far beyond any real query
-	parserTokens    = 15000   // CVE-2023-49559: directive and alias floods
-	complexityLimit = 5000
-)
+// maxBodyBytes caps a request body: 1 MiB of JSON is far beyond any real
+// query. What an operation may ask for is bounded by Limits (limits.go).
+const maxBodyBytes = 1 << 20
 
 // HandlerConfig is what the GraphQL endpoint needs.
 type HandlerConfig struct {
@@ -31,6 +26,8 @@ type HandlerConfig struct {
 	Auth           *Authenticator
 	Logger         *slog.Logger
 	AllowedOrigins []string // websocket Origin allow-list ("*" for any)
+	// Limits bound each operation; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Handler serves /graphql: POST and GET queries, and websocket upgrades for
@@ -44,6 +41,7 @@ type Handler struct {
 // NewHandler builds the GraphQL endpoint.
 func NewHandler(cfg HandlerConfig) *Handler {
 	sockets := gorillaws.New(gorillaws.Options{AllowedOrigins: cfg.AllowedOrigins, WriteWait: 10 * time.Second, Logger: cfg.Logger})
+	limits := cfg.Limits.withDefaults()
 	srv := handler.New(NewExecutableSchema(Config{
 		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger},
 		Directives: DirectiveRoot{HasRole: hasRole},
@@ -60,14 +58,18 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(parserTokens)
+	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.Use(InputLimits{})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
 	srv.AroundFields(requireSignIn)
+	srv.AroundFields(enforceBounds)
 	srv.AroundResponses(LogResponses(cfg.Logger))
+	// Document limits before validation, the cost before execution, and the
+	// deadline and size cap around every response, on every transport; inside
+	// the log, so that it records the refusals.
+	srv.Use(limitsExtension{limits: limits})
 	srv.AroundResponses(NewLoaderMiddleware(cfg.Store))
 
 	var h http.Handler = srv

@@ -29,6 +29,7 @@ type Loaders struct {
 	StockLevelsByProductID   *dataloader.Loader[int64, []*sales.StockLevel]
 	StockLevelsByWarehouseID *dataloader.Loader[int64, []*sales.StockLevel]
 	ItemsByPriceListID       *dataloader.Loader[int64, []*sales.PriceListItem]
+	ItemsByListProduct       *dataloader.Loader[db.ListProduct, []*sales.PriceListItem]
 	// Documents.
 	QuoteByID                  *dataloader.Loader[int64, *sales.Quote]
 	QuoteLineByID              *dataloader.Loader[int64, *sales.QuoteLine]
@@ -85,6 +86,9 @@ func NewLoaders(s *db.Store) *Loaders {
 		StockLevelsByProductID:   many(s.Stock.LevelsByProductIDs, func(l *sales.StockLevel) int64 { return l.ProductID }),
 		StockLevelsByWarehouseID: many(s.Stock.LevelsByWarehouseIDs, func(l *sales.StockLevel) int64 { return l.WarehouseID }),
 		ItemsByPriceListID:       many(s.PriceLists.ItemsByListIDs, func(i *sales.PriceListItem) int64 { return i.PriceListID }),
+		ItemsByListProduct: many(s.PriceLists.ItemsByListProducts, func(i *sales.PriceListItem) db.ListProduct {
+			return db.ListProduct{ListID: i.PriceListID, ProductID: i.ProductID}
+		}),
 
 		QuoteByID:                  one(s.Quotes.ByIDs, func(q *sales.Quote) int64 { return q.ID }),
 		QuoteLineByID:              one(s.Quotes.LinesByIDs, func(l *sales.QuoteLine) int64 { return l.ID }),

@@ -94,24 +94,23 @@ func (r *Resolver) priceLists(ctx context.Context, a pageArgs, f *model.PriceLis
 		})}, nil
 }
 
-func (r *Resolver) priceListItems(ctx context.Context, l *sales.PriceList, productID *string) ([]*sales.PriceListItem, error) {
+// defaultPriceListItems is PriceList.items' default first (schema.graphqls).
+const defaultPriceListItems = 100
+
+func (r *Resolver) priceListItems(ctx context.Context, l *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error) {
 	product, err := relay.OptionalKey("productId", typeProduct, productID)
 	if err != nil {
 		return nil, err
 	}
 	loaders := loadersFrom(ctx)
 	loaders.currencies.note("price_lists", l.ID, l.Currency) // for the items' prices
-	items, err := loaders.ItemsByPriceListID.Load(ctx, l.ID)()
-	if err != nil || product == nil {
-		return items, err
+	var items []*sales.PriceListItem
+	if product == nil {
+		items, err = loaders.ItemsByPriceListID.Load(ctx, l.ID)()
+	} else {
+		items, err = loaders.ItemsByListProduct.Load(ctx, db.ListProduct{ListID: l.ID, ProductID: *product})()
 	}
-	var out []*sales.PriceListItem
-	for _, it := range items {
-		if it.ProductID == *product {
-			out = append(out, it)
-		}
-	}
-	return out, nil
+	return firstOf(items, err, first, defaultPriceListItems, db.ItemsPerList)
 }
 
 func (r *Resolver) priceQuote(ctx context.Context, customerID, productID string, qty decimal.Decimal, date *time.Time) (*sales.PriceQuote, error) {

@@ -41,13 +41,15 @@ func (r *customerResolver) SalesRep(ctx context.Context, obj *sales.Customer) (*
 }
 
 // Quotes is the resolver for the quotes field.
-func (r *customerResolver) Quotes(ctx context.Context, obj *sales.Customer) ([]*sales.Quote, error) {
-	return loadersFrom(ctx).QuotesByCustomerID.Load(ctx, obj.ID)()
+func (r *customerResolver) Quotes(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.Quote, error) {
+	quotes, err := loadersFrom(ctx).QuotesByCustomerID.Load(ctx, obj.ID)()
+	return firstOf(quotes, err, first, defaultPageSize, maxPageSize)
 }
 
 // Orders is the resolver for the orders field.
-func (r *customerResolver) Orders(ctx context.Context, obj *sales.Customer) ([]*sales.SalesOrder, error) {
-	return loadersFrom(ctx).OrdersByCustomerID.Load(ctx, obj.ID)()
+func (r *customerResolver) Orders(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.SalesOrder, error) {
+	orders, err := loadersFrom(ctx).OrdersByCustomerID.Load(ctx, obj.ID)()
+	return firstOf(orders, err, first, defaultPageSize, maxPageSize)
 }
 
 // ID is the resolver for the id field.
@@ -387,8 +389,8 @@ func (r *priceListResolver) ID(ctx context.Context, obj *sales.PriceList) (strin
 }
 
 // Items is the resolver for the items field.
-func (r *priceListResolver) Items(ctx context.Context, obj *sales.PriceList, productID *string) ([]*sales.PriceListItem, error) {
-	return r.priceListItems(ctx, obj, productID)
+func (r *priceListResolver) Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error) {
+	return r.priceListItems(ctx, obj, productID, first)
 }
 
 // ID is the resolver for the id field.
@@ -427,8 +429,9 @@ func (r *productResolver) ID(ctx context.Context, obj *sales.Product) (string, e
 }
 
 // StockLevels is the resolver for the stockLevels field.
-func (r *productResolver) StockLevels(ctx context.Context, obj *sales.Product) ([]*sales.StockLevel, error) {
-	return loadersFrom(ctx).StockLevelsByProductID.Load(ctx, obj.ID)()
+func (r *productResolver) StockLevels(ctx context.Context, obj *sales.Product, first *int) ([]*sales.StockLevel, error) {
+	levels, err := loadersFrom(ctx).StockLevelsByProductID.Load(ctx, obj.ID)()
+	return firstOf(levels, err, first, defaultPageSize, maxStockLevels)
 }
 
 // Node is the resolver for the node field.
@@ -819,8 +822,9 @@ func (r *warehouseResolver) ID(ctx context.Context, obj *sales.Warehouse) (strin
 }
 
 // StockLevels is the resolver for the stockLevels field.
-func (r *warehouseResolver) StockLevels(ctx context.Context, obj *sales.Warehouse) ([]*sales.StockLevel, error) {
-	return loadersFrom(ctx).StockLevelsByWarehouseID.Load(ctx, obj.ID)()
+func (r *warehouseResolver) StockLevels(ctx context.Context, obj *sales.Warehouse, first *int) ([]*sales.StockLevel, error) {
+	levels, err := loadersFrom(ctx).StockLevelsByWarehouseID.Load(ctx, obj.ID)()
+	return firstOf(levels, err, first, defaultPageSize, maxStockLevels)
 }
 
 // Customer returns CustomerResolver implementation.

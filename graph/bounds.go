@@ -1,0 +1,49 @@
+package graph
+
+import (
+	"context"
+	"reflect"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"salesgraph/db"
+	"salesgraph/sales"
+)
+
+// maxStockLevels is the most a product's or warehouse's stockLevels returns.
+const maxStockLevels = db.LevelsPerParent
+
+// firstOf cuts a plain list to its first argument: def when first is null,
+// an error outside 0..most. The loaders fetch at most most rows per parent.
+func firstOf[T any](items []*T, err error, first *int, def, most int) ([]*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	n := def
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > most {
+		return nil, sales.Errorf(sales.CodeValidation, "first", "first must be between 0 and %d", most)
+	}
+	return items[:min(n, len(items))], nil
+}
+
+// enforceBounds keeps a list field with @bound(max: N) to N items, so that
+// the query cost (cost.go), which counts N, holds whatever the rows say.
+func enforceBounds(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	fc := graphql.GetFieldContext(ctx)
+	if err != nil || fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return res, err
+	}
+	d := fc.Field.Definition.Directives.ForName(boundDirective)
+	if d == nil {
+		return res, err
+	}
+	most, ok := toInt(directiveArg(d, "max"))
+	if v := reflect.ValueOf(res); ok && v.Kind() == reflect.Slice && int64(v.Len()) > most {
+		return v.Slice(0, int(most)).Interface(), nil
+	}
+	return res, err
+}
