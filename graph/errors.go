@@ -67,7 +67,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			out := &gqlerror.Error{Message: domain.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
 				Extensions: map[string]any{"code": string(domain.Code)}}
 			field := domain.Field
-			if field == "" && gqlErr.Path != nil && isInputError(gqlErr) {
+			if field == "" && domain.Code == sales.CodeValidation && gqlErr.Path != nil && isInputError(gqlErr) {
 				field = inputField(gqlErr.Path)
 			}
 			if field != "" {

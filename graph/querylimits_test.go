@@ -424,7 +424,7 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 const stockQuery = `{ products(first: 5) { nodes { stockLevels { onHand } } } }`
 
 // Every operation runs under a deadline that reaches SQL: a query stuck in
-// PostgreSQL ends with UNAVAILABLE, and so does its backend query.
+// PostgreSQL ends with TIMEOUT, and so does its backend query.
 func TestLimits_DeadlineReachesSQL(t *testing.T) {
 	t.Parallel()
 	e := stockedEnv(t)
@@ -435,7 +435,7 @@ func TestLimits_DeadlineReachesSQL(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("the query took %v under a 500 ms deadline", took)
 	}
-	wantError(t, r, "UNAVAILABLE", "")
+	wantError(t, r, "TIMEOUT", "")
 	if !waitUntil(2*time.Second, func() bool { return waitingOnLocks(t, e) == 0 }) {
 		t.Fatalf("%d backend queries still wait after the deadline", waitingOnLocks(t, e))
 	}
