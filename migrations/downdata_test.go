@@ -1,6 +1,7 @@
 package migrations_test
 
 import (
+	"database/sql"
 	"errors"
 	"testing"
 
@@ -19,19 +20,7 @@ import (
 func TestDownWithData(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	url := dbtest.EmptyURL(t)
-	sqlDB := mustOpen(t, url)
-	if err := migrations.Up(ctx, sqlDB); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
-	d, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := demo.Load(ctx, db.NewStore(d)); err != nil {
-		t.Fatalf("demo.Load: %v", err)
-	}
+	sqlDB, d := demoDatabase(t)
 	count := func(query string) int {
 		t.Helper()
 		var n int
@@ -100,4 +89,25 @@ func TestDownWithData(t *testing.T) {
 	if _, err := demo.Load(ctx, db.NewStore(d)); err != nil {
 		t.Fatalf("demo.Load after down and up again: %v", err)
 	}
+}
+
+// demoDatabase migrates an empty database and loads the demo company into
+// it; it returns a plain connection for the migrations and the store's pool.
+func demoDatabase(t *testing.T) (*sql.DB, *db.DB) {
+	t.Helper()
+	ctx := t.Context()
+	url := dbtest.EmptyURL(t)
+	sqlDB := mustOpen(t, url)
+	if err := migrations.Up(ctx, sqlDB); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	d, err := db.Open(ctx, url, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if _, err := demo.Load(ctx, db.NewStore(d)); err != nil {
+		t.Fatalf("demo.Load: %v", err)
+	}
+	return sqlDB, d
 }

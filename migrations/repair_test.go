@@ -3,9 +3,6 @@ package migrations_test
 import (
 	"testing"
 
-	"salesgraph/db"
-	"salesgraph/db/dbtest"
-	"salesgraph/demo"
 	"salesgraph/migrations"
 )
 
@@ -16,19 +13,7 @@ import (
 func TestRepairReleasesStuckReservations(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	url := dbtest.EmptyURL(t)
-	sqlDB := mustOpen(t, url)
-	if err := migrations.Up(ctx, sqlDB); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
-	d, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := demo.Load(ctx, db.NewStore(d)); err != nil {
-		t.Fatalf("demo.Load: %v", err)
-	}
+	sqlDB, _ := demoDatabase(t)
 	// Undo 0006 so that applying it again runs the repair on data.
 	if err := migrations.Down(ctx, sqlDB); err != nil {
 		t.Fatalf("Down 0006: %v", err)
