@@ -20,6 +20,12 @@ import (
 // query. What an operation may ask for is bounded by Limits (limits.go).
 const maxBodyBytes = 1 << 20
 
+// maxAnonymousBodyBytes caps the body of a request without a token. Such a
+// request may only read the schema (GraphiQL's introspection query is about
+// 2 KB) and its document is refused past 16 KB anyway; the smaller cap
+// refuses a flood of large anonymous bodies before any JSON is decoded.
+const maxAnonymousBodyBytes = 64 << 10
+
 // HandlerConfig is what the GraphQL endpoint needs.
 type HandlerConfig struct {
 	Store          *db.Store
@@ -88,7 +94,11 @@ func withRequest(next http.Handler, store *db.Store, logger *slog.Logger) http.H
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(WithRequestID(r.Context(), id))
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+			limit := int64(maxBodyBytes)
+			if r.Header.Get("Authorization") == "" {
+				limit = maxAnonymousBodyBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		if isJSONPost(r) && !checkBody(w, r, logger) {
 			return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -130,9 +131,21 @@ func typenameFlood(n int) string {
 func TestLimits_TypenameFloodWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := gqltest.Post(t, e.url+"/graphql", "", typenameFlood(14000), nil)
+	// 55 KB: under the anonymous body cap, over the anonymous document size.
+	r := gqltest.Post(t, e.url+"/graphql", "", typenameFlood(5000), nil)
 	wantTooComplex(t, r, "")
 	t.Logf("refused: %s", r.Errors[0].Message)
+	// The issue's 154 KB document: refused as a body before any JSON is decoded.
+	body, _ := json.Marshal(map[string]string{"query": typenameFlood(14000)})
+	res, err := http.Post(e.url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"REQUEST_TOO_LARGE"`) {
+		t.Errorf("a 154 KB body without a token: HTTP %d %.200s, want 413 REQUEST_TOO_LARGE", res.StatusCode, raw)
+	}
 
 	// The tighter limits still let GraphiQL read the schema before sign-in.
 	schema := gqltest.Post(t, e.url+"/graphql", "", introspection.Query, nil)

@@ -40,6 +40,7 @@ type options struct {
 	killOverMB int
 	duration   time.Duration
 	conns      int
+	aliases    int
 }
 
 func main() {
@@ -50,6 +51,7 @@ func main() {
 	flag.IntVar(&o.killOverMB, "kill-over-mb", 3000, "SIGKILL the server if its RSS passes this many MB (protects the machine from an unfixed build)")
 	flag.DurationVar(&o.duration, "duration", 40*time.Second, "how long the slowbody and cpu scenarios run")
 	flag.IntVar(&o.conns, "conns", 4000, "slowbody: how many slow connections to open")
+	flag.IntVar(&o.aliases, "aliases", 700, "memory: how many aliases of the nested products query")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: attack [flags] memory|cpu|slowbody")
 		flag.PrintDefaults()
@@ -220,12 +222,12 @@ func memory(o options) error {
 	// A fragment keeps the document small (about 25 KB) and under the
 	// parser's token limit, as in the original report.
 	q.WriteString("query{")
-	for i := range 700 {
+	for i := range o.aliases {
 		fmt.Fprintf(&q, "a%d:products(first:100){...P}", i)
 	}
 	q.WriteString("} fragment P on ProductConnection{nodes{stockLevels{warehouse{stockLevels{product{name}}}}}}")
 	p := proc{o.pid}
-	fmt.Printf("memory: %d-byte query, 700 aliases; server RSS before %.0f MB\n", q.Len(), p.rssMB())
+	fmt.Printf("memory: %d-byte query, %d aliases; server RSS before %.0f MB\n", q.Len(), o.aliases, p.rssMB())
 	cpu0 := p.cpuSeconds()
 	stop := make(chan struct{})
 	peak := watch(o, stop)
