@@ -302,7 +302,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 	}{
 		{"READ_TIMEOUT", "soon", nil, "READ_TIMEOUT"},
 		{"MAX_CONNECTIONS", "many", nil, "MAX_CONNECTIONS"},
-		{"", "", []string{"--max-connections", "0"}, "MAX_CONNECTIONS must be at least 1"},
+		{"", "", []string{"--max-connections", "-1"}, "MAX_CONNECTIONS must be at least 1"},
 		{"", "", []string{"--idle-timeout", "0s"}, "IDLE_TIMEOUT must be positive"},
 	} {
 		if tc.env != "" {

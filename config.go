@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"salesgraph/graph"
@@ -30,6 +31,7 @@ type config struct {
 	ShutdownGrace     time.Duration
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+	BodyTimeout       time.Duration
 	IdleTimeout       time.Duration
 	MaxConnections    int
 	// OperationTimeout bounds one GraphQL operation, its SQL included.
@@ -156,10 +158,12 @@ func (c *config) bindServe(f *flags) {
 		"how long a client may take to send a request's headers")
 	f.duration(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", 30*time.Second,
 		"how long a client may take to send a whole request, body included; websockets are not bound by it")
+	f.duration(&c.BodyTimeout, "body-timeout", "BODY_TIMEOUT", 5*time.Second,
+		"how long a request body may take to start arriving; after it the body must keep coming at 1 KB/s (one more second per KB), up to READ_TIMEOUT")
 	f.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", time.Minute,
 		"how long an idle keep-alive connection stays open")
-	f.int(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", 1000,
-		"most connections served at once, websockets included; further ones wait in the kernel's queue")
+	f.int(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", 0,
+		"most connections served at once, websockets included; further ones wait in the kernel's queue (0: three quarters of the open-file limit, at most 10000)")
 	f.duration(&c.OperationTimeout, "operation-timeout", "OPERATION_TIMEOUT", graph.DefaultLimits.OperationTimeout,
 		"how long one GraphQL operation may run before it and its SQL are cancelled")
 	f.duration(&c.StatementTimeout, "statement-timeout", "STATEMENT_TIMEOUT", 30*time.Second,
@@ -170,15 +174,18 @@ func (c *config) bindServe(f *flags) {
 
 // checkServe refuses server settings that cannot work.
 func (c *config) checkServe() error {
-	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout,
+	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout, "BODY_TIMEOUT": c.BodyTimeout,
 		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace, "OPERATION_TIMEOUT": c.OperationTimeout,
 		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
 	}
-	if c.MaxConnections < 1 {
-		return fmt.Errorf("MAX_CONNECTIONS must be at least 1, not %d", c.MaxConnections)
+	if c.MaxConnections < 0 {
+		return fmt.Errorf("MAX_CONNECTIONS must be at least 1 (or 0 for the default), not %d", c.MaxConnections)
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = defaultMaxConnections()
 	}
 	return nil
 }
@@ -254,4 +261,17 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// defaultMaxConnections leaves a quarter of the process's open-file limit
+// (which Go raises to the hard limit at start) to database connections, the
+// private cluster and files, so a flood of clients waits in the kernel's
+// queue instead of exhausting descriptors. Slow clients are cut off within
+// BODY_TIMEOUT, so a generous cap keeps room for /readyz and real users.
+func defaultMaxConnections() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 256 {
+		return 128
+	}
+	return int(min(lim.Cur/4*3, 10000))
 }

@@ -296,3 +296,53 @@ func TestServeLinkCarriesTokenInFragment(t *testing.T) {
 		t.Errorf("the log contains the token:\n%s", s.stderr.String())
 	}
 }
+
+// TestTricklingBodyIsCutOffAfterBodyTimeout: with READ_TIMEOUT at its
+// default, a body arriving one byte at a time held its connection slot for
+// the whole READ_TIMEOUT, so a few thousand such clients kept every slot and
+// /readyz waited behind them. The body must now keep arriving at 1 KB/s after
+// BODY_TIMEOUT, while an honest body sent in chunks still goes through and a
+// request's handling is not cut off once its body is read.
+func TestTricklingBodyIsCutOffAfterBodyTimeout(t *testing.T) {
+	url := dbtest.URL(t)
+	t.Setenv("READ_TIMEOUT", "30s")
+	t.Setenv("BODY_TIMEOUT", "1s")
+	s := startServe(t, "--addr", "127.0.0.1:0", "--database-url", url, "--jwt-secret", testSecret, "--log-format", "json")
+
+	slow := slowBody(t, s.addr)
+	if closed, after := closedWithin(slow, 4*time.Second); !closed {
+		t.Fatalf("a body trickling at 10 bytes/s is still open after %v (BODY_TIMEOUT=1s, READ_TIMEOUT=30s)", after.Round(time.Millisecond))
+	} else if after > 3*time.Second {
+		t.Errorf("the trickling body was cut off only after %v", after)
+	}
+
+	// An honest body in 2 KB chunks, one a second: 2 KB/s earns its time.
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	query := `{"query":"{ __typename }","pad":"` + strings.Repeat("x", 6000) + `"}`
+	fmt.Fprintf(c, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", s.addr, len(query))
+	for chunk := query; chunk != ""; {
+		n := min(2048, len(chunk))
+		if _, err := io.WriteString(c, chunk[:n]); err != nil {
+			t.Fatalf("the server closed an honest slow body: %v", err)
+		}
+		chunk = chunk[n:]
+		if chunk != "" {
+			time.Sleep(time.Second)
+		}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to an honest body sent at 2 KB/s: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"__typename":"Query"`) {
+		t.Errorf("honest slow body: HTTP %d %s", res.StatusCode, body)
+	}
+	s.getWithin(t, "/readyz", time.Second)
+}

@@ -196,6 +196,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// well-used semaphore for exactly this, releasing a slot on Close, also
 	// for hijacked websocket connections.
 	ln = netutil.LimitListener(ln, cfg.MaxConnections)
+	logger.Info("listening", "addr", ln.Addr().String(), "maxConnections", cfg.MaxConnections,
+		"bodyTimeout", cfg.BodyTimeout.String(), "readTimeout", cfg.ReadTimeout.String())
 	srv := newServer(store, secret, &cfg, logger)
 	srv.cluster = database.cluster
 	base := "http://" + displayAddr(ln.Addr())
@@ -247,7 +249,7 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger)
 	// in is cut off; gorilla's Upgrade clears the connection's deadlines
 	// after hijacking it, so websockets outlive it.
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           withBodyDeadline(mux, cfg.BodyTimeout, cfg.ReadTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
