@@ -423,3 +423,37 @@ func TestCustomers_SearchIsLiteral(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomers_CreditLimitAtCurrencyMinorUnits: a credit limit is money in
+// the customer's currency. A KWD limit of 500.125 used to be refused (the
+// column and the check allowed two places for every currency); now each
+// currency's own minor units apply, and the limit renders at them.
+func TestCustomers_CreditLimitAtCurrencyMinorUnits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct{ currency, limit, want, refusal string }{
+		{"KWD", "500.125", "500.125", ""},
+		{"KWD", "500.1", "500.100", ""},
+		{"JPY", "15000", "15000", ""},
+		{"JPY", "15000.5", "", "at most 0 decimal places"},
+		{"EUR", "1.125", "", "at most 2 decimal places"},
+		{"EUR", "1.1", "1.10", ""},
+	} {
+		t.Run(c.currency+"_"+c.limit, func(t *testing.T) {
+			in := validCustomer("CL-" + c.currency + "-" + strings.ReplaceAll(c.limit, ".", "_"))
+			in["currency"], in["creditLimit"] = c.currency, c.limit
+			if c.refusal != "" {
+				r := e.as(sales.RoleSalesManager, createCustomerMutation, map[string]any{"input": in})
+				wantError(t, r, "VALIDATION", "input.creditLimit")
+				if len(r.Errors) > 0 && !strings.Contains(r.Errors[0].Message, c.refusal) {
+					t.Errorf("message %q does not say %q", r.Errors[0].Message, c.refusal)
+				}
+				return
+			}
+			got := e.with(t).createCustomer(sales.RoleSalesManager, in)
+			if got.CreditLimit != c.want {
+				t.Errorf("%s credit limit %s came back as %q, want %q", c.currency, c.limit, got.CreditLimit, c.want)
+			}
+		})
+	}
+}

@@ -41,19 +41,8 @@ func TestDownWithData(t *testing.T) {
 
 	// Undo 0005: orders, deliveries and returns go; stock on hand and the
 	// ledger rows that explain it stay.
-	// Undo the migrations after 0005 (they hold no data of their own), then 0005.
-	for {
-		st, err := migrations.Status(ctx, sqlDB)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !st[4].Applied || st[4].Version != 5 {
-			break
-		}
-		if err := migrations.Down(ctx, sqlDB); err != nil {
-			t.Fatalf("Down towards 0004 with demo data: %v", err)
-		}
-	}
+	// Undo the migrations after 0005, then 0005.
+	downTo(t, sqlDB, 4)
 	if got := count(onHandSum); got != onHandBefore {
 		t.Errorf("after Down from 0005, total on hand = %d, want %d (unchanged)", got, onHandBefore)
 	}
@@ -110,4 +99,27 @@ func demoDatabase(t *testing.T) (*sql.DB, *db.DB) {
 		t.Fatalf("demo.Load: %v", err)
 	}
 	return sqlDB, d
+}
+
+// downTo undoes migrations, newest first, until version is the newest applied.
+func downTo(t *testing.T, sqlDB *sql.DB, version int64) {
+	t.Helper()
+	for {
+		st, err := migrations.Status(t.Context(), sqlDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest := int64(0)
+		for _, m := range st {
+			if m.Applied {
+				newest = max(newest, m.Version)
+			}
+		}
+		if newest <= version {
+			return
+		}
+		if err := migrations.Down(t.Context(), sqlDB); err != nil {
+			t.Fatalf("Down from %04d with data: %v", newest, err)
+		}
+	}
 }

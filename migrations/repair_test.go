@@ -14,10 +14,8 @@ func TestRepairReleasesStuckReservations(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	sqlDB, _ := demoDatabase(t)
-	// Undo 0006 so that applying it again runs the repair on data.
-	if err := migrations.Down(ctx, sqlDB); err != nil {
-		t.Fatalf("Down 0006: %v", err)
-	}
+	// Undo 0006 (and what follows it) so that applying it again runs the repair on data.
+	downTo(t, sqlDB, 5)
 
 	var orderID int64
 	var reservedOnOrder, reservedTotalBefore float64

@@ -81,7 +81,7 @@ func (c *Customer) Validate() error {
 	checkAddress(&p, "input.billingAddress", c.BillingAddress)
 	p.Check(ValidCurrency(c.Currency), "input.currency", "currency %q is not an ISO 4217 code we trade in", c.Currency)
 	p.Check(c.PaymentTermsDays >= 0 && c.PaymentTermsDays <= 365, "input.paymentTermsDays", "payment terms must be between 0 and 365 days")
-	checkMoney(&p, "input.creditLimit", c.CreditLimit, 2)
+	checkMoney(&p, "input.creditLimit", c.CreditLimit, MinorUnits(c.Currency))
 	checkText(&p, "input.notes", c.Notes, 0, 4000)
 	return p.Err()
 }
