@@ -40,6 +40,8 @@ type config struct {
 	// waits for a free database connection before it is UNAVAILABLE.
 	StatementTimeout time.Duration
 	PoolWait         time.Duration
+	// SocketRecheck is how often an open websocket re-reads its user.
+	SocketRecheck time.Duration
 }
 
 // defaultAddr is loopback: serving every interface is a choice to make
@@ -170,13 +172,15 @@ func (c *config) bindServe(f *flags) {
 		"how long one SQL statement may run (TIMEOUT after it)")
 	f.duration(&c.PoolWait, "pool-wait", "POOL_WAIT", 5*time.Second,
 		"how long a request waits for a free database connection (UNAVAILABLE after it)")
+	f.duration(&c.SocketRecheck, "socket-recheck", "SOCKET_RECHECK", graph.DefaultSocketRecheck,
+		"how often an open websocket re-reads its user: a deactivated user's socket closes (4403) within this")
 }
 
 // checkServe refuses server settings that cannot work.
 func (c *config) checkServe() error {
 	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout, "BODY_TIMEOUT": c.BodyTimeout,
 		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace, "OPERATION_TIMEOUT": c.OperationTimeout,
-		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait} {
+		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait, "SOCKET_RECHECK": c.SocketRecheck} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
