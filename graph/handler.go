@@ -80,7 +80,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 
 	var h http.Handler = srv
 	h = cfg.Auth.Middleware(h)
-	h = withRequest(h, cfg.Store, cfg.Logger)
+	h = withRequest(h, cfg.Store, cfg.Auth, cfg.Logger)
 	return &Handler{Handler: h, Sockets: sockets}
 }
 
@@ -88,15 +88,17 @@ func NewHandler(cfg HandlerConfig) *Handler {
 // internal errors) and caps the body size. It refuses what is not a GraphQL
 // request with a status and a code (transport.go), and a request that would
 // only queue for a database connection with UNAVAILABLE.
-func withRequest(next http.Handler, store *db.Store, logger *slog.Logger) http.Handler {
+func withRequest(next http.Handler, store *db.Store, authn *Authenticator, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := NewRequestID()
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(WithRequestID(r.Context(), id))
 		if r.Body != nil {
-			limit := int64(maxBodyBytes)
-			if r.Header.Get("Authorization") == "" {
-				limit = maxAnonymousBodyBytes
+			// Only a token with a valid signature earns the larger cap (an
+			// HMAC check, no database): any header at all would not do.
+			limit := int64(maxAnonymousBodyBytes)
+			if authn.signed(r.Header.Get("Authorization")) {
+				limit = maxBodyBytes
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}

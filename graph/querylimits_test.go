@@ -146,6 +146,20 @@ func TestLimits_TypenameFloodWithoutToken(t *testing.T) {
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"REQUEST_TOO_LARGE"`) {
 		t.Errorf("a 154 KB body without a token: HTTP %d %.200s, want 413 REQUEST_TOO_LARGE", res.StatusCode, raw)
 	}
+	// A made-up token does not earn the signed-in cap: only a valid signature does.
+	for _, header := range []string{"Bearer made-up", "Bearer " + e.tokens[sales.RoleViewer] + "x", "Basic YWRtaW46YWRtaW4="} {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", header)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 154 KB body with Authorization %.20q…: HTTP %d, want 413", header, res.StatusCode)
+		}
+	}
 
 	// The tighter limits still let GraphiQL read the schema before sign-in.
 	schema := gqltest.Post(t, e.url+"/graphql", "", introspection.Query, nil)
