@@ -170,9 +170,15 @@ func (x limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql
 
 // InterceptResponse puts the operation under its deadline, reports the
 // cost of an accepted operation, and refuses a response over the size cap.
+// A subscription is left without the deadline: gqlgen calls this once per
+// event, and the first call's context starts the subscription's resolver, so
+// cancelling it would end the stream after its first event.
 func (x limitsExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	ctx, cancel := context.WithTimeout(ctx, x.limits.OperationTimeout)
-	defer cancel()
+	if !isSubscription(ctx) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, x.limits.OperationTimeout)
+		defer cancel()
+	}
 	if graphql.HasOperationContext(ctx) {
 		if cost, ok := graphql.GetOperationContext(ctx).Stats.GetExtension("cost").(int64); ok {
 			graphql.RegisterExtension(ctx, "cost", cost)
@@ -276,4 +282,12 @@ func countDocument(doc *ast.QueryDocument) docCount {
 		c.depth = max(c.depth, depth(op.SelectionSet))
 	}
 	return c
+}
+
+func isSubscription(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Subscription
 }
