@@ -42,6 +42,8 @@ type config struct {
 	PoolWait         time.Duration
 	// SocketRecheck is how often an open websocket re-reads its user.
 	SocketRecheck time.Duration
+	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
+	PprofAddr string
 }
 
 // defaultAddr is loopback: serving every interface is a choice to make
@@ -174,6 +176,8 @@ func (c *config) bindServe(f *flags) {
 		"how long a request waits for a free database connection (UNAVAILABLE after it)")
 	f.duration(&c.SocketRecheck, "socket-recheck", "SOCKET_RECHECK", graph.DefaultSocketRecheck,
 		"how often an open websocket re-reads its user: a deactivated user's socket closes (4403) within this")
+	f.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "",
+		"serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; empty: off")
 }
 
 // checkServe refuses server settings that cannot work.
@@ -190,6 +194,9 @@ func (c *config) checkServe() error {
 	}
 	if c.MaxConnections == 0 {
 		c.MaxConnections = defaultMaxConnections()
+	}
+	if err := checkProfilerAddr(c.PprofAddr); err != nil {
+		return err
 	}
 	return nil
 }

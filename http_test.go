@@ -346,3 +346,38 @@ func TestTricklingBodyIsCutOffAfterBodyTimeout(t *testing.T) {
 	}
 	s.getWithin(t, "/readyz", time.Second)
 }
+
+// TestProfilerIsOptInAndLoopbackOnly: profiles are served only when
+// PPROF_ADDR is set, only on that loopback listener (never on the API's), and
+// a non-loopback address is refused before anything starts.
+func TestProfilerIsOptInAndLoopbackOnly(t *testing.T) {
+	url := dbtest.URL(t)
+	if _, err := runCmd(t, url, "serve", "--addr", "127.0.0.1:0", "--pprof-addr", "0.0.0.0:6060"); err == nil ||
+		!strings.Contains(err.Error(), "PPROF_ADDR must be a loopback address") {
+		t.Fatalf("a profiler on every interface: err = %v, want it refused", err)
+	}
+
+	s := startServe(t, "--addr", "127.0.0.1:0", "--database-url", url, "--jwt-secret", testSecret, "--log-format", "json",
+		"--pprof-addr", "127.0.0.1:0")
+	m := regexp.MustCompile(`"msg":"profiler listening","addr":"([^"]+)"`).FindStringSubmatch(s.stderr.String())
+	if m == nil {
+		t.Fatalf("no profiler address in the log:\n%s", s.stderr.String())
+	}
+	res, err := http.Get("http://" + m[1] + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine profile") {
+		t.Errorf("profiler: HTTP %d %.100s", res.StatusCode, body)
+	}
+	res, err = http.Get(s.base + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("the API's listener serves /debug/pprof/ with HTTP %d, want 404", res.StatusCode)
+	}
+}

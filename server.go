@@ -198,6 +198,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ln = netutil.LimitListener(ln, cfg.MaxConnections)
 	logger.Info("listening", "addr", ln.Addr().String(), "maxConnections", cfg.MaxConnections,
 		"bodyTimeout", cfg.BodyTimeout.String(), "readTimeout", cfg.ReadTimeout.String())
+	if err := startProfiler(ctx, cfg.PprofAddr, logger); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	srv := newServer(store, secret, &cfg, logger)
 	srv.cluster = database.cluster
 	base := "http://" + displayAddr(ln.Addr())
