@@ -43,6 +43,16 @@ func TestTotalCount_OnlyWhenSelected(t *testing.T) {
 			}
 		})
 	}
+	// "The last N" must count to find the end; a selected totalCount reuses
+	// that count instead of sending another.
+	t.Run("last", func(t *testing.T) {
+		first := e.statementsFor(t, sales.RoleAdmin, `{ customers(first: 3) { nodes { id } } }`, nil)
+		last := e.statementsFor(t, sales.RoleAdmin, `{ customers(last: 3) { nodes { id } } }`, nil)
+		lastWith := e.statementsFor(t, sales.RoleAdmin, `{ customers(last: 3) { totalCount nodes { id } } }`, nil)
+		if last != first+1 || lastWith != last {
+			t.Fatalf("first 3 cost %d statements, last 3 %d, last 3 with totalCount %d; want last = first+1 (the count) and no second count", first, last, lastWith)
+		}
+	})
 }
 
 // TestTotalCount_SelectionShapes: totalCount asked for directly, under an
