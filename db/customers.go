@@ -37,7 +37,7 @@ func (s *CustomerStore) AddressesByIDs(ctx context.Context, ids []int64) (_ []*s
 
 var customerSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)", "CREATED_AT": "created_at", "CREDIT_LIMIT": "credit_limit"}
 
-// List returns a page of customers and the total.
+// List returns a page of customers and, when page.Count asks, the total (else -1).
 func (s *CustomerStore) List(ctx context.Context, f sales.CustomerFilter, sort Sort, page Page) (_ []*sales.Customer, _ int, err error) {
 	defer wrap(&err, "Customers.List")
 	var w where
@@ -66,12 +66,7 @@ func (s *CustomerStore) List(ctx context.Context, f sales.CustomerFilter, sort S
 	if f.OwnerID != nil {
 		w.add("sales_rep_id = ?", *f.OwnerID)
 	}
-	type row struct {
-		sales.Customer
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+customerColumns, `FROM customers`, &w, orderClause(sort, customerSorts, "lower(code)", "id"), page,
-		func(r *row) (*sales.Customer, int) { return &r.Customer, r.Total })
+	return listPage[sales.Customer](ctx, s.db, `SELECT `+customerColumns, `FROM customers`, &w, orderClause(sort, customerSorts, "lower(code)", "id"), page)
 }
 
 // customerRequest is what an idempotency key remembers of createCustomer.

@@ -54,7 +54,7 @@ func (s *DeliveryStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales
 
 var deliverySorts = map[string]string{"NUMBER": "number", "SHIP_DATE": "ship_date", "CREATED_AT": "created_at"}
 
-// List returns a page of deliveries and the total (newest first by default).
+// List returns a page of deliveries and, when page.Count asks, the total (else -1); newest first by default.
 func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort Sort, page Page) (_ []*sales.Delivery, _ int, err error) {
 	defer wrap(&err, "Deliveries.List")
 	var w where
@@ -86,12 +86,7 @@ func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort S
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	type row struct {
-		sales.Delivery
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+deliveryColumns, `FROM deliveries`, &w, orderClause(sort, deliverySorts, "created_at", "id"), page,
-		func(r *row) (*sales.Delivery, int) { return &r.Delivery, r.Total })
+	return listPage[sales.Delivery](ctx, s.db, `SELECT `+deliveryColumns, `FROM deliveries`, &w, orderClause(sort, deliverySorts, "created_at", "id"), page)
 }
 
 // deliverable is, per order line, what is reserved and not yet on another

@@ -48,7 +48,7 @@ func (s *OrderStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.Or
 
 var orderSorts = map[string]string{"NUMBER": "number", "ORDER_DATE": "order_date", "CREATED_AT": "created_at", "TOTAL": "total"}
 
-// List returns a page of orders and the total. The default order is newest first.
+// List returns a page of orders and, when page.Count asks, the total (else -1). The default order is newest first.
 func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, page Page) (_ []*sales.SalesOrder, _ int, err error) {
 	defer wrap(&err, "Orders.List")
 	var w where
@@ -80,12 +80,7 @@ func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, p
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	type row struct {
-		sales.SalesOrder
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+orderColumns, `FROM sales_orders`, &w, orderClause(sort, orderSorts, "created_at", "id"), page,
-		func(r *row) (*sales.SalesOrder, int) { return &r.SalesOrder, r.Total })
+	return listPage[sales.SalesOrder](ctx, s.db, `SELECT `+orderColumns, `FROM sales_orders`, &w, orderClause(sort, orderSorts, "created_at", "id"), page)
 }
 
 // Create drafts an order: lines priced from the customer's price lists

@@ -68,7 +68,7 @@ func (s *PriceListStore) ItemsByIDs(ctx context.Context, ids []int64) (_ []*sale
 
 var priceListSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)", "CREATED_AT": "created_at"}
 
-// List returns a page of price lists and the total.
+// List returns a page of price lists and, when page.Count asks, the total (else -1).
 func (s *PriceListStore) List(ctx context.Context, f sales.PriceListFilter, sort Sort, page Page) (_ []*sales.PriceList, _ int, err error) {
 	defer wrap(&err, "PriceLists.List")
 	var w where
@@ -81,12 +81,7 @@ func (s *PriceListStore) List(ctx context.Context, f sales.PriceListFilter, sort
 	if f.ValidOn != nil {
 		w.add("(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)", *f.ValidOn, *f.ValidOn)
 	}
-	type row struct {
-		sales.PriceList
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+priceListColumns, `FROM price_lists`, &w, orderClause(sort, priceListSorts, "lower(code)", "id"), page,
-		func(r *row) (*sales.PriceList, int) { return &r.PriceList, r.Total })
+	return listPage[sales.PriceList](ctx, s.db, `SELECT `+priceListColumns, `FROM price_lists`, &w, orderClause(sort, priceListSorts, "lower(code)", "id"), page)
 }
 
 // Create adds a price list with its items. Returns VALIDATION, CONFLICT

@@ -20,7 +20,7 @@ func (s *ProductStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Produ
 
 var productSorts = map[string]string{"SKU": "lower(sku)", "NAME": "lower(name)", "CREATED_AT": "created_at"}
 
-// List returns a page of products and the total.
+// List returns a page of products and, when page.Count asks, the total (else -1).
 func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sort, page Page) (_ []*sales.Product, _ int, err error) {
 	defer wrap(&err, "Products.List")
 	var w where
@@ -34,12 +34,7 @@ func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sor
 	if f.SKU != nil {
 		w.add("lower(sku) = lower(?)", *f.SKU)
 	}
-	type row struct {
-		sales.Product
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+productColumns, `FROM products`, &w, orderClause(sort, productSorts, "lower(sku)", "id"), page,
-		func(r *row) (*sales.Product, int) { return &r.Product, r.Total })
+	return listPage[sales.Product](ctx, s.db, `SELECT `+productColumns, `FROM products`, &w, orderClause(sort, productSorts, "lower(sku)", "id"), page)
 }
 
 // Create adds a product. Returns VALIDATION, CONFLICT (SKU taken), IDEMPOTENCY_KEY_REUSED.
@@ -108,19 +103,14 @@ func (s *WarehouseStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.War
 
 var warehouseSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)"}
 
-// List returns a page of warehouses and the total.
+// List returns a page of warehouses and, when page.Count asks, the total (else -1).
 func (s *WarehouseStore) List(ctx context.Context, f sales.WarehouseFilter, sort Sort, page Page) (_ []*sales.Warehouse, _ int, err error) {
 	defer wrap(&err, "Warehouses.List")
 	var w where
 	if f.Active != nil {
 		w.add("active = ?", *f.Active)
 	}
-	type row struct {
-		sales.Warehouse
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+warehouseColumns, `FROM warehouses`, &w, orderClause(sort, warehouseSorts, "lower(code)", "id"), page,
-		func(r *row) (*sales.Warehouse, int) { return &r.Warehouse, r.Total })
+	return listPage[sales.Warehouse](ctx, s.db, `SELECT `+warehouseColumns, `FROM warehouses`, &w, orderClause(sort, warehouseSorts, "lower(code)", "id"), page)
 }
 
 // Create adds a warehouse. Returns VALIDATION, CONFLICT (code taken), IDEMPOTENCY_KEY_REUSED.

@@ -17,9 +17,13 @@ import (
 )
 
 // Page is a window of a list: Offset rows skipped, at most Limit returned.
+// Count asks for the whole list's total too, as a second statement; without
+// it List reports a total of -1 and sends only the page query, which stops
+// after Offset+Limit rows instead of reading every match.
 type Page struct {
 	Offset int
 	Limit  int
+	Count  bool
 }
 
 // Sort names a column (by the schema's enum value) and a direction.
@@ -71,24 +75,21 @@ func orderClause(s Sort, columns map[string]string, fallback, key string) string
 	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, key, dir)
 }
 
-// listPage runs a page query whose select list is selectSQL plus
-// "count(*) OVER () AS total_count", scanning each row into R: a row type
-// that embeds the item and has a `db:"total_count"` field. total reads both
-// out. One statement gives the page and the total; only a page past the end
-// (no rows, so no window) costs a second count.
-func listPage[R any, T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, fromSQL string, w *where, order string, page Page, split func(*R) (*T, int)) ([]*T, int, error) {
-	query := selectSQL + ", count(*) OVER () AS total_count " + fromSQL + w.sql() + order +
-		fmt.Sprintf(" LIMIT %d OFFSET %d", page.Limit, page.Offset)
-	var rows []*R
-	if err := sqlx.SelectContext(ctx, q, &rows, query, w.args...); err != nil {
-		return nil, 0, err
+// listPage runs the page query (selectSQL fromSQL WHERE order LIMIT OFFSET)
+// and, when page.Count asks, "SELECT count(*) fromSQL WHERE" for the total;
+// otherwise the total is -1. A zero-row page skips its query. The two
+// statements are separate so a page that does not show the total never pays
+// for reading the whole list.
+func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, fromSQL string, w *where, order string, page Page) ([]*T, int, error) {
+	var items []*T
+	if page.Limit > 0 {
+		query := selectSQL + " " + fromSQL + w.sql() + order + fmt.Sprintf(" LIMIT %d OFFSET %d", page.Limit, page.Offset)
+		if err := sqlx.SelectContext(ctx, q, &items, query, w.args...); err != nil {
+			return nil, 0, err
+		}
 	}
-	items := make([]*T, len(rows))
 	total := -1
-	for i, r := range rows {
-		items[i], total = split(r)
-	}
-	if total < 0 {
+	if page.Count {
 		if err := sqlx.GetContext(ctx, q, &total, "SELECT count(*) "+fromSQL+w.sql(), w.args...); err != nil {
 			return nil, 0, err
 		}

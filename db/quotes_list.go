@@ -58,7 +58,7 @@ func (s *QuoteStore) byID(ctx context.Context, id int64) (*sales.Quote, error) {
 // list's key, id, follows revision order).
 var quoteSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at", "VALID_UNTIL": "valid_until", "TOTAL": "total"}
 
-// List returns a page of quotes and the total. The default order is newest
+// List returns a page of quotes and, when page.Count asks, the total (else -1). The default order is newest
 // first. Number matches a base number (every revision the other filters
 // allow) or a display number with -Rn (that revision). From and To are
 // creation dates, both inclusive, in the database's time zone.
@@ -94,10 +94,5 @@ func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, p
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	type row struct {
-		sales.Quote
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+quoteColumns, `FROM quotes`, &w, orderClause(sort, quoteSorts, "created_at", "id"), page,
-		func(r *row) (*sales.Quote, int) { return &r.Quote, r.Total })
+	return listPage[sales.Quote](ctx, s.db, `SELECT `+quoteColumns, `FROM quotes`, &w, orderClause(sort, quoteSorts, "created_at", "id"), page)
 }

@@ -59,7 +59,7 @@ func (s *ReturnStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.R
 
 var returnSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at"}
 
-// List returns a page of returns and the total (newest first by default).
+// List returns a page of returns and, when page.Count asks, the total (else -1); newest first by default.
 func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort, page Page) (_ []*sales.Return, _ int, err error) {
 	defer wrap(&err, "Returns.List")
 	var w where
@@ -87,12 +87,7 @@ func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort,
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	type row struct {
-		sales.Return
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+returnColumns, `FROM returns`, &w, orderClause(sort, returnSorts, "created_at", "id"), page,
-		func(r *row) (*sales.Return, int) { return &r.Return, r.Total })
+	return listPage[sales.Return](ctx, s.db, `SELECT `+returnColumns, `FROM returns`, &w, orderClause(sort, returnSorts, "created_at", "id"), page)
 }
 
 // Create requests a return of delivered goods. Returns NOT_FOUND,

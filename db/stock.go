@@ -64,7 +64,7 @@ func (s *StockStore) MovementsByIDs(ctx context.Context, ids []int64) (_ []*sale
 
 var levelSorts = map[string]string{"PRODUCT": "product_id", "AVAILABLE": "(on_hand - reserved)", "UPDATED_AT": "updated_at"}
 
-// Levels returns a page of stock levels and the total.
+// Levels returns a page of stock levels and, when page.Count asks, the total (else -1).
 func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort Sort, page Page) (_ []*sales.StockLevel, _ int, err error) {
 	defer wrap(&err, "Stock.Levels")
 	var w where
@@ -77,16 +77,11 @@ func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort 
 	if f.AvailableAtMost != nil {
 		w.add("on_hand - reserved <= ?", *f.AvailableAtMost)
 	}
-	type row struct {
-		sales.StockLevel
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+levelColumns, `FROM stock_levels`, &w,
-		orderClause(sort, levelSorts, "product_id", "warehouse_id"), page,
-		func(r *row) (*sales.StockLevel, int) { return &r.StockLevel, r.Total })
+	return listPage[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns, `FROM stock_levels`, &w,
+		orderClause(sort, levelSorts, "product_id", "warehouse_id"), page)
 }
 
-// Movements returns a page of the stock ledger and the total.
+// Movements returns a page of the stock ledger and, when page.Count asks, the total (else -1).
 func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter, sort Sort, page Page) (_ []*sales.StockMovement, _ int, err error) {
 	defer wrap(&err, "Stock.Movements")
 	var w where
@@ -105,13 +100,8 @@ func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter,
 	if f.To != nil {
 		w.add("occurred_at < ?", *f.To)
 	}
-	type row struct {
-		sales.StockMovement
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+movementColumns, `FROM stock_movements`, &w,
-		orderClause(sort, map[string]string{"OCCURRED_AT": "occurred_at"}, "occurred_at", "id"), page,
-		func(r *row) (*sales.StockMovement, int) { return &r.StockMovement, r.Total })
+	return listPage[sales.StockMovement](ctx, s.db, `SELECT `+movementColumns, `FROM stock_movements`, &w,
+		orderClause(sort, map[string]string{"OCCURRED_AT": "occurred_at"}, "occurred_at", "id"), page)
 }
 
 // StockChange is a request to move stock: a receipt or an adjustment.

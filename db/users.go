@@ -31,7 +31,7 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (_ *sales.User, e
 
 var userSorts = map[string]string{"EMAIL": "email", "NAME": "lower(name)"}
 
-// List returns a page of users and the total.
+// List returns a page of users and, when page.Count asks, the total (else -1).
 func (s *UserStore) List(ctx context.Context, f sales.UserFilter, sort Sort, page Page) (_ []*sales.User, _ int, err error) {
 	defer wrap(&err, "Users.List")
 	var w where
@@ -45,12 +45,7 @@ func (s *UserStore) List(ctx context.Context, f sales.UserFilter, sort Sort, pag
 		p := likePattern(*f.Search)
 		w.add("(email ILIKE ? OR name ILIKE ?)", p, p)
 	}
-	type row struct {
-		sales.User
-		Total int `db:"total_count"`
-	}
-	return listPage(ctx, s.db, `SELECT `+userColumns, `FROM users`, &w, orderClause(sort, userSorts, "email", "id"), page,
-		func(r *row) (*sales.User, int) { return &r.User, r.Total })
+	return listPage[sales.User](ctx, s.db, `SELECT `+userColumns, `FROM users`, &w, orderClause(sort, userSorts, "email", "id"), page)
 }
 
 // Create adds a user. actor is nil only for the command line's `user add`.

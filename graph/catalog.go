@@ -42,7 +42,7 @@ func (r *Resolver) products(ctx context.Context, a pageArgs, search *string, f *
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(a, func(pg db.Page) ([]*sales.Product, int, error) { return r.Store.Products.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Product, int, error) { return r.Store.Products.List(ctx, filter, sort, pg) })
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (r *Resolver) warehouses(ctx context.Context, a pageArgs, f *model.Warehous
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(a, func(pg db.Page) ([]*sales.Warehouse, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Warehouse, int, error) {
 		return r.Store.Warehouses.List(ctx, filter, sort, pg)
 	})
 	if err != nil {
@@ -121,7 +121,7 @@ func (r *Resolver) stockLevels(ctx context.Context, a pageArgs, f *model.StockLe
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(a, func(pg db.Page) ([]*sales.StockLevel, int, error) { return r.Store.Stock.Levels(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.StockLevel, int, error) { return r.Store.Stock.Levels(ctx, filter, sort, pg) })
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (r *Resolver) stockMovements(ctx context.Context, a pageArgs, f *model.Stoc
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(a, func(pg db.Page) ([]*sales.StockMovement, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.StockMovement, int, error) {
 		ms, total, err := r.Store.Stock.Movements(ctx, filter, sort, pg)
 		if err != nil {
 			return nil, 0, err

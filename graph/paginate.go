@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"salesgraph/db"
 	"salesgraph/graph/model"
@@ -47,8 +50,12 @@ func decodeCursor(field, c string) (int, error) {
 }
 
 // paginate turns Relay arguments into an offset window, fetches it, and
-// builds the page info. fetch returns the window's rows and the list's total.
-func paginate[T any](a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[T], error) {
+// builds the page info. fetch returns the window's rows and, when the
+// db.Page asks for a count, the list's total (else -1). The total is counted
+// only when the query selects totalCount or "the last N" needs it: counting
+// reads every matching row, while a page stops at its window. hasNextPage
+// comes from fetching one row past the window instead.
+func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[T], error) {
 	var p sales.Problems
 	p.Check(a.first == nil || a.last == nil, "first", "send first or last, not both")
 	p.Check(a.first == nil || (*a.first >= 0 && *a.first <= maxPageSize), "first", "first must be between 0 and %d", maxPageSize)
@@ -71,13 +78,18 @@ func paginate[T any](a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[
 		}
 		end = n
 	}
+	total := -1 // not counted (yet)
+	count := func() error {
+		_, n, err := fetch(db.Page{Count: true})
+		total = n
+		return err
+	}
 	var window db.Page
 	switch {
 	case a.last != nil:
 		if end < 0 {
-			// "The last N" needs the total first; a zero-row fetch counts.
-			_, total, err := fetch(db.Page{Offset: 0, Limit: 0})
-			if err != nil {
+			// "The last N" needs the total first.
+			if err := count(); err != nil {
 				return nil, err
 			}
 			end = total
@@ -94,13 +106,32 @@ func paginate[T any](a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[
 			window.Limit = max(0, min(size, end-start))
 		}
 	}
-	items, total, err := fetch(window)
+	askCount := total < 0 && selectsTotalCount(ctx)
+	items, n, err := fetch(db.Page{Offset: window.Offset, Limit: window.Limit + 1, Count: askCount})
 	if err != nil {
 		return nil, err
 	}
+	if askCount {
+		total = n
+	}
+	more := len(items) > window.Limit
+	if more {
+		items = items[:window.Limit]
+	}
+	// Rows before the window exist if any row does. An empty page past the
+	// end cannot tell, so it counts: its OFFSET has read those rows anyway.
+	prev := false
+	if window.Offset > 0 {
+		if len(items) == 0 && !more && total < 0 {
+			if err := count(); err != nil {
+				return nil, err
+			}
+		}
+		prev = len(items) > 0 || more || total > 0
+	}
 	out := &page[T]{items: items, total: total, info: &model.PageInfo{
-		HasPreviousPage: window.Offset > 0 && total > 0,
-		HasNextPage:     window.Offset+len(items) < total && (end < 0 || window.Offset+len(items) < end),
+		HasPreviousPage: prev,
+		HasNextPage:     more && (end < 0 || window.Offset+len(items) < end),
 	}}
 	if items == nil {
 		out.items = []*T{}
@@ -113,6 +144,23 @@ func paginate[T any](a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[
 		out.info.EndCursor = &out.cursors[len(out.cursors)-1]
 	}
 	return out, nil
+}
+
+// selectsTotalCount reports whether the connection field being resolved
+// selects totalCount: directly, under an alias, or through named or inline
+// fragments on its type (@skip/@include honoured). Outside a GraphQL field
+// it says yes, so a total is never silently missing.
+func selectsTotalCount(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{fc.Field.Definition.Type.Name()}) {
+		if f.Name == "totalCount" {
+			return true
+		}
+	}
+	return false
 }
 
 // edges pairs a page's rows with their cursors in the connection's edge type.
