@@ -36,14 +36,18 @@ func (sc Scale) customers() int { return max(20, sc.Orders/50) }
 
 // ScaleSummary says what LoadScale wrote and how fast.
 type ScaleSummary struct {
-	Rows    []TableRows
-	Elapsed time.Duration
+	Rows []TableRows
+	// Preparing is the time spent on the temporary tables the rows derive
+	// from, and on fix-ups (stock levels, counters).
+	Preparing time.Duration
+	Elapsed   time.Duration
 }
 
 // TableRows is how many rows a load step wrote into one table.
 type TableRows struct {
-	Table string
-	Rows  int64
+	Table   string
+	Rows    int64
+	Elapsed time.Duration // the step's own time, where the load spends it
 }
 
 // Total is every row written.
@@ -58,17 +62,20 @@ func (s *ScaleSummary) Total() int64 {
 func (s *ScaleSummary) String() string {
 	var b strings.Builder
 	counts := map[string]int64{}
+	took := map[string]time.Duration{}
 	var order []string
 	for _, r := range s.Rows {
 		if _, ok := counts[r.Table]; !ok {
 			order = append(order, r.Table)
 		}
 		counts[r.Table] += r.Rows
+		took[r.Table] += r.Elapsed
 	}
 	fmt.Fprintln(&b, "Loaded a company at scale:")
 	for _, t := range order {
-		fmt.Fprintf(&b, "  %-20s %10d\n", t, counts[t])
+		fmt.Fprintf(&b, "  %-20s %10d rows %8.1fs\n", t, counts[t], took[t].Seconds())
 	}
+	fmt.Fprintf(&b, "  %-20s %15s %8.1fs\n", "(preparing)", "", s.Preparing.Seconds())
 	secs := s.Elapsed.Seconds()
 	fmt.Fprintf(&b, "%d rows in %s (%.0f rows/s).\n", s.Total(), s.Elapsed.Round(100*time.Millisecond), float64(s.Total())/max(secs, 0.001))
 	fmt.Fprintln(&b, "Users are the demo staff (mint a token with: salesgraph token --user EMAIL), e.g.", AdminEmail)
@@ -135,13 +142,16 @@ func LoadScale(ctx context.Context, s *db.Store, sc Scale) (*ScaleSummary, error
 		if st.args != nil {
 			args = st.args(sc, a)
 		}
+		began := time.Now()
 		res, err := tx.ExecContext(ctx, st.sql, args...)
 		if err != nil {
 			return nil, fmt.Errorf("scale step %d (%s): %w", i+1, firstLine(st.sql), err)
 		}
-		if st.table != "" {
+		if st.table == "" {
+			sum.Preparing += time.Since(began)
+		} else {
 			n, _ := res.RowsAffected()
-			sum.Rows = append(sum.Rows, TableRows{st.table, n})
+			sum.Rows = append(sum.Rows, TableRows{st.table, n, time.Since(began)})
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -82,10 +82,10 @@ func TestLoadScale(t *testing.T) {
 			GROUP BY 1, 2) x USING (product_id, warehouse_id) WHERE s.reserved <> coalesce(x.r, 0)`,
 		"order total differs from its lines": `SELECT count(*) FROM sales_orders o JOIN (SELECT order_id, sum(subtotal) AS s, sum(tax) AS t
 			FROM order_lines GROUP BY order_id) l ON l.order_id = o.id WHERE o.subtotal <> l.s OR o.tax_total <> l.t OR o.total <> l.s + l.t`,
-		"order without lines":       `SELECT count(*) FROM sales_orders o WHERE NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = o.id)`,
-		"line delivered > ordered":  `SELECT count(*) FROM order_lines WHERE delivered_quantity > quantity OR reserved_quantity > quantity - delivered_quantity`,
-		"line's deliveries differ":  `SELECT count(*) FROM order_lines l WHERE delivered_quantity <> (SELECT coalesce(sum(quantity), 0) FROM delivery_lines WHERE order_line_id = l.id)`,
-		"line's returns differ":     `SELECT count(*) FROM order_lines l WHERE returned_quantity <> (SELECT coalesce(sum(rl.quantity), 0) FROM return_lines rl JOIN returns r ON r.id = rl.return_id WHERE rl.order_line_id = l.id AND r.status = 'RECEIVED')`,
+		"order without lines":      `SELECT count(*) FROM sales_orders o WHERE NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = o.id)`,
+		"line delivered > ordered": `SELECT count(*) FROM order_lines WHERE delivered_quantity > quantity OR reserved_quantity > quantity - delivered_quantity`,
+		"line's deliveries differ": `SELECT count(*) FROM order_lines l WHERE delivered_quantity <> (SELECT coalesce(sum(quantity), 0) FROM delivery_lines WHERE order_line_id = l.id)`,
+		"line's returns differ":    `SELECT count(*) FROM order_lines l WHERE returned_quantity <> (SELECT coalesce(sum(rl.quantity), 0) FROM return_lines rl JOIN returns r ON r.id = rl.return_id WHERE rl.order_line_id = l.id AND r.status = 'RECEIVED')`,
 		"status disagrees with lines": `SELECT count(*) FROM sales_orders o JOIN (SELECT order_id, sum(delivered_quantity) AS d, sum(quantity) AS q FROM order_lines GROUP BY 1) l
 			ON l.order_id = o.id WHERE (o.status = 'DELIVERED') <> (l.d = l.q) OR (o.status IN ('PARTIALLY_DELIVERED', 'CLOSED')) <> (l.d > 0 AND l.d < l.q)`,
 		"line priced off its list": `SELECT count(*) FROM order_lines l JOIN sales_orders o ON o.id = l.order_id JOIN customers c ON c.id = o.customer_id
