@@ -533,10 +533,12 @@ var scaleSteps = []scaleStep{
 
 	// The stock ledger, in time order, each row with the running on hand
 	// and reserved of its level: an opening receipt per level (a buffer plus
-	// what is still reserved), a receipt per level and month for what
-	// shipped that month, then per line its reservation at confirmation,
-	// its shipment, its release when the order closed short, and restocked
-	// returns. The levels are then set from the ledger's sums.
+	// what is still reserved), a receipt per level at the start of each
+	// month for what the orders confirmed that month took (shipped or
+	// released), then per line its reservation at confirmation, its
+	// shipment, its release when the order closed short, and restocked
+	// returns. So nothing is ever reserved beyond what is on hand. The
+	// levels are then set from the ledger's sums.
 	{table: "stock_levels", sql: `
 	INSERT INTO stock_levels (product_id, warehouse_id, updated_at)
 	SELECT p.id, w.id, now() FROM products p CROSS JOIN warehouses w ORDER BY p.id, w.id`},
@@ -554,12 +556,12 @@ var scaleSteps = []scaleStep{
 	      LEFT JOIN (SELECT product_id, warehouse_id, sum(reserved_quantity) AS reserved FROM scale_lines GROUP BY 1, 2) o
 	             USING (product_id, warehouse_id)
 	    UNION ALL
-	    SELECT l.product_id, l.warehouse_id, 'RECEIPT', sum(l.delivered_quantity), 0, NULL, '',
-	           'PO-' || to_char(date_trunc('month', d.ship_date), 'YYYYMM') || '-' || l.warehouse_id || '-' || l.product_id, $2::bigint,
-	           date_trunc('month', d.ship_date), 0, 1
-	      FROM scale_lines l JOIN scale_deliveries d ON d.order_id = l.order_id
-	     WHERE l.delivered_quantity > 0
-	     GROUP BY l.product_id, l.warehouse_id, date_trunc('month', d.ship_date)
+	    SELECT l.product_id, l.warehouse_id, 'RECEIPT', sum(l.quantity - l.reserved_quantity), 0, NULL, '',
+	           'PO-' || to_char(date_trunc('month', o.confirm_at), 'YYYYMM') || '-' || l.warehouse_id || '-' || l.product_id, $2::bigint,
+	           date_trunc('month', o.confirm_at), 0, 1
+	      FROM scale_lines l JOIN scale_orders o ON o.id = l.order_id
+	     WHERE o.status IN ('PARTIALLY_DELIVERED', 'DELIVERED', 'CLOSED') AND l.quantity > l.reserved_quantity
+	     GROUP BY l.product_id, l.warehouse_id, date_trunc('month', o.confirm_at)
 	    UNION ALL
 	    SELECT l.product_id, l.warehouse_id, 'RESERVATION', 0, l.quantity, o.id, '', o.number, $1::bigint, o.confirm_at, 1, l.id
 	      FROM scale_lines l JOIN scale_orders o ON o.id = l.order_id

@@ -77,6 +77,7 @@ func TestLoadScale(t *testing.T) {
 		"ledger row's running balance is wrong": `SELECT count(*) FROM (SELECT on_hand_after, reserved_after,
 			sum(quantity) OVER w AS q, sum(reserved_change) OVER w AS r FROM stock_movements
 			WINDOW w AS (PARTITION BY product_id, warehouse_id ORDER BY id)) x WHERE on_hand_after <> q OR reserved_after <> r`,
+		"ledger row reserves more than is on hand": `SELECT count(*) FROM stock_movements WHERE reserved_after > on_hand_after`,
 		"stock level's reserved differs from its open order lines": `SELECT count(*) FROM stock_levels s
 			LEFT JOIN (SELECT l.product_id, o.warehouse_id, sum(l.reserved_quantity) AS r FROM order_lines l JOIN sales_orders o ON o.id = l.order_id
 			GROUP BY 1, 2) x USING (product_id, warehouse_id) WHERE s.reserved <> coalesce(x.r, 0)`,
