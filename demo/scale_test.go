@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"salesgraph/db"
 	"salesgraph/db/dbtest"
 	"salesgraph/demo"
 	"salesgraph/sales"
@@ -162,5 +161,3 @@ func TestLoadScaleRefusesTheDemoCompany(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
 }
-
-var _ = db.NewStore
