@@ -591,6 +591,7 @@ var scaleSteps = []scaleStep{
 
 	// Counters past every generated number, so the next real document
 	// continues each year's sequence; and the ID sequences past our IDs.
+	// Keep these two last: a new document type adds its prefix and table here.
 	{sql: `
 	INSERT INTO document_counters (doc_type, year, last)
 	SELECT 'SO', extract(year FROM order_date)::int, max(seq) FROM scale_orders GROUP BY 2
