@@ -165,17 +165,36 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	var withDemo bool
-	f := newFlags("seed", "seed --demo [flags]", "Loads the demo company into a migrated database.")
+	var scale int
+	f := newFlags("seed", "seed --demo | --scale N [flags]",
+		"Loads the demo company, or a multi-year company of N sales orders (about 4N order lines), into a migrated database.")
 	f.fs.BoolVar(&withDemo, "demo", false, "load the demo company (3 warehouses, ~200 products, ~100 customers, users for every role)")
+	f.int(&scale, "scale", "", 0, fmt.Sprintf("load N sales orders over three years up to today, with their lines, deliveries, returns and stock ledger, "+
+		"plus N/50 customers and 2000 products, into a database without any (1 to %d; 250000 gives about a million order lines)", demo.MaxScale))
 	cfg.bindDatabase(f)
 	return withDatabase(ctx, &cfg, f, args, stdout, stderr, func() error {
-		if !withDemo {
-			return errors.New("seed: say what to load: --demo")
+		given := map[string]bool{}
+		f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+		switch {
+		case withDemo && given["scale"]:
+			return errors.New("seed: --demo and --scale load different companies: choose one")
+		case given["scale"] && (scale < 1 || scale > demo.MaxScale):
+			return fmt.Errorf("seed: --scale must be between 1 and %d sales orders, not %d", demo.MaxScale, scale)
+		case !withDemo && !given["scale"]:
+			return errors.New("seed: say what to load: --demo or --scale N")
 		}
 		return nil
 	}, func(d *database, _ *slog.Logger) error {
 		if err := requireSchema(ctx, d); err != nil {
 			return err
+		}
+		if scale > 0 {
+			summary, err := demo.LoadScale(ctx, db.NewStore(d.DB), demo.ScaleFor(scale))
+			if err != nil {
+				return fmt.Errorf("seed --scale: %w", err)
+			}
+			fmt.Fprint(stdout, summary)
+			return nil
 		}
 		summary, err := demo.Load(ctx, db.NewStore(d.DB))
 		if err != nil {
