@@ -31,7 +31,7 @@ const usage = `Salesgraph: a GraphQL API for a company's sales process.
 Usage:
   salesgraph [serve] [flags]                       serve the API and GraphiQL (the default command)
   salesgraph migrate up|down|status [flags]        apply pending migrations, undo the newest, or list them
-  salesgraph seed --demo [flags]                   load the demo company
+  salesgraph seed --demo | --scale N [flags]       load the demo company, or N generated sales orders
   salesgraph user add --email E --name N --role R  add a user (ADMIN, SALES_MANAGER, SALES_REP, WAREHOUSE, ACCOUNTANT, VIEWER)
   salesgraph token --user EMAIL [--ttl 24h]        print a bearer token for a user
   salesgraph help [COMMAND]                        this text, or a command's flags
