@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +42,7 @@ func withDatabase(ctx context.Context, cfg *config, f *flags, args []string, std
 
 // requireSchema fails unless every migration this program knows is applied.
 func requireSchema(ctx context.Context, d *database) error {
-	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	st, err := migrations.Status(ctx, d.DB.DB.DB)
 	if err != nil {
 		return err
 	}
@@ -66,7 +63,7 @@ func requireSchema(ctx context.Context, d *database) error {
 
 // requireAnyMigration fails when the database has no migration to undo.
 func requireAnyMigration(ctx context.Context, d *database) error {
-	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	st, err := migrations.Status(ctx, d.DB.DB.DB)
 	if err != nil {
 		return err
 	}
@@ -78,35 +75,8 @@ func requireAnyMigration(ctx context.Context, d *database) error {
 	return errors.New("migrate down: the database has no migration to undo")
 }
 
-// migrationStatus lists the migrations and which ones the database has,
-// writing nothing: goose's own status creates its version table in a
-// database that has none, so that case is answered here.
-func migrationStatus(ctx context.Context, d *sql.DB) ([]migrations.MigrationStatus, error) {
-	var versioned bool
-	if err := d.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&versioned); err != nil {
-		return nil, fmt.Errorf("read the migration state: %w", err)
-	}
-	if versioned {
-		return migrations.Status(ctx, d)
-	}
-	names, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]migrations.MigrationStatus, 0, len(names))
-	for _, name := range names {
-		number, _, _ := strings.Cut(name, "_")
-		v, err := strconv.ParseInt(number, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: no version number", name)
-		}
-		out = append(out, migrations.MigrationStatus{Version: v, Name: name})
-	}
-	return out, nil
-}
-
 func printMigrationStatus(ctx context.Context, d *database, stdout io.Writer) error {
-	st, err := migrationStatus(ctx, d.DB.DB.DB)
+	st, err := migrations.Status(ctx, d.DB.DB.DB)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,11 +46,13 @@ func Up(ctx context.Context, db *sql.DB) error { return up(ctx, db, FS) }
 // returns an error wrapping goose.ErrNoNextVersion.
 func Down(ctx context.Context, db *sql.DB) error { return down(ctx, db, FS) }
 
-// Status lists every migration file, in version order, with its state in db.
+// Status lists every migration file, in version order, with its state in
+// db. It only reads: a database without goose's version table has every
+// migration pending.
 func Status(ctx context.Context, db *sql.DB) ([]MigrationStatus, error) { return status(ctx, db, FS) }
 
-// Pending reports whether db lacks any migration. It takes no lock, so it
-// suits a readiness probe; it does create goose's version table if missing.
+// Pending reports whether db lacks any migration. It takes no lock and
+// writes nothing, so it suits a readiness probe.
 func Pending(ctx context.Context, db *sql.DB) (bool, error) { return pending(ctx, db, FS) }
 
 // hashOnce caches Hash: the embedded files never change in a running binary.
@@ -125,6 +129,15 @@ func down(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 }
 
 func status(ctx context.Context, db *sql.DB, fsys fs.FS) ([]MigrationStatus, error) {
+	// goose's Status creates its version table where there is none; a status
+	// must not write, so that case is answered from the files alone.
+	var versioned bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&versioned); err != nil {
+		return nil, fmt.Errorf("migrations: status: %w", err)
+	}
+	if !versioned {
+		return unapplied(fsys)
+	}
 	p, err := newProvider(db, fsys)
 	if err != nil {
 		return nil, err
@@ -145,14 +158,33 @@ func status(ctx context.Context, db *sql.DB, fsys fs.FS) ([]MigrationStatus, err
 	return out, nil
 }
 
-func pending(ctx context.Context, db *sql.DB, fsys fs.FS) (bool, error) {
-	p, err := newProvider(db, fsys)
+// unapplied lists the migration files, all pending.
+func unapplied(fsys fs.FS) ([]MigrationStatus, error) {
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	ok, err := p.HasPending(ctx)
+	out := make([]MigrationStatus, 0, len(names))
+	for _, name := range names {
+		number, _, _ := strings.Cut(name, "_")
+		v, err := strconv.ParseInt(number, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %s has no version number", name)
+		}
+		out = append(out, MigrationStatus{Version: v, Name: name})
+	}
+	return out, nil
+}
+
+func pending(ctx context.Context, db *sql.DB, fsys fs.FS) (bool, error) {
+	st, err := status(ctx, db, fsys)
 	if err != nil {
 		return false, fmt.Errorf("migrations: pending: %w", err)
 	}
-	return ok, nil
+	for _, m := range st {
+		if !m.Applied {
+			return true, nil
+		}
+	}
+	return false, nil
 }
