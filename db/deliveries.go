@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -203,9 +202,9 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 
 func checkDeliveryText(carrier, tracking, notes string, shipTo *sales.Address) error {
 	var p sales.Problems
-	checkLength(&p, "input.carrier", carrier, 100)
-	checkLength(&p, "input.trackingNumber", tracking, 100)
-	checkLength(&p, "input.notes", notes, 2000)
+	sales.CheckText(&p, "input.carrier", carrier, 0, 100)
+	sales.CheckText(&p, "input.trackingNumber", tracking, 0, 100)
+	sales.CheckText(&p, "input.notes", notes, 0, 2000)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -214,14 +213,6 @@ func checkDeliveryText(carrier, tracking, notes string, shipTo *sales.Address) e
 		return validateTerms(&t)
 	}
 	return nil
-}
-
-// checkLength checks free text: valid UTF-8 without NUL (PostgreSQL refuses
-// both), at most max characters.
-func checkLength(p *sales.Problems, field, value string, max int) {
-	name := field[strings.LastIndex(field, ".")+1:]
-	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), field, "%s contains invalid characters", name)
-	p.Check(utf8.RuneCountInString(value) <= max, field, "%s must be at most %d characters", name, max)
 }
 
 func (s *DeliveryStore) byID(ctx context.Context, id int64) (*sales.Delivery, error) {

@@ -19,8 +19,8 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 	rc.ReceivedBy, rc.RefusalReason = strings.TrimSpace(rc.ReceivedBy), strings.TrimSpace(rc.RefusalReason)
 	var p sales.Problems
 	p.Check(rc.ReceivedBy != "", "input.receivedBy", "who signed for the goods?")
-	checkLength(&p, "input.receivedBy", rc.ReceivedBy, 200)
-	checkLength(&p, "input.refusalReason", rc.RefusalReason, 1000)
+	sales.CheckText(&p, "input.receivedBy", rc.ReceivedBy, 0, 200)
+	sales.CheckText(&p, "input.refusalReason", rc.RefusalReason, 0, 1000)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -97,11 +97,11 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 	in.Reason = strings.TrimSpace(in.Reason)
 	var p sales.Problems
 	p.Check(in.Reason != "", "input.reason", "say why the goods come back")
-	checkLength(&p, "input.reason", in.Reason, 1000)
+	sales.CheckText(&p, "input.reason", in.Reason, 0, 1000)
 	p.Check(len(in.Lines) > 0, "input.lines", "a return needs at least one line")
 	for i, l := range in.Lines {
 		sales.CheckQuantity(&p, fmt.Sprintf("input.lines.%d.quantity", i), l.Quantity)
-		checkLength(&p, fmt.Sprintf("input.lines.%d.reason", i), l.Reason, 500)
+		sales.CheckText(&p, fmt.Sprintf("input.lines.%d.reason", i), l.Reason, 0, 500)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ func CheckQuoteReason(action QuoteAction, reason string) (string, error) {
 	if action == QuoteReject || action == QuoteCancel {
 		p.Check(reason != "", "reason", "a reason is required to %s a quote", humanAction(string(action)))
 	}
-	checkText(&p, "reason", reason, 0, 500)
+	CheckText(&p, "reason", reason, 0, 500)
 	return reason, p.Err()
 }
 
@@ -67,7 +67,7 @@ func CheckValidUntil(p *Problems, field string, validUntil, today time.Time) {
 
 // CheckQuoteNotes validates a quote's notes.
 func CheckQuoteNotes(p *Problems, field, notes string) {
-	checkText(p, field, notes, 0, 4000)
+	CheckText(p, field, notes, 0, 4000)
 }
 
 var quoteDisplayNumber = regexp.MustCompile(`^(.+)-R([1-9][0-9]{0,5})$`)

@@ -26,7 +26,9 @@ func CheckVersion(version int) error {
 	return nil
 }
 
-func checkText(p *Problems, field, value string, min, max int) {
+// CheckText checks free text: valid UTF-8 without NUL (PostgreSQL refuses
+// both), at least min characters besides spaces, at most max characters.
+func CheckText(p *Problems, field, value string, min, max int) {
 	n := utf8.RuneCountInString(strings.TrimSpace(value))
 	p.Check(utf8.ValidString(value) && !strings.ContainsRune(value, 0), field, "%s contains invalid characters", label(field))
 	if min > 0 {
@@ -36,7 +38,7 @@ func checkText(p *Problems, field, value string, min, max int) {
 }
 
 func checkCode(p *Problems, field, value string, max int) {
-	checkText(p, field, value, 1, max)
+	CheckText(p, field, value, 1, max)
 	p.Check(value == "" || codeShape.MatchString(value), field,
 		"%s may hold only letters, digits, '.', '_' and '-', and must start with a letter or digit", label(field))
 }
@@ -58,11 +60,11 @@ func checkAddress(p *Problems, field string, a *Address) {
 	if a == nil {
 		return
 	}
-	checkText(p, field+".line1", a.Line1, 1, 200)
-	checkText(p, field+".line2", a.Line2, 0, 200)
-	checkText(p, field+".city", a.City, 1, 100)
-	checkText(p, field+".region", a.Region, 0, 100)
-	checkText(p, field+".postalCode", a.PostalCode, 0, 20)
+	CheckText(p, field+".line1", a.Line1, 1, 200)
+	CheckText(p, field+".line2", a.Line2, 0, 200)
+	CheckText(p, field+".city", a.City, 1, 100)
+	CheckText(p, field+".region", a.Region, 0, 100)
+	CheckText(p, field+".postalCode", a.PostalCode, 0, 20)
 	p.Check(countryShape.MatchString(a.Country), field+".country", "country must be an ISO 3166 two-letter code such as DE")
 }
 
@@ -70,19 +72,19 @@ func checkAddress(p *Problems, field string, a *Address) {
 func (c *Customer) Validate() error {
 	var p Problems
 	checkCode(&p, "input.code", c.Code, 32)
-	checkText(&p, "input.name", c.Name, 1, 200)
+	CheckText(&p, "input.name", c.Name, 1, 200)
 	if c.Email != nil {
 		_, err := mail.ParseAddress(*c.Email)
 		p.Check(err == nil && len(*c.Email) <= 254 && !strings.ContainsAny(*c.Email, "<> "), "input.email", "email is not a valid address")
 	}
 	if c.Phone != nil {
-		checkText(&p, "input.phone", *c.Phone, 1, 40)
+		CheckText(&p, "input.phone", *c.Phone, 1, 40)
 	}
 	checkAddress(&p, "input.billingAddress", c.BillingAddress)
 	p.Check(ValidCurrency(c.Currency), "input.currency", "currency %q is not an ISO 4217 code we trade in", c.Currency)
 	p.Check(c.PaymentTermsDays >= 0 && c.PaymentTermsDays <= 365, "input.paymentTermsDays", "payment terms must be between 0 and 365 days")
 	checkMoney(&p, "input.creditLimit", c.CreditLimit, MinorUnits(c.Currency))
-	checkText(&p, "input.notes", c.Notes, 0, 4000)
+	CheckText(&p, "input.notes", c.Notes, 0, 4000)
 	return p.Err()
 }
 
@@ -93,7 +95,7 @@ func ValidateAddresses(field string, as []ShippingAddress) error {
 	p.Check(len(as) <= 100, field, "a customer may have at most 100 shipping addresses")
 	for i, a := range as {
 		f := field + "." + strconv.Itoa(i)
-		checkText(&p, f+".label", a.Label, 0, 100)
+		CheckText(&p, f+".label", a.Label, 0, 100)
 		checkAddress(&p, f+".address", &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country})
 		if a.IsDefault {
 			defaults++
@@ -107,9 +109,9 @@ func ValidateAddresses(field string, as []ShippingAddress) error {
 func (pr *Product) Validate() error {
 	var p Problems
 	checkCode(&p, "input.sku", pr.SKU, 64)
-	checkText(&p, "input.name", pr.Name, 1, 200)
-	checkText(&p, "input.description", pr.Description, 0, 4000)
-	checkText(&p, "input.unitOfMeasure", pr.UnitOfMeasure, 1, 16)
+	CheckText(&p, "input.name", pr.Name, 1, 200)
+	CheckText(&p, "input.description", pr.Description, 0, 4000)
+	CheckText(&p, "input.unitOfMeasure", pr.UnitOfMeasure, 1, 16)
 	p.Check(!pr.TaxRate.IsNegative() && pr.TaxRate.LessThanOrEqual(decimal.NewFromInt(1)), "input.taxRate", "tax rate is a fraction between 0 and 1 (0.2 is 20%%)")
 	p.Check(pr.TaxRate.Equal(pr.TaxRate.Truncate(4)), "input.taxRate", "tax rate may have at most 4 decimal places")
 	return p.Err()
@@ -119,7 +121,7 @@ func (pr *Product) Validate() error {
 func (w *Warehouse) Validate() error {
 	var p Problems
 	checkCode(&p, "input.code", w.Code, 32)
-	checkText(&p, "input.name", w.Name, 1, 200)
+	CheckText(&p, "input.name", w.Name, 1, 200)
 	checkAddress(&p, "input.address", w.Address)
 	return p.Err()
 }
@@ -129,7 +131,7 @@ func (u *User) Validate() error {
 	var p Problems
 	_, err := mail.ParseAddress(u.Email)
 	p.Check(err == nil && len(u.Email) <= 254 && !strings.ContainsAny(u.Email, "<> "), "input.email", "email is not a valid address")
-	checkText(&p, "input.name", u.Name, 1, 200)
+	CheckText(&p, "input.name", u.Name, 1, 200)
 	p.Check(u.Role.Valid(), "input.role", "unknown role %q", u.Role)
 	return p.Err()
 }
@@ -138,7 +140,7 @@ func (u *User) Validate() error {
 func (l *PriceList) Validate() error {
 	var p Problems
 	checkCode(&p, "input.code", l.Code, 32)
-	checkText(&p, "input.name", l.Name, 1, 200)
+	CheckText(&p, "input.name", l.Name, 1, 200)
 	p.Check(ValidCurrency(l.Currency), "input.currency", "currency %q is not an ISO 4217 code we trade in", l.Currency)
 	p.Check(l.ValidFrom == nil || l.ValidTo == nil || !l.ValidTo.Before(*l.ValidFrom), "input.validTo", "validTo must not be before validFrom")
 	return p.Err()
