@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type served struct {
 	addr   string // 127.0.0.1:port
 	stdout string // what it printed up to its address
 	stderr *lockedBuffer
+	stop   func(t *testing.T) // shuts it down and waits; the test's cleanup does so too
 }
 
 // startServe runs `salesgraph serve args...` until the test ends, and
@@ -39,17 +41,21 @@ func startServe(t *testing.T, args ...string) *served {
 		done <- run(ctx, append([]string{"serve"}, args...), pw, s.stderr)
 		pw.Close()
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
+	var once sync.Once
+	s.stop = func(t *testing.T) {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve returned %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("the server did not stop")
 			}
-		case <-time.After(20 * time.Second):
-			t.Error("the server did not stop")
-		}
-	})
+		})
+	}
+	t.Cleanup(func() { s.stop(t) })
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(pr)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,30 +27,9 @@ func TestReadyzFollowsPrivateCluster(t *testing.T) {
 	}
 	dataDir := filepath.Join(parent, "pgdata")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	stopped := make(chan struct{})
-	// Cleanups run last-first: the server (and its cluster) stops before its folder goes.
-	t.Cleanup(func() { cancel(); <-stopped })
-	go func() {
-		defer close(stopped)
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url", "", "--pgdata", dataDir,
-			"--jwt-secret", testSecret, "--log-format", "json", "--shutdown-grace", "5s"}, pw, &stderr)
-		pw.Close()
-	}()
-	var base string
-	for lines := bufio.NewScanner(pr); lines.Scan(); {
-		if m := regexp.MustCompile(`(http://[^ ]+)/graphql`).FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatalf("the server never said where it serves; stderr:\n%s", stderr.String())
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	s := startServe(t, "--addr", "127.0.0.1:0", "--database-url", "", "--pgdata", dataDir,
+		"--jwt-secret", testSecret, "--log-format", "json", "--shutdown-grace", "5s")
+	base, stderr := s.base, s.stderr
 
 	readyz := func() (int, string) {
 		res, err := http.Get(base + "/readyz")
@@ -105,15 +81,7 @@ func TestReadyzFollowsPrivateCluster(t *testing.T) {
 	}
 	waitFor(40*time.Second, 200, "ready")
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not stop")
-	}
+	s.stop(t)
 	if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); err == nil {
 		t.Error("the private cluster still runs after the server stopped")
 	}
