@@ -25,7 +25,7 @@ type served struct {
 	base   string // http://127.0.0.1:port
 	addr   string // 127.0.0.1:port
 	stdout string // what it printed up to its address
-	stderr *lockedBuffer
+	stderr *gqltest.LogBuffer
 	stop   func(t *testing.T) // shuts it down and waits; the test's cleanup does so too
 }
 
@@ -35,7 +35,7 @@ func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &served{stderr: &lockedBuffer{}}
+	s := &served{stderr: &gqltest.LogBuffer{}}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve"}, args...), pw, s.stderr)

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -159,30 +157,12 @@ func TestBadValuesNameTheField(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // An undecodable body is logged as a short prefix at most, and never with
 // the request's headers: a client may paste a token or a customer's data.
 func TestUndecodableBodyIsNotLoggedInFull(t *testing.T) {
 	t.Parallel()
 	store := dbtest.New(t)
-	var logs lockedBuffer
+	var logs gqltest.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authn := &graph.Authenticator{Secret: testSecret, Users: store.Users, Logger: logger}
 	srv := httptest.NewServer(graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger}))
