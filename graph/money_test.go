@@ -1,13 +1,11 @@
 package graph_test
 
 import (
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"salesgraph/graph"
@@ -177,14 +175,7 @@ var notMoney = []string{
 // above as a quantity or rate. A new money field cannot slip through with
 // the plain rendering.
 func TestMoney_EveryDecimalFieldIsClassified(t *testing.T) {
-	src, err := os.ReadFile("../schema.graphqls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, gqlErr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	if gqlErr != nil {
-		t.Fatal(gqlErr)
-	}
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	root := reflect.TypeFor[graph.ResolverRoot]()
 	money := 0
 	for _, def := range schema.Types {
