@@ -40,12 +40,29 @@ type countingConn struct {
 
 func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.counter.n.Add(1)
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	stats := StatsFrom(ctx)
+	if stats == nil {
+		return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	}
+	t := stats.begin(query, args)
+	rows, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	stats.since(t)
+	if err != nil {
+		return nil, err
+	}
+	return &timedRows{Rows: rows, stats: stats}, nil
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.counter.n.Add(1)
-	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+	stats := StatsFrom(ctx)
+	if stats == nil {
+		return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+	}
+	t := stats.begin(query, args)
+	res, err := c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+	stats.since(t)
+	return res, err
 }
 
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {

@@ -143,6 +143,7 @@ func Recover(logger *slog.Logger) graphql.RecoverFunc {
 func LogResponses(logger *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		start := time.Now()
+		ctx, stats := db.WithStats(ctx)
 		resp := next(ctx)
 		if resp == nil || !graphql.HasOperationContext(ctx) {
 			return resp
@@ -164,7 +165,8 @@ func LogResponses(logger *slog.Logger) graphql.ResponseMiddleware {
 			}
 		}
 		logger.InfoContext(ctx, "graphql", "requestId", RequestID(ctx), "operation", op,
-			"durationMs", float64(time.Since(start).Microseconds())/1000, "errors", codes)
+			"durationMs", float64(time.Since(start).Microseconds())/1000, "errors", codes,
+			"sqlStatements", stats.Statements(), "sqlMs", float64(stats.DBTime().Microseconds())/1000)
 		return resp
 	}
 }
