@@ -36,6 +36,8 @@ type config struct {
 	MaxConnections    int
 	// OperationTimeout bounds one GraphQL operation, its SQL included.
 	OperationTimeout time.Duration
+	// MaxQueryCost bounds the rows one operation may ask for (graph/cost.go).
+	MaxQueryCost int
 	// StatementTimeout bounds one SQL statement; PoolWait how long a request
 	// waits for a free database connection before it is UNAVAILABLE.
 	StatementTimeout time.Duration
@@ -170,6 +172,8 @@ func (c *config) bindServe(f *flags) {
 		"most connections served at once, websockets included; further ones wait in the kernel's queue (0: three quarters of the open-file limit, at most 10000)")
 	f.duration(&c.OperationTimeout, "operation-timeout", "OPERATION_TIMEOUT", graph.DefaultLimits.OperationTimeout,
 		"how long one GraphQL operation may run before it and its SQL are cancelled")
+	f.int(&c.MaxQueryCost, "max-query-cost", "MAX_QUERY_COST", graph.DefaultLimits.MaxCost,
+		"largest cost (rows it may ask for, see the README) an operation may have; more is refused with QUERY_TOO_COMPLEX before any SQL")
 	f.duration(&c.StatementTimeout, "statement-timeout", "STATEMENT_TIMEOUT", 30*time.Second,
 		"how long one SQL statement may run (TIMEOUT after it)")
 	f.duration(&c.PoolWait, "pool-wait", "POOL_WAIT", 5*time.Second,
@@ -188,6 +192,9 @@ func (c *config) checkServe() error {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
+	}
+	if c.MaxQueryCost < 1 {
+		return fmt.Errorf("MAX_QUERY_COST must be at least 1, not %d", c.MaxQueryCost)
 	}
 	if c.MaxConnections < 0 {
 		return fmt.Errorf("MAX_CONNECTIONS must be at least 1 (or 0 for the default), not %d", c.MaxConnections)

@@ -239,7 +239,7 @@ type server struct {
 func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger, SocketRecheck: cfg.SocketRecheck}
 	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins(),
-		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout}})
+		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout, MaxCost: cfg.MaxQueryCost}})
 	s := &server{gql: gql, store: store, logger: logger}
 
 	mux := http.NewServeMux()

@@ -46,6 +46,7 @@ func (r *Resolver) products(ctx context.Context, a pageArgs, search *string, f *
 	if err != nil {
 		return nil, err
 	}
+	prefetchProducts(ctx, p.items, connectionNodeFields(ctx, productImplementors))
 	return &model.ProductConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Product) *model.ProductEdge { return &model.ProductEdge{Cursor: c, Node: n} })}, nil
 }
@@ -69,6 +70,7 @@ func (r *Resolver) warehouses(ctx context.Context, a pageArgs, f *model.Warehous
 	if err != nil {
 		return nil, err
 	}
+	prefetchWarehouses(ctx, p.items, connectionNodeFields(ctx, warehouseImplementors))
 	return &model.WarehouseConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Warehouse) *model.WarehouseEdge {
 			return &model.WarehouseEdge{Cursor: c, Node: n}
@@ -125,6 +127,7 @@ func (r *Resolver) stockLevels(ctx context.Context, a pageArgs, f *model.StockLe
 	if err != nil {
 		return nil, err
 	}
+	prefetchStockLevels(ctx, p.items, connectionNodeFields(ctx, stockLevelImplementors))
 	return &model.StockLevelConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.StockLevel) *model.StockLevelEdge {
 			return &model.StockLevelEdge{Cursor: c, Node: n}

@@ -127,6 +127,7 @@ func (r *Resolver) customers(ctx context.Context, a pageArgs, search *string, f 
 	if err != nil {
 		return nil, err
 	}
+	prefetchCustomers(ctx, p.items, connectionNodeFields(ctx, customerImplementors))
 	return &model.CustomerConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Customer) *model.CustomerEdge { return &model.CustomerEdge{Cursor: c, Node: n} })}, nil
 }

@@ -71,6 +71,7 @@ func (r *Resolver) deliveries(ctx context.Context, a pageArgs, f *model.Delivery
 	if err != nil {
 		return nil, err
 	}
+	prefetchDeliveries(ctx, p.items, connectionNodeFields(ctx, deliveryImplementors))
 	return &model.DeliveryConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Delivery) *model.DeliveryEdge { return &model.DeliveryEdge{Cursor: c, Node: n} })}, nil
 }

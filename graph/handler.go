@@ -34,6 +34,10 @@ type HandlerConfig struct {
 	AllowedOrigins []string // websocket Origin allow-list ("*" for any)
 	// Limits bound each operation; zero fields take DefaultLimits.
 	Limits Limits
+	// LoaderWait is how long a loader collects keys no prefetch foresaw
+	// before it queries (0: loaderWait). Tests set it long to prove a query
+	// never waits for it.
+	LoaderWait time.Duration
 }
 
 // Handler serves /graphql: POST and GET queries, and websocket upgrades for
@@ -76,7 +80,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	// deadline and size cap around every response, on every transport; inside
 	// the log, so that it records the refusals.
 	srv.Use(limitsExtension{limits: limits})
-	srv.AroundResponses(NewLoaderMiddleware(cfg.Store))
+	srv.AroundResponses(NewLoaderMiddleware(cfg.Store, cfg.LoaderWait))
 
 	var h http.Handler = srv
 	h = cfg.Auth.Middleware(h)

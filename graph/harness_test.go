@@ -48,6 +48,20 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// retuned returns a copy of e whose requests go to a second server on the
+// same database, its handler configured as tune says.
+func (e *env) retuned(t *testing.T, tune func(*graph.HandlerConfig)) *env {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := graph.HandlerConfig{Store: e.store, Auth: &graph.Authenticator{Secret: testSecret, Users: e.store.Users, Logger: logger}, Logger: logger}
+	tune(&cfg)
+	srv := httptest.NewServer(graph.NewHandler(cfg))
+	t.Cleanup(srv.Close)
+	c := *e
+	c.t, c.url = t, srv.URL
+	return &c
+}
+
 // addUser creates a user directly in the store and returns a token for them.
 func (e *env) addUser(email string, role sales.Role) (*sales.User, string) {
 	e.t.Helper()

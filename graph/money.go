@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/graph-gophers/dataloader/v7"
 	"github.com/shopspring/decimal"
 
 	"salesgraph/graph/scalar"
@@ -80,7 +79,7 @@ func inListCurrency(ctx context.Context, listID int64, amount decimal.Decimal) (
 
 // inCurrencyOf is amount in the currency of the row key of table: noted, or
 // loaded by l.
-func inCurrencyOf[V any](ctx context.Context, table string, l *dataloader.Loader[int64, *V], key int64, amount decimal.Decimal,
+func inCurrencyOf[V any](ctx context.Context, table string, l *loader[int64, *V], key int64, amount decimal.Decimal,
 	currency func(*V) string) (*decimal.Decimal, error) {
 	if cur, ok := loadersFrom(ctx).currencies.lookup(table, key); ok {
 		return inCurrency(amount, cur)

@@ -114,6 +114,7 @@ func (r *Resolver) orders(ctx context.Context, a pageArgs, f *model.OrderFilter,
 	if err != nil {
 		return nil, err
 	}
+	prefetchOrders(ctx, p.items, connectionNodeFields(ctx, salesOrderImplementors))
 	return &model.SalesOrderConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.SalesOrder) *model.SalesOrderEdge {
 			return &model.SalesOrderEdge{Cursor: c, Node: n}

@@ -88,6 +88,7 @@ func (r *Resolver) priceLists(ctx context.Context, a pageArgs, f *model.PriceLis
 	if err != nil {
 		return nil, err
 	}
+	prefetchPriceLists(ctx, p.items, connectionNodeFields(ctx, priceListImplementors))
 	return &model.PriceListConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.PriceList) *model.PriceListEdge {
 			return &model.PriceListEdge{Cursor: c, Node: n}

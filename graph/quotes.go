@@ -170,6 +170,7 @@ func (r *Resolver) quotes(ctx context.Context, a pageArgs, f *model.QuoteFilter,
 	if err != nil {
 		return nil, err
 	}
+	prefetchQuotes(ctx, p.items, connectionNodeFields(ctx, quoteImplementors))
 	return &model.QuoteConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Quote) *model.QuoteEdge { return &model.QuoteEdge{Cursor: c, Node: n} })}, nil
 }

@@ -59,6 +59,7 @@ func (r *Resolver) returns(ctx context.Context, a pageArgs, f *model.ReturnFilte
 	if err != nil {
 		return nil, err
 	}
+	prefetchReturns(ctx, p.items, connectionNodeFields(ctx, returnImplementors))
 	return &model.ReturnConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Return) *model.ReturnEdge { return &model.ReturnEdge{Cursor: c, Node: n} })}, nil
 }

@@ -1,0 +1,65 @@
+package graph_test
+
+import (
+	"testing"
+	"time"
+
+	"salesgraph/graph"
+	"salesgraph/sales"
+)
+
+// TestPrefetch_NoLevelWaitsForTheLoaderTimer proves that the edges of a
+// listed level are loaded by the level that lists them, not by a loader
+// waiting for more keys: with the loaders' timer set to a minute and every
+// operation bounded to 10 seconds, deep pages of every document type still
+// answer, at an exact statement count that does not grow with the page.
+// Before prefetching, each of these queries waited for the timer at every
+// level and failed with TIMEOUT.
+func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "1000", "gadget": "1000"})
+	for range 3 {
+		o := e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "2"), line(s.gadget, "3")))
+		var c struct{ ConfirmOrder orderOut }
+		e.with(t).must(sales.RoleAdmin, confirmOrderMutation, map[string]any{"id": o.ID, "v": o.Version}, &c)
+		var d struct{ CreateDelivery struct{ ID string } }
+		e.with(t).must(sales.RoleAdmin, `mutation($in: CreateDeliveryInput!) { createDelivery(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"orderId": o.ID}}, &d)
+	}
+	// The set-up above is served with the usual timer; the queries below by
+	// a server whose timer would outlast their deadline.
+	e = e.retuned(t, func(c *graph.HandlerConfig) {
+		c.LoaderWait = time.Minute
+		c.Limits.OperationTimeout = 10 * time.Second
+		c.Limits.MaxCost = 1_000_000 // the deep page below is costly by design
+	})
+	queries := map[string]string{
+		"orders": `query($n: Int!) { orders(first: $n) { edges { node { number
+			customer { code salesRep { email } priceList { code } shippingAddresses { label } }
+			warehouse { code } createdBy { email }
+			lines { quantity unitPrice total product { sku } }
+			deliveries { number warehouse { code } lines { quantity orderLine { lineNo } product { sku } } }
+			history { action actor { email } } statusEvents { status actor { email } } } } } }`,
+		"customers": `query($n: Int!) { customers(first: $n) { nodes { code
+			orders(first: 5) { number lines { product { sku } } } quotes(first: 5) { number } } } }`,
+		"deliveries": `query($n: Int!) { deliveries(first: $n) { nodes { number
+			order { number customer { code } } lines { orderLine { product { sku } } } } } }`,
+		"priceLists": `query($n: Int!) { priceLists(first: $n) { nodes { code items(first: 5) { unitPrice product { sku } } } } }`,
+		"products": `query($n: Int!) { products(first: $n) { nodes { sku stockLevels { onHand product { sku } warehouse { code } } } } }`,
+	}
+	for name, q := range queries {
+		t.Run(name, func(t *testing.T) {
+			count := func(n int) int64 {
+				before := e.store.Statements()
+				e.with(t).must(sales.RoleAdmin, q, map[string]any{"n": n}, nil)
+				return e.store.Statements() - before
+			}
+			one, three := count(1), count(3)
+			if one != three || count(3) != three {
+				t.Fatalf("statements per request: %d for 1 parent, %d for 3, then %d", one, three, count(3))
+			}
+			t.Logf("%s: %d statements for 1 or 3 parents", name, three)
+		})
+	}
+}
