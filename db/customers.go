@@ -39,6 +39,7 @@ func (s *CustomerStore) AddressesByIDs(ctx context.Context, ids []int64) (_ []*s
 }
 
 var customerKeys = &keyset[sales.Customer]{
+	list: "customers",
 	sorts: map[string]sortKey[sales.Customer]{
 		"CODE":         textKey("code", "lower(%s)", func(r *sales.Customer) string { return r.Code }),
 		"NAME":         textKey("name", "lower(%s)", func(r *sales.Customer) string { return r.Name }),

@@ -52,6 +52,7 @@ func (s *DeliveryStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales
 }
 
 var deliveryKeys = &keyset[sales.Delivery]{
+	list: "deliveries",
 	sorts: map[string]sortKey[sales.Delivery]{
 		"NUMBER":     textKey("number", "%s", func(r *sales.Delivery) string { return r.Number }),
 		"SHIP_DATE":  dateKey("ship_date", true, func(r *sales.Delivery) *time.Time { return r.ShipDate }),

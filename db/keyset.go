@@ -119,10 +119,11 @@ func intKey[T any](column string, v func(*T) int64) sortKey[T] {
 	return sortKey[T]{column: column, expr: "%s", typ: keyInt, value: func(r *T) *string { s := strconv.FormatInt(v(r), 10); return &s }}
 }
 
-// keyset describes how a list may be ordered: its sort fields by schema enum
+// keyset describes how a list may be ordered: its name, its sort fields by schema enum
 // value, the one used when none is asked for, and the row key that breaks
 // ties (its columns and how to read them from a row).
 type keyset[T any] struct {
+	list     string // names the list in its cursors
 	sorts    map[string]sortKey[T]
 	fallback string
 	key      []string
@@ -131,6 +132,7 @@ type keyset[T any] struct {
 
 // cursor is a row's position in one order of a list.
 type cursor struct {
+	List  string  `json:"l"`
 	Sort  string  `json:"s"`
 	Desc  bool    `json:"d"`
 	Value *string `json:"v"`
@@ -153,8 +155,10 @@ func (ks *keyset[T]) resolve(s Sort) (string, sortKey[T]) {
 
 // decode reads a cursor sent as argument field. Anything this list did not
 // write for this order is a VALIDATION error on that field: the cursor must
-// re-encode to exactly the same text, name this sort and direction, and carry
-// a value of the column's type and a whole row key.
+// re-encode to exactly the same text, name this list, sort and direction, and
+// carry a value of the column's type and a whole row key. Cursors are not
+// signed: a well-formed one edited by hand is only another position in the
+// list, and the list's filters and scope still apply to what it returns.
 func (ks *keyset[T]) decode(field, text string, s Sort) (cursor, error) {
 	name, k := ks.resolve(s)
 	bad := sales.Errorf(sales.CodeValidation, field, "%s is not a cursor from this list", field)
@@ -165,7 +169,7 @@ func (ks *keyset[T]) decode(field, text string, s Sort) (cursor, error) {
 	var c cursor
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if dec.Decode(&c) != nil || c.encode() != text || len(c.Key) != len(ks.key) {
+	if dec.Decode(&c) != nil || c.encode() != text || c.List != ks.list || len(c.Key) != len(ks.key) {
 		return cursor{}, bad
 	}
 	if c.Value == nil && !k.nullable || c.Value != nil && !k.typ.canonical(*c.Value) {
@@ -242,7 +246,7 @@ func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, from
 			slices.Reverse(out.Items)
 		}
 		for _, r := range out.Items {
-			out.Cursors = append(out.Cursors, cursor{Sort: name, Desc: s.Desc, Value: k.value(r), Key: ks.keyOf(r)}.encode())
+			out.Cursors = append(out.Cursors, cursor{List: ks.list, Sort: name, Desc: s.Desc, Value: k.value(r), Key: ks.keyOf(r)}.encode())
 		}
 	}
 	if page.Count {

@@ -49,6 +49,7 @@ func (s *OrderStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.Or
 }
 
 var orderKeys = &keyset[sales.SalesOrder]{
+	list: "orders",
 	sorts: map[string]sortKey[sales.SalesOrder]{
 		"NUMBER":     textKey("number", "%s", func(r *sales.SalesOrder) string { return r.Number }),
 		"ORDER_DATE": dateKey("order_date", false, func(r *sales.SalesOrder) *time.Time { return &r.OrderDate }),

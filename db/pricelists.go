@@ -67,6 +67,7 @@ func (s *PriceListStore) ItemsByIDs(ctx context.Context, ids []int64) (_ []*sale
 }
 
 var priceListKeys = &keyset[sales.PriceList]{
+	list: "priceLists",
 	sorts: map[string]sortKey[sales.PriceList]{
 		"CODE":       textKey("code", "lower(%s)", func(r *sales.PriceList) string { return r.Code }),
 		"NAME":       textKey("name", "lower(%s)", func(r *sales.PriceList) string { return r.Name }),

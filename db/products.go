@@ -20,6 +20,7 @@ func (s *ProductStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Produ
 }
 
 var productKeys = &keyset[sales.Product]{
+	list: "products",
 	sorts: map[string]sortKey[sales.Product]{
 		"SKU":        textKey("sku", "lower(%s)", func(r *sales.Product) string { return r.SKU }),
 		"NAME":       textKey("name", "lower(%s)", func(r *sales.Product) string { return r.Name }),
@@ -112,6 +113,7 @@ func (s *WarehouseStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.War
 }
 
 var warehouseKeys = &keyset[sales.Warehouse]{
+	list: "warehouses",
 	sorts: map[string]sortKey[sales.Warehouse]{
 		"CODE": textKey("code", "lower(%s)", func(r *sales.Warehouse) string { return r.Code }),
 		"NAME": textKey("name", "lower(%s)", func(r *sales.Warehouse) string { return r.Name }),

@@ -58,6 +58,7 @@ func (s *QuoteStore) byID(ctx context.Context, id int64) (*sales.Quote, error) {
 // Revisions share a number: NUMBER sorts them by revision within it (the
 // list's key, id, follows revision order).
 var quoteKeys = &keyset[sales.Quote]{
+	list: "quotes",
 	sorts: map[string]sortKey[sales.Quote]{
 		"NUMBER":      textKey("number", "%s", func(r *sales.Quote) string { return r.Number }),
 		"CREATED_AT":  stampKey("created_at", func(r *sales.Quote) time.Time { return r.CreatedAt }),

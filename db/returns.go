@@ -58,6 +58,7 @@ func (s *ReturnStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.R
 }
 
 var returnKeys = &keyset[sales.Return]{
+	list: "returns",
 	sorts: map[string]sortKey[sales.Return]{
 		"NUMBER":     textKey("number", "%s", func(r *sales.Return) string { return r.Number }),
 		"CREATED_AT": stampKey("created_at", func(r *sales.Return) time.Time { return r.CreatedAt }),

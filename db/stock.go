@@ -65,6 +65,7 @@ func (s *StockStore) MovementsByIDs(ctx context.Context, ids []int64) (_ []*sale
 
 // Stock levels have no id: their key is (product_id, warehouse_id).
 var levelKeys = &keyset[sales.StockLevel]{
+	list: "stockLevels",
 	sorts: map[string]sortKey[sales.StockLevel]{
 		"PRODUCT":    intKey("product_id", func(r *sales.StockLevel) int64 { return r.ProductID }),
 		"AVAILABLE":  numberKey("(on_hand - reserved)", func(r *sales.StockLevel) decimal.Decimal { return r.OnHand.Sub(r.Reserved) }),
@@ -76,6 +77,7 @@ var levelKeys = &keyset[sales.StockLevel]{
 }
 
 var movementKeys = &keyset[sales.StockMovement]{
+	list:     "stockMovements",
 	sorts:    map[string]sortKey[sales.StockMovement]{"OCCURRED_AT": stampKey("occurred_at", func(r *sales.StockMovement) time.Time { return r.OccurredAt })},
 	fallback: "OCCURRED_AT",
 	key:      []string{"id"},

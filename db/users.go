@@ -30,6 +30,7 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (_ *sales.User, e
 }
 
 var userKeys = &keyset[sales.User]{
+	list: "users",
 	sorts: map[string]sortKey[sales.User]{
 		"EMAIL": textKey("email", "%s", func(r *sales.User) string { return r.Email }),
 		"NAME":  textKey("name", "lower(%s)", func(r *sales.User) string { return r.Name }),
