@@ -172,26 +172,39 @@ func (ks *keyset[T]) decode(field, text string, s Sort) (cursor, error) {
 	if dec.Decode(&c) != nil || c.encode() != text || c.List != ks.list || len(c.Key) != len(ks.key) {
 		return cursor{}, bad
 	}
-	if c.Value == nil && !k.nullable || c.Value != nil && !k.typ.canonical(*c.Value) {
-		return cursor{}, bad
-	}
 	if c.Sort != name || c.Desc != s.Desc {
 		return cursor{}, sales.Errorf(sales.CodeValidation, field, "%s is a cursor from another order of this list; send it with the orderBy it came from", field)
+	}
+	if c.Value == nil && !k.nullable || c.Value != nil && !k.typ.canonical(*c.Value) {
+		return cursor{}, bad
 	}
 	return c, nil
 }
 
+// columns are the expressions a list is ordered by: the sort expression,
+// then the key. Sorting by the key's own first column (stock levels by
+// product) orders by the key alone, so its index serves the row comparison.
+func (ks *keyset[T]) columns(k sortKey[T]) []string {
+	if k.rowExpr() == ks.key[0] {
+		return ks.key
+	}
+	return append([]string{k.rowExpr()}, ks.key...)
+}
+
 // seek adds "row comes after (or before) c in this order" to w: one row
-// comparison over (sort expression, key columns), which a btree index on the
-// same expressions serves as a range scan.
+// comparison over the order's columns, which a btree index on the same
+// expressions serves as a range scan, in either direction.
 func (ks *keyset[T]) seek(w *where, k sortKey[T], c cursor, desc, after bool) {
 	op := ">"
 	if desc == after {
 		op = "<"
 	}
-	left := append([]string{k.rowExpr()}, ks.key...)
-	right := []string{k.paramExpr()}
-	args := []any{c.Value}
+	left := ks.columns(k)
+	var right []string
+	var args []any
+	if len(left) > len(ks.key) {
+		right, args = []string{k.paramExpr()}, []any{c.Value}
+	}
 	for _, id := range c.Key {
 		right = append(right, "?")
 		args = append(args, id)
@@ -235,7 +248,7 @@ func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, from
 			dir = "DESC"
 		}
 		order := make([]string, 0, 1+len(ks.key))
-		for _, col := range append([]string{k.rowExpr()}, ks.key...) {
+		for _, col := range ks.columns(k) {
 			order = append(order, col+" "+dir)
 		}
 		query := selectSQL + " " + fromSQL + seek.sql() + " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %d", page.Limit)
