@@ -509,6 +509,7 @@ func TestKeyset_BadCursors(t *testing.T) {
 			check(t, l, order, string(flipped), "a character changed")
 			check(t, l, order, good[:len(good)-4], "truncated")
 			check(t, l, order, "not a cursor!", "not base64")
+			check(t, l, order, "", "empty")
 			check(t, l, order, base64.RawURLEncoding.EncodeToString([]byte("cursor:3")), "an old offset cursor")
 			check(t, l, order, first(l, field, "DESC"), "cursor of the other direction")
 			other := keysetLists[(i+1)%len(keysetLists)]

@@ -51,6 +51,9 @@ func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) (db.Wi
 	p.Check(a.first == nil || a.last == nil, "first", "send first or last, not both")
 	p.Check(a.first == nil || (*a.first >= 0 && *a.first <= maxPageSize), "first", "first must be between 0 and %d", maxPageSize)
 	p.Check(a.last == nil || (*a.last >= 0 && *a.last <= maxPageSize), "last", "last must be between 0 and %d", maxPageSize)
+	// An empty cursor is no position; taking it for "none" would page from the start.
+	p.Check(a.after == nil || *a.after != "", "after", "after is not a cursor from this list")
+	p.Check(a.before == nil || *a.before != "", "before", "before is not a cursor from this list")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
