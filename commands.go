@@ -279,11 +279,11 @@ func isHelp(arg string) bool {
 // returns a token for its admin (for GraphiQL and the start-up banner).
 func ensureDemo(ctx context.Context, store *db.Store, secret []byte, logger *slog.Logger) (string, error) {
 	if _, err := store.Users.ByEmail(ctx, demo.AdminEmail); sales.CodeOf(err) == sales.CodeNotFound {
-		users, _, err := store.Users.List(ctx, sales.UserFilter{}, db.Sort{}, db.Page{Limit: 1})
+		users, err := store.Users.List(ctx, sales.UserFilter{}, db.Sort{}, db.Page{Limit: 1})
 		if err != nil {
 			return "", err
 		}
-		if len(users) > 0 {
+		if len(users.Items) > 0 {
 			return "", nil // somebody else's data: leave it alone
 		}
 		logger.Info("empty database: loading the demo company")

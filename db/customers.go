@@ -3,8 +3,11 @@ package db
 import (
 	"context"
 	"strings"
+	"time"
 
 	"salesgraph/sales"
+
+	"github.com/shopspring/decimal"
 )
 
 // CustomerStore persists customers and their shipping addresses.
@@ -35,10 +38,21 @@ func (s *CustomerStore) AddressesByIDs(ctx context.Context, ids []int64) (_ []*s
 	return byIDs[sales.ShippingAddress](ctx, s.db, `SELECT `+addressColumns+` FROM customer_addresses WHERE id = ANY($1)`, ids)
 }
 
-var customerSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)", "CREATED_AT": "created_at", "CREDIT_LIMIT": "credit_limit"}
+var customerKeys = &keyset[sales.Customer]{
+	list: "customers",
+	sorts: map[string]sortKey[sales.Customer]{
+		"CODE":         textKey("code", "lower(%s)", func(r *sales.Customer) string { return r.Code }),
+		"NAME":         textKey("name", "lower(%s)", func(r *sales.Customer) string { return r.Name }),
+		"CREATED_AT":   stampKey("created_at", func(r *sales.Customer) time.Time { return r.CreatedAt }),
+		"CREDIT_LIMIT": numberKey("credit_limit", func(r *sales.Customer) decimal.Decimal { return r.CreditLimit }),
+	},
+	fallback: "CODE",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Customer) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of customers and, when page.Count asks, the total (else -1).
-func (s *CustomerStore) List(ctx context.Context, f sales.CustomerFilter, sort Sort, page Page) (_ []*sales.Customer, _ int, err error) {
+func (s *CustomerStore) List(ctx context.Context, f sales.CustomerFilter, sort Sort, page Page) (_ Window[sales.Customer], err error) {
 	defer wrap(&err, "Customers.List")
 	var w where
 	if f.Search != nil && strings.TrimSpace(*f.Search) != "" {
@@ -66,7 +80,7 @@ func (s *CustomerStore) List(ctx context.Context, f sales.CustomerFilter, sort S
 	if f.OwnerID != nil {
 		w.add("sales_rep_id = ?", *f.OwnerID)
 	}
-	return listPage[sales.Customer](ctx, s.db, `SELECT `+customerColumns, `FROM customers`, &w, orderClause(sort, customerSorts, "lower(code)", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+customerColumns, `FROM customers`, &w, customerKeys, sort, page)
 }
 
 // customerRequest is what an idempotency key remembers of createCustomer.

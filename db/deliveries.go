@@ -51,10 +51,20 @@ func (s *DeliveryStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales
 	return byIDs[sales.DeliveryLine](ctx, s.db, `SELECT `+deliveryLineColumns+` FROM delivery_lines WHERE id = ANY($1)`, ids)
 }
 
-var deliverySorts = map[string]string{"NUMBER": "number", "SHIP_DATE": "ship_date", "CREATED_AT": "created_at"}
+var deliveryKeys = &keyset[sales.Delivery]{
+	list: "deliveries",
+	sorts: map[string]sortKey[sales.Delivery]{
+		"NUMBER":     textKey("number", "%s", func(r *sales.Delivery) string { return r.Number }),
+		"SHIP_DATE":  dateKey("ship_date", true, func(r *sales.Delivery) *time.Time { return r.ShipDate }),
+		"CREATED_AT": stampKey("created_at", func(r *sales.Delivery) time.Time { return r.CreatedAt }),
+	},
+	fallback: "CREATED_AT",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Delivery) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of deliveries and, when page.Count asks, the total (else -1); newest first by default.
-func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort Sort, page Page) (_ []*sales.Delivery, _ int, err error) {
+func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort Sort, page Page) (_ Window[sales.Delivery], err error) {
 	defer wrap(&err, "Deliveries.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
@@ -85,7 +95,7 @@ func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort S
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	return listPage[sales.Delivery](ctx, s.db, `SELECT `+deliveryColumns, `FROM deliveries`, &w, orderClause(sort, deliverySorts, "created_at", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+deliveryColumns, `FROM deliveries`, &w, deliveryKeys, sort, page)
 }
 
 // deliverable is, per order line, what is reserved and not yet on another

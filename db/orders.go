@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"salesgraph/sales"
+
+	"github.com/shopspring/decimal"
 )
 
 // OrderStore persists sales orders and their lines. The state changes that
@@ -46,10 +48,21 @@ func (s *OrderStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.Or
 	return byIDs[sales.OrderLine](ctx, s.db, `SELECT `+orderLineColumns+` FROM order_lines WHERE id = ANY($1)`, ids)
 }
 
-var orderSorts = map[string]string{"NUMBER": "number", "ORDER_DATE": "order_date", "CREATED_AT": "created_at", "TOTAL": "total"}
+var orderKeys = &keyset[sales.SalesOrder]{
+	list: "orders",
+	sorts: map[string]sortKey[sales.SalesOrder]{
+		"NUMBER":     textKey("number", "%s", func(r *sales.SalesOrder) string { return r.Number }),
+		"ORDER_DATE": dateKey("order_date", false, func(r *sales.SalesOrder) *time.Time { return &r.OrderDate }),
+		"CREATED_AT": stampKey("created_at", func(r *sales.SalesOrder) time.Time { return r.CreatedAt }),
+		"TOTAL":      numberKey("total", func(r *sales.SalesOrder) decimal.Decimal { return r.Total }),
+	},
+	fallback: "CREATED_AT",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.SalesOrder) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of orders and, when page.Count asks, the total (else -1). The default order is newest first.
-func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, page Page) (_ []*sales.SalesOrder, _ int, err error) {
+func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, page Page) (_ Window[sales.SalesOrder], err error) {
 	defer wrap(&err, "Orders.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
@@ -80,7 +93,7 @@ func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, p
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	return listPage[sales.SalesOrder](ctx, s.db, `SELECT `+orderColumns, `FROM sales_orders`, &w, orderClause(sort, orderSorts, "created_at", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+orderColumns, `FROM sales_orders`, &w, orderKeys, sort, page)
 }
 
 // Create drafts an order: lines priced from the customer's price lists

@@ -66,10 +66,20 @@ func (s *PriceListStore) ItemsByIDs(ctx context.Context, ids []int64) (_ []*sale
 	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+` FROM price_list_items WHERE id = ANY($1)`, ids)
 }
 
-var priceListSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)", "CREATED_AT": "created_at"}
+var priceListKeys = &keyset[sales.PriceList]{
+	list: "priceLists",
+	sorts: map[string]sortKey[sales.PriceList]{
+		"CODE":       textKey("code", "lower(%s)", func(r *sales.PriceList) string { return r.Code }),
+		"NAME":       textKey("name", "lower(%s)", func(r *sales.PriceList) string { return r.Name }),
+		"CREATED_AT": stampKey("created_at", func(r *sales.PriceList) time.Time { return r.CreatedAt }),
+	},
+	fallback: "CODE",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.PriceList) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of price lists and, when page.Count asks, the total (else -1).
-func (s *PriceListStore) List(ctx context.Context, f sales.PriceListFilter, sort Sort, page Page) (_ []*sales.PriceList, _ int, err error) {
+func (s *PriceListStore) List(ctx context.Context, f sales.PriceListFilter, sort Sort, page Page) (_ Window[sales.PriceList], err error) {
 	defer wrap(&err, "PriceLists.List")
 	var w where
 	if f.Currency != nil {
@@ -81,7 +91,7 @@ func (s *PriceListStore) List(ctx context.Context, f sales.PriceListFilter, sort
 	if f.ValidOn != nil {
 		w.add("(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)", *f.ValidOn, *f.ValidOn)
 	}
-	return listPage[sales.PriceList](ctx, s.db, `SELECT `+priceListColumns, `FROM price_lists`, &w, orderClause(sort, priceListSorts, "lower(code)", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+priceListColumns, `FROM price_lists`, &w, priceListKeys, sort, page)
 }
 
 // Create adds a price list with its items. Returns VALIDATION, CONFLICT

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"strings"
+	"time"
 
 	"salesgraph/sales"
 )
@@ -18,10 +19,20 @@ func (s *ProductStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Produ
 	return byIDs[sales.Product](ctx, s.db, `SELECT `+productColumns+` FROM products WHERE id = ANY($1)`, ids)
 }
 
-var productSorts = map[string]string{"SKU": "lower(sku)", "NAME": "lower(name)", "CREATED_AT": "created_at"}
+var productKeys = &keyset[sales.Product]{
+	list: "products",
+	sorts: map[string]sortKey[sales.Product]{
+		"SKU":        textKey("sku", "lower(%s)", func(r *sales.Product) string { return r.SKU }),
+		"NAME":       textKey("name", "lower(%s)", func(r *sales.Product) string { return r.Name }),
+		"CREATED_AT": stampKey("created_at", func(r *sales.Product) time.Time { return r.CreatedAt }),
+	},
+	fallback: "SKU",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Product) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of products and, when page.Count asks, the total (else -1).
-func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sort, page Page) (_ []*sales.Product, _ int, err error) {
+func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sort, page Page) (_ Window[sales.Product], err error) {
 	defer wrap(&err, "Products.List")
 	var w where
 	if f.Search != nil && strings.TrimSpace(*f.Search) != "" {
@@ -34,7 +45,7 @@ func (s *ProductStore) List(ctx context.Context, f sales.ProductFilter, sort Sor
 	if f.SKU != nil {
 		w.add("lower(sku) = lower(?)", *f.SKU)
 	}
-	return listPage[sales.Product](ctx, s.db, `SELECT `+productColumns, `FROM products`, &w, orderClause(sort, productSorts, "lower(sku)", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+productColumns, `FROM products`, &w, productKeys, sort, page)
 }
 
 // Create adds a product. Returns VALIDATION, CONFLICT (SKU taken), IDEMPOTENCY_KEY_REUSED.
@@ -101,16 +112,25 @@ func (s *WarehouseStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.War
 	return byIDs[sales.Warehouse](ctx, s.db, `SELECT `+warehouseColumns+` FROM warehouses WHERE id = ANY($1)`, ids)
 }
 
-var warehouseSorts = map[string]string{"CODE": "lower(code)", "NAME": "lower(name)"}
+var warehouseKeys = &keyset[sales.Warehouse]{
+	list: "warehouses",
+	sorts: map[string]sortKey[sales.Warehouse]{
+		"CODE": textKey("code", "lower(%s)", func(r *sales.Warehouse) string { return r.Code }),
+		"NAME": textKey("name", "lower(%s)", func(r *sales.Warehouse) string { return r.Name }),
+	},
+	fallback: "CODE",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Warehouse) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of warehouses and, when page.Count asks, the total (else -1).
-func (s *WarehouseStore) List(ctx context.Context, f sales.WarehouseFilter, sort Sort, page Page) (_ []*sales.Warehouse, _ int, err error) {
+func (s *WarehouseStore) List(ctx context.Context, f sales.WarehouseFilter, sort Sort, page Page) (_ Window[sales.Warehouse], err error) {
 	defer wrap(&err, "Warehouses.List")
 	var w where
 	if f.Active != nil {
 		w.add("active = ?", *f.Active)
 	}
-	return listPage[sales.Warehouse](ctx, s.db, `SELECT `+warehouseColumns, `FROM warehouses`, &w, orderClause(sort, warehouseSorts, "lower(code)", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+warehouseColumns, `FROM warehouses`, &w, warehouseKeys, sort, page)
 }
 
 // Create adds a warehouse. Returns VALIDATION, CONFLICT (code taken), IDEMPOTENCY_KEY_REUSED.

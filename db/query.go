@@ -16,14 +16,26 @@ import (
 	"salesgraph/sales"
 )
 
-// Page is a window of a list: Offset rows skipped, at most Limit returned.
-// Count asks for the whole list's total too, as a second statement; without
-// it List reports a total of -1 and sends only the page query, which stops
-// after Offset+Limit rows instead of reading every match.
+// Page is a keyset window of a list. After and Before are cursors (from
+// Window.Cursors of the same list and order); the window holds rows strictly
+// between them. At most Limit rows come back, read from the After end, or
+// from the Before end (the list's end without Before) when FromEnd; either
+// way they are returned in list order. Count asks for the whole list's total
+// too, as a second statement; without it the total is -1 and only the page
+// query runs, which stops after Limit rows instead of reading every match.
 type Page struct {
-	Offset int
-	Limit  int
-	Count  bool
+	Limit         int
+	After, Before string
+	FromEnd       bool
+	Count         bool
+}
+
+// Window is a fetched page: rows in list order, each row's cursor, and the
+// list's total (-1 when not counted).
+type Window[T any] struct {
+	Items   []*T
+	Cursors []string
+	Total   int
 }
 
 // Sort names a column (by the schema's enum value) and a direction.
@@ -59,42 +71,6 @@ func (w *where) sql() string {
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
-}
-
-// orderClause resolves a Sort through an allow-list of column expressions and
-// always ends on the primary key, so pages are stable.
-func orderClause(s Sort, columns map[string]string, fallback, key string) string {
-	col, ok := columns[s.Field]
-	if !ok {
-		col = fallback
-	}
-	dir := "ASC"
-	if s.Desc {
-		dir = "DESC"
-	}
-	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, key, dir)
-}
-
-// listPage runs the page query (selectSQL fromSQL WHERE order LIMIT OFFSET)
-// and, when page.Count asks, "SELECT count(*) fromSQL WHERE" for the total;
-// otherwise the total is -1. A zero-row page skips its query. The two
-// statements are separate so a page that does not show the total never pays
-// for reading the whole list.
-func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, fromSQL string, w *where, order string, page Page) ([]*T, int, error) {
-	var items []*T
-	if page.Limit > 0 {
-		query := selectSQL + " " + fromSQL + w.sql() + order + fmt.Sprintf(" LIMIT %d OFFSET %d", page.Limit, page.Offset)
-		if err := sqlx.SelectContext(ctx, q, &items, query, w.args...); err != nil {
-			return nil, 0, err
-		}
-	}
-	total := -1
-	if page.Count {
-		if err := sqlx.GetContext(ctx, q, &total, "SELECT count(*) "+fromSQL+w.sql(), w.args...); err != nil {
-			return nil, 0, err
-		}
-	}
-	return items, total, nil
 }
 
 // byIDs loads rows whose key column is in ids, in any order (the loaders put

@@ -7,6 +7,7 @@ import (
 	"salesgraph/sales"
 
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 )
 
 // ByIDs returns the quotes with these IDs, in any order.
@@ -56,13 +57,24 @@ func (s *QuoteStore) byID(ctx context.Context, id int64) (*sales.Quote, error) {
 
 // Revisions share a number: NUMBER sorts them by revision within it (the
 // list's key, id, follows revision order).
-var quoteSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at", "VALID_UNTIL": "valid_until", "TOTAL": "total"}
+var quoteKeys = &keyset[sales.Quote]{
+	list: "quotes",
+	sorts: map[string]sortKey[sales.Quote]{
+		"NUMBER":      textKey("number", "%s", func(r *sales.Quote) string { return r.Number }),
+		"CREATED_AT":  stampKey("created_at", func(r *sales.Quote) time.Time { return r.CreatedAt }),
+		"VALID_UNTIL": dateKey("valid_until", false, func(r *sales.Quote) *time.Time { return &r.ValidUntil }),
+		"TOTAL":       numberKey("total", func(r *sales.Quote) decimal.Decimal { return r.Total }),
+	},
+	fallback: "CREATED_AT",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Quote) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of quotes and, when page.Count asks, the total (else -1). The default order is newest
 // first. Number matches a base number (every revision the other filters
 // allow) or a display number with -Rn (that revision). From and To are
 // creation dates, both inclusive, in the database's time zone.
-func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, page Page) (_ []*sales.Quote, _ int, err error) {
+func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, page Page) (_ Window[sales.Quote], err error) {
 	defer wrap(&err, "Quotes.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
@@ -94,5 +106,5 @@ func (s *QuoteStore) List(ctx context.Context, f sales.QuoteFilter, sort Sort, p
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	return listPage[sales.Quote](ctx, s.db, `SELECT `+quoteColumns, `FROM quotes`, &w, orderClause(sort, quoteSorts, "created_at", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+quoteColumns, `FROM quotes`, &w, quoteKeys, sort, page)
 }

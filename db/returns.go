@@ -57,10 +57,19 @@ func (s *ReturnStore) LinesByIDs(ctx context.Context, ids []int64) (_ []*sales.R
 	return byIDs[sales.ReturnLine](ctx, s.db, `SELECT `+returnLineColumns+` FROM return_lines WHERE id = ANY($1)`, ids)
 }
 
-var returnSorts = map[string]string{"NUMBER": "number", "CREATED_AT": "created_at"}
+var returnKeys = &keyset[sales.Return]{
+	list: "returns",
+	sorts: map[string]sortKey[sales.Return]{
+		"NUMBER":     textKey("number", "%s", func(r *sales.Return) string { return r.Number }),
+		"CREATED_AT": stampKey("created_at", func(r *sales.Return) time.Time { return r.CreatedAt }),
+	},
+	fallback: "CREATED_AT",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.Return) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of returns and, when page.Count asks, the total (else -1); newest first by default.
-func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort, page Page) (_ []*sales.Return, _ int, err error) {
+func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort, page Page) (_ Window[sales.Return], err error) {
 	defer wrap(&err, "Returns.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
@@ -87,7 +96,7 @@ func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort,
 	if sort.Field == "" {
 		sort = Sort{Field: "CREATED_AT", Desc: true}
 	}
-	return listPage[sales.Return](ctx, s.db, `SELECT `+returnColumns, `FROM returns`, &w, orderClause(sort, returnSorts, "created_at", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+returnColumns, `FROM returns`, &w, returnKeys, sort, page)
 }
 
 // Create requests a return of delivered goods. Returns NOT_FOUND,

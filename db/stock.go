@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -62,10 +63,29 @@ func (s *StockStore) MovementsByIDs(ctx context.Context, ids []int64) (_ []*sale
 	return byIDs[sales.StockMovement](ctx, s.db, `SELECT `+movementColumns+` FROM stock_movements WHERE id = ANY($1)`, ids)
 }
 
-var levelSorts = map[string]string{"PRODUCT": "product_id", "AVAILABLE": "(on_hand - reserved)", "UPDATED_AT": "updated_at"}
+// Stock levels have no id: their key is (product_id, warehouse_id).
+var levelKeys = &keyset[sales.StockLevel]{
+	list: "stockLevels",
+	sorts: map[string]sortKey[sales.StockLevel]{
+		"PRODUCT":    intKey("product_id", func(r *sales.StockLevel) int64 { return r.ProductID }),
+		"AVAILABLE":  numberKey("(on_hand - reserved)", func(r *sales.StockLevel) decimal.Decimal { return r.OnHand.Sub(r.Reserved) }),
+		"UPDATED_AT": stampKey("updated_at", func(r *sales.StockLevel) time.Time { return r.UpdatedAt }),
+	},
+	fallback: "PRODUCT",
+	key:      []string{"product_id", "warehouse_id"},
+	keyOf:    func(r *sales.StockLevel) []int64 { return []int64{r.ProductID, r.WarehouseID} },
+}
+
+var movementKeys = &keyset[sales.StockMovement]{
+	list:     "stockMovements",
+	sorts:    map[string]sortKey[sales.StockMovement]{"OCCURRED_AT": stampKey("occurred_at", func(r *sales.StockMovement) time.Time { return r.OccurredAt })},
+	fallback: "OCCURRED_AT",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.StockMovement) []int64 { return []int64{r.ID} },
+}
 
 // Levels returns a page of stock levels and, when page.Count asks, the total (else -1).
-func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort Sort, page Page) (_ []*sales.StockLevel, _ int, err error) {
+func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort Sort, page Page) (_ Window[sales.StockLevel], err error) {
 	defer wrap(&err, "Stock.Levels")
 	var w where
 	if f.ProductID != nil {
@@ -77,12 +97,11 @@ func (s *StockStore) Levels(ctx context.Context, f sales.StockLevelFilter, sort 
 	if f.AvailableAtMost != nil {
 		w.add("on_hand - reserved <= ?", *f.AvailableAtMost)
 	}
-	return listPage[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns, `FROM stock_levels`, &w,
-		orderClause(sort, levelSorts, "product_id", "warehouse_id"), page)
+	return listPage(ctx, s.db, `SELECT `+levelColumns, `FROM stock_levels`, &w, levelKeys, sort, page)
 }
 
 // Movements returns a page of the stock ledger and, when page.Count asks, the total (else -1).
-func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter, sort Sort, page Page) (_ []*sales.StockMovement, _ int, err error) {
+func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter, sort Sort, page Page) (_ Window[sales.StockMovement], err error) {
 	defer wrap(&err, "Stock.Movements")
 	var w where
 	if f.ProductID != nil {
@@ -100,8 +119,7 @@ func (s *StockStore) Movements(ctx context.Context, f sales.StockMovementFilter,
 	if f.To != nil {
 		w.add("occurred_at < ?", *f.To)
 	}
-	return listPage[sales.StockMovement](ctx, s.db, `SELECT `+movementColumns, `FROM stock_movements`, &w,
-		orderClause(sort, map[string]string{"OCCURRED_AT": "occurred_at"}, "occurred_at", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+movementColumns, `FROM stock_movements`, &w, movementKeys, sort, page)
 }
 
 // StockChange is a request to move stock: a receipt or an adjustment.

@@ -29,10 +29,19 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (_ *sales.User, e
 	return &u, nil
 }
 
-var userSorts = map[string]string{"EMAIL": "email", "NAME": "lower(name)"}
+var userKeys = &keyset[sales.User]{
+	list: "users",
+	sorts: map[string]sortKey[sales.User]{
+		"EMAIL": textKey("email", "%s", func(r *sales.User) string { return r.Email }),
+		"NAME":  textKey("name", "lower(%s)", func(r *sales.User) string { return r.Name }),
+	},
+	fallback: "EMAIL",
+	key:      []string{"id"},
+	keyOf:    func(r *sales.User) []int64 { return []int64{r.ID} },
+}
 
 // List returns a page of users and, when page.Count asks, the total (else -1).
-func (s *UserStore) List(ctx context.Context, f sales.UserFilter, sort Sort, page Page) (_ []*sales.User, _ int, err error) {
+func (s *UserStore) List(ctx context.Context, f sales.UserFilter, sort Sort, page Page) (_ Window[sales.User], err error) {
 	defer wrap(&err, "Users.List")
 	var w where
 	if f.Role != nil {
@@ -45,7 +54,7 @@ func (s *UserStore) List(ctx context.Context, f sales.UserFilter, sort Sort, pag
 		p := likePattern(*f.Search)
 		w.add("(email ILIKE ? OR name ILIKE ?)", p, p)
 	}
-	return listPage[sales.User](ctx, s.db, `SELECT `+userColumns, `FROM users`, &w, orderClause(sort, userSorts, "email", "id"), page)
+	return listPage(ctx, s.db, `SELECT `+userColumns, `FROM users`, &w, userKeys, sort, page)
 }
 
 // Create adds a user. actor is nil only for the command line's `user add`.

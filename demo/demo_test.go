@@ -78,16 +78,16 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("EveryDemoCustomerCanBePriced", func(t *testing.T) {
-		customers, _, err := store.Customers.List(ctx, sales.CustomerFilter{}, db.Sort{}, db.Page{Limit: 100})
+		customers, err := store.Customers.List(ctx, sales.CustomerFilter{}, db.Sort{}, db.Page{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
-		products, _, err := store.Products.List(ctx, sales.ProductFilter{}, db.Sort{}, db.Page{Limit: 1})
+		products, err := store.Products.List(ctx, sales.ProductFilter{}, db.Sort{}, db.Page{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range customers {
-			cust, own, std, err := store.PriceLists.Candidates(ctx, c.ID, products[0].ID)
+		for _, c := range customers.Items {
+			cust, own, std, err := store.PriceLists.Candidates(ctx, c.ID, products.Items[0].ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,7 +42,9 @@ func (r *Resolver) products(ctx context.Context, a pageArgs, search *string, f *
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Product, int, error) { return r.Store.Products.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Product], error) {
+		return r.Store.Products.List(ctx, filter, sort, pg)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +66,7 @@ func (r *Resolver) warehouses(ctx context.Context, a pageArgs, f *model.Warehous
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Warehouse, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Warehouse], error) {
 		return r.Store.Warehouses.List(ctx, filter, sort, pg)
 	})
 	if err != nil {
@@ -123,7 +125,9 @@ func (r *Resolver) stockLevels(ctx context.Context, a pageArgs, f *model.StockLe
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.StockLevel, int, error) { return r.Store.Stock.Levels(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.StockLevel], error) {
+		return r.Store.Stock.Levels(ctx, filter, sort, pg)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +154,14 @@ func (r *Resolver) stockMovements(ctx context.Context, a pageArgs, f *model.Stoc
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.StockMovement, int, error) {
-		ms, total, err := r.Store.Stock.Movements(ctx, filter, sort, pg)
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.StockMovement], error) {
+		w, err := r.Store.Stock.Movements(ctx, filter, sort, pg)
 		if err != nil {
-			return nil, 0, err
+			return w, err
 		}
-		ms, err = r.hideForeignReferences(ctx, ms)
-		return ms, total, err
+		// Hiding copies rows one for one, so the cursors still match.
+		w.Items, err = r.hideForeignReferences(ctx, w.Items)
+		return w, err
 	})
 	if err != nil {
 		return nil, err

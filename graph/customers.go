@@ -121,7 +121,7 @@ func (r *Resolver) customers(ctx context.Context, a pageArgs, search *string, f 
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Customer, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Customer], error) {
 		return r.Store.Customers.List(ctx, filter, sort, pg)
 	})
 	if err != nil {

@@ -65,7 +65,7 @@ func (r *Resolver) deliveries(ctx context.Context, a pageArgs, f *model.Delivery
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Delivery, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Delivery], error) {
 		return r.Store.Deliveries.List(ctx, filter, sort, pg)
 	})
 	if err != nil {

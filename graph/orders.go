@@ -110,7 +110,9 @@ func (r *Resolver) orders(ctx context.Context, a pageArgs, f *model.OrderFilter,
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.SalesOrder, int, error) { return r.Store.Orders.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.SalesOrder], error) {
+		return r.Store.Orders.List(ctx, filter, sort, pg)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -34,114 +31,63 @@ type page[T any] struct {
 	total   int
 }
 
-// Cursors are opaque offsets into the list's order ("cursor:41"). They stay
-// valid while the list's filter and order are the same.
-func encodeCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(offset)))
-}
-
-func decodeCursor(field, c string) (int, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	n, convErr := strconv.Atoi(strings.TrimPrefix(string(raw), "cursor:"))
-	if err != nil || convErr != nil || n < 0 || encodeCursor(n) != c {
-		return 0, sales.Errorf(sales.CodeValidation, field, "%s is not a cursor from this list", field)
-	}
-	return n, nil
-}
-
-// paginate turns Relay arguments into an offset window, fetches it, and
-// builds the page info. fetch returns the window's rows and, when the
-// db.Page asks for a count, the list's total (else -1). The total is counted
-// only when the query selects totalCount or "the last N" needs it: counting
-// reads every matching row, while a page stops at its window. hasNextPage
-// comes from fetching one row past the window instead.
-func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) ([]*T, int, error)) (*page[T], error) {
+// paginate turns Relay arguments into a keyset window (db.Page), fetches it,
+// and builds the page info. Cursors are opaque (base64url) positions the db
+// package writes and checks: the order's field and direction, the row's sort
+// value and its key. A cursor of another order, or one edited by hand, is a
+// VALIDATION error on after or before.
+//
+// first/after reads forwards from after (or the start), last/before reads
+// backwards from before (or the end); with both after and before the window
+// lies between them. One row past the window, in the direction of travel,
+// tells whether more follow: that gives hasNextPage for first and
+// hasPreviousPage for last. The other direction is answered without a query,
+// as Relay allows: a cursor we start from was a row of the list, so
+// hasPreviousPage is "after was given" (first) and hasNextPage is "before
+// was given" (last). The total is counted, as a statement of its own, only
+// when the query selects totalCount.
+func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) (db.Window[T], error)) (*page[T], error) {
 	var p sales.Problems
 	p.Check(a.first == nil || a.last == nil, "first", "send first or last, not both")
 	p.Check(a.first == nil || (*a.first >= 0 && *a.first <= maxPageSize), "first", "first must be between 0 and %d", maxPageSize)
 	p.Check(a.last == nil || (*a.last >= 0 && *a.last <= maxPageSize), "last", "last must be between 0 and %d", maxPageSize)
+	// An empty cursor is no position; taking it for "none" would page from the start.
+	p.Check(a.after == nil || *a.after != "", "after", "after is not a cursor from this list")
+	p.Check(a.before == nil || *a.before != "", "before", "before is not a cursor from this list")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	start, end := 0, -1 // end < 0: open
-	if a.after != nil {
-		n, err := decodeCursor("after", *a.after)
-		if err != nil {
-			return nil, err
-		}
-		start = n + 1
-	}
-	if a.before != nil {
-		n, err := decodeCursor("before", *a.before)
-		if err != nil {
-			return nil, err
-		}
-		end = n
-	}
-	total := -1 // not counted (yet)
-	count := func() error {
-		_, n, err := fetch(db.Page{Count: true})
-		total = n
-		return err
-	}
-	var window db.Page
+	pg := db.Page{Count: selectsTotalCount(ctx), After: deref(a.after), Before: deref(a.before), FromEnd: a.last != nil}
+	size := defaultPageSize
 	switch {
 	case a.last != nil:
-		if end < 0 {
-			// "The last N" needs the total first.
-			if err := count(); err != nil {
-				return nil, err
-			}
-			end = total
-		}
-		window.Offset = max(start, end-*a.last)
-		window.Limit = max(0, end-window.Offset)
-	default:
-		size := defaultPageSize
-		if a.first != nil {
-			size = *a.first
-		}
-		window.Offset, window.Limit = start, size
-		if end >= 0 {
-			window.Limit = max(0, min(size, end-start))
-		}
+		size = *a.last
+	case a.first != nil:
+		size = *a.first
 	}
-	askCount := total < 0 && selectsTotalCount(ctx)
-	items, n, err := fetch(db.Page{Offset: window.Offset, Limit: window.Limit + 1, Count: askCount})
+	pg.Limit = size + 1
+	w, err := fetch(pg)
 	if err != nil {
 		return nil, err
 	}
-	if askCount {
-		total = n
+	items, cursors := w.Items, w.Cursors
+	more := len(items) > size
+	if more && pg.FromEnd {
+		items, cursors = items[len(items)-size:], cursors[len(cursors)-size:]
+	} else if more {
+		items, cursors = items[:size], cursors[:size]
 	}
-	more := len(items) > window.Limit
-	if more {
-		items = items[:window.Limit]
+	info := &model.PageInfo{HasNextPage: more, HasPreviousPage: a.after != nil}
+	if pg.FromEnd {
+		info = &model.PageInfo{HasNextPage: a.before != nil, HasPreviousPage: more}
 	}
-	// Rows before the window exist if any row does. An empty page past the
-	// end cannot tell, so it counts: its OFFSET has read those rows anyway.
-	prev := false
-	if window.Offset > 0 {
-		if len(items) == 0 && !more && total < 0 {
-			if err := count(); err != nil {
-				return nil, err
-			}
-		}
-		prev = len(items) > 0 || more || total > 0
-	}
-	out := &page[T]{items: items, total: total, info: &model.PageInfo{
-		HasPreviousPage: prev,
-		HasNextPage:     more && (end < 0 || window.Offset+len(items) < end),
-	}}
+	out := &page[T]{items: items, cursors: cursors, total: w.Total, info: info}
 	if items == nil {
 		out.items = []*T{}
 	}
-	for i := range items {
-		out.cursors = append(out.cursors, encodeCursor(window.Offset+i))
-	}
-	if len(out.cursors) > 0 {
-		out.info.StartCursor = &out.cursors[0]
-		out.info.EndCursor = &out.cursors[len(out.cursors)-1]
+	if len(cursors) > 0 {
+		info.StartCursor = &cursors[0]
+		info.EndCursor = &cursors[len(cursors)-1]
 	}
 	return out, nil
 }

@@ -82,7 +82,7 @@ func (r *Resolver) priceLists(ctx context.Context, a pageArgs, f *model.PriceLis
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.PriceList, int, error) {
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.PriceList], error) {
 		return r.Store.PriceLists.List(ctx, filter, sort, pg)
 	})
 	if err != nil {

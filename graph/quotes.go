@@ -166,7 +166,7 @@ func (r *Resolver) quotes(ctx context.Context, a pageArgs, f *model.QuoteFilter,
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Quote, int, error) { return r.Store.Quotes.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Quote], error) { return r.Store.Quotes.List(ctx, filter, sort, pg) })
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func (r *Resolver) returns(ctx context.Context, a pageArgs, f *model.ReturnFilte
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.Return, int, error) { return r.Store.Returns.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Return], error) { return r.Store.Returns.List(ctx, filter, sort, pg) })
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (r *Resolver) users(ctx context.Context, a pageArgs, f *model.UserFilter, o
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) ([]*sales.User, int, error) { return r.Store.Users.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.User], error) { return r.Store.Users.List(ctx, filter, sort, pg) })
 	if err != nil {
 		return nil, err
 	}

@@ -254,10 +254,12 @@ func (s *server) buildTemplate(ctx context.Context, name string) error {
 // dropOldTemplates drops templates of other migration sets, keeping the
 // newest few. Failures are ignored: stale templates only cost disk.
 func (s *server) dropOldTemplates(ctx context.Context, keep string) {
+	// Numbered rather than OFFSET: the codebase's SQL has no OFFSET at all.
 	rows, err := s.admin.QueryContext(ctx, `
-		SELECT datname FROM pg_database
-		WHERE datname ~ '^salesgraph_tpl_[0-9a-f]{12}$' AND datname <> $1
-		ORDER BY oid DESC OFFSET $2`, keep, keepTemplates)
+		SELECT datname FROM (
+			SELECT datname, row_number() OVER (ORDER BY oid DESC) AS n FROM pg_database
+			WHERE datname ~ '^salesgraph_tpl_[0-9a-f]{12}$' AND datname <> $1) t
+		WHERE n > $2`, keep, keepTemplates)
 	if err != nil {
 		return
 	}
