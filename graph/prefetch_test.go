@@ -46,7 +46,7 @@ func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
 		"deliveries": `query($n: Int!) { deliveries(first: $n) { nodes { number
 			order { number customer { code } } lines { orderLine { product { sku } } } } } }`,
 		"priceLists": `query($n: Int!) { priceLists(first: $n) { nodes { code items(first: 5) { unitPrice product { sku } } } } }`,
-		"products": `query($n: Int!) { products(first: $n) { nodes { sku stockLevels { onHand product { sku } warehouse { code } } } } }`,
+		"products":   `query($n: Int!) { products(first: $n) { nodes { sku stockLevels { onHand product { sku } warehouse { code } } } } }`,
 	}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {
