@@ -43,6 +43,9 @@ type Machine struct {
 	Go         string `json:"go"`
 	PostgreSQL string `json:"postgresql"`
 	Database   string `json:"database"` // "DATABASE_URL" or "private cluster"
+	// LoadAverage is /proc/loadavg's 1-minute figure at the start and at the
+	// end of the run: above the core count, other work competed for the CPUs.
+	LoadAverage [2]float64 `json:"loadAverage"`
 }
 
 type Settings struct {
@@ -145,6 +148,7 @@ func newReport(ctx context.Context, o options) *Report {
 	r.Commit, r.Dirty = gitState(ctx, o.ModuleRoot)
 	r.Machine = machine(ctx, o.ModuleRoot)
 	r.Machine.Database = "private cluster"
+	r.Machine.LoadAverage[0] = loadAverage()
 	if o.DatabaseURL != "" {
 		r.Machine.Database = "DATABASE_URL's server"
 	}
@@ -205,8 +209,18 @@ func (r *Report) find(id string, conns, page int) *Result {
 	return nil
 }
 
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
+}
+
 // finish computes the ratios and checks the targets.
 func (r *Report) finish() {
+	r.Machine.LoadAverage[1] = loadAverage()
 	for _, c := range []int{1, 16, 64} {
 		s, p := r.find("orders", c, r.Settings.Page), r.find("replay", c, r.Settings.Page)
 		if s != nil && p != nil && p.RequestsPerSecond > 0 {
@@ -282,7 +296,8 @@ func (r *Report) finish() {
 	})
 
 	r.Notes = append(r.Notes,
-		fmt.Sprintf("The machine has %d cores, shared by the load generator, the server, PostgreSQL and any other work on it (other sessions' builds and tests may have run at the same time): figures vary from run to run.", r.Machine.Cores),
+		fmt.Sprintf("The machine has %d cores, shared by the load generator, the server, PostgreSQL and any other work on it (other sessions' builds and tests may have run at the same time): figures vary from run to run. Load average (1 min) at the start %.2f, at the end %.2f.",
+			r.Machine.Cores, r.Machine.LoadAverage[0], r.Machine.LoadAverage[1]),
 		"Closed loop: each client has its own keep-alive connection and sends its next request when the previous answer arrived. Every answer is checked: HTTP 200, no errors, and the expected shape.",
 		"SQL statements and DB time per request come from the server's request log (sqlStatements, sqlMs) of the measured requests; server CPU is utime+stime of the salesgraph process over the measured period, divided by its requests.",
 		"The replay runs the statements the orders page sent (captured once through an in-process graph handler with db.WithRecorder, including the token's user lookup) one after another per page, over database/sql with a pool of as many connections as clients; its latency is the page's database time.")
