@@ -42,7 +42,7 @@ func TestBench_SmokeRun(t *testing.T) {
 	got := map[string]int{}
 	for _, r := range rep.Results {
 		got[r.ID]++
-		if r.Requests == 0 || r.Errors != 0 || r.RequestsPerSecond <= 0 || r.P50Ms <= 0 || r.P99Ms < r.P50Ms {
+		if r.Requests == 0 || r.Errors != 0 || r.WarmupErrors != 0 || r.RequestsPerSecond <= 0 || r.P50Ms <= 0 || r.P99Ms < r.P50Ms {
 			t.Errorf("%s @%d: %d requests, %d errors %q, %.1f req/s, p50 %.2f ms, p99 %.2f ms: want requests, no errors, sane latencies",
 				r.Name, r.Connections, r.Requests, r.Errors, r.ErrorSamples, r.RequestsPerSecond, r.P50Ms, r.P99Ms)
 		}
@@ -124,5 +124,32 @@ func TestPercentile(t *testing.T) {
 	}
 	if p50, p99, p100 := percentile(lat, .5), percentile(lat, .99), percentile(lat, 1); p50 != 50 || p99 != 99 || p100 != 100 {
 		t.Errorf("p50 %v p99 %v p100 %v, want 50 99 100", p50, p99, p100)
+	}
+}
+
+// TestReport_ErrorsMeetNoTarget: a scenario whose answers were errors (the
+// server refusing the page is fast) misses every target it stands for, and
+// gives no ratio to the replay.
+func TestReport_ErrorsMeetNoTarget(t *testing.T) {
+	r := &Report{Settings: Settings{Page: 50}}
+	fast := func(conns, page int, errs int64) *Result {
+		return &Result{ID: "orders", Name: "orders page", Kind: "graphql", Connections: conns, PageSize: page,
+			Requests: 1000, Errors: errs, RequestsPerSecond: 3000, P50Ms: 0.5, P99Ms: 5, ServerCPUMsPerRequest: 0.2, PeakRSSMB: 30,
+			LoggedResponses: 1000, SQLStatementsPerRequest: 5, SQLStatementsMax: 5}
+	}
+	r.Results = []*Result{fast(1, 50, 1000), fast(16, 50, 0), fast(64, 50, 0), fast(16, 10, 0), fast(16, 100, 0),
+		{ID: "replay", Kind: "replay", Connections: 16, PageSize: 50, Requests: 100, RequestsPerSecond: 100}}
+	r.Results[1].WarmupErrors = 3 // wrong answers in the warm-up count too
+	r.finish()
+	for _, tg := range r.Targets {
+		if strings.Contains(tg.What, "orders page") && tg.Met != "missed" {
+			t.Errorf("target %q is %q (%s), want missed: the page's answers were errors", tg.What, tg.Met, tg.Measured)
+		}
+	}
+	if len(r.Ratios) != 0 {
+		t.Errorf("ratios %+v, want none for a scenario with errors", r.Ratios)
+	}
+	if bad := r.Failed(); len(bad) != 2 {
+		t.Errorf("Failed() = %q, want the two scenarios with errors", bad)
 	}
 }

@@ -34,17 +34,69 @@ type sample struct {
 	lat    []time.Duration
 	errors int64
 	msgs   []string
+	// Warm-up answers are checked too, and their errors count.
+	warm, warmErrors int64
+	warmMsgs         []string
+}
+
+// add records one answer: its latency and error in the measured period, or in the warm-up.
+func (s *sample) add(measured bool, lat time.Duration, err error) {
+	if !measured {
+		s.warm++
+		if err != nil {
+			s.warmErrors++
+			if len(s.warmMsgs) < 3 {
+				s.warmMsgs = append(s.warmMsgs, "warm-up: "+err.Error())
+			}
+		}
+		return
+	}
+	s.lat = append(s.lat, lat)
+	if err != nil {
+		s.errors++
+		if len(s.msgs) < 3 {
+			s.msgs = append(s.msgs, err.Error())
+		}
+	}
+}
+
+// merge gathers the clients' samples into r, the measured errors' messages first.
+func (r *loadResult) merge(samples []sample) {
+	for _, s := range samples {
+		r.lat = append(r.lat, s.lat...)
+		r.errors += s.errors
+		r.warmRequests += s.warm
+		r.warmErrors += s.warmErrors
+	}
+	for _, s := range samples {
+		for _, m := range s.msgs {
+			if len(r.errorMsgs) < 5 && !slices.Contains(r.errorMsgs, m) {
+				r.errorMsgs = append(r.errorMsgs, m)
+			}
+		}
+	}
+	for _, s := range samples {
+		for _, m := range s.warmMsgs {
+			if len(r.errorMsgs) < 5 && !slices.Contains(r.errorMsgs, m) {
+				r.errorMsgs = append(r.errorMsgs, m)
+			}
+		}
+	}
+	r.requests = int64(len(r.lat))
+	slices.Sort(r.lat)
 }
 
 // loadResult is what a closed-loop run measured.
 type loadResult struct {
-	requests  int64
-	errors    int64
-	errorMsgs []string
-	elapsed   time.Duration
-	lat       []time.Duration // sorted
-	cpu       time.Duration   // server CPU over the measured period
-	exhausted bool            // the workload ran out before the period ended
+	requests int64
+	errors   int64
+	// warmRequests and warmErrors are the warm-up's answers, checked as well.
+	warmRequests, warmErrors int64
+	errorMsgs                []string
+	elapsed                  time.Duration
+	lat                      []time.Duration // sorted
+	cpu                      time.Duration   // server CPU over the measured period
+	exhausted                bool            // the workload ran out before the period ended
 }
 
 // newClient is one keep-alive connection of its own: a closed-loop client.
@@ -107,19 +159,10 @@ func drive(ctx context.Context, e *env, conns int, warmup, duration time.Duratio
 					return
 				}
 				err := post(ctx, clients[w], url, auth, r)
-				if !measured {
-					if err != nil && s.errors == 0 && len(s.msgs) < 3 {
-						s.msgs = append(s.msgs, "warm-up: "+err.Error())
-					}
-					continue
+				if ctx.Err() != nil {
+					return // interrupted: not the server's error
 				}
-				s.lat = append(s.lat, time.Since(t0))
-				if err != nil {
-					s.errors++
-					if len(s.msgs) < 3 {
-						s.msgs = append(s.msgs, err.Error())
-					}
-				}
+				s.add(measured, time.Since(t0), err)
 			}
 		}()
 	}
@@ -136,17 +179,7 @@ func drive(ctx context.Context, e *env, conns int, warmup, duration time.Duratio
 			res.cpu = cpuEnd - cpuStart
 		}
 	}
-	for _, s := range samples {
-		res.lat = append(res.lat, s.lat...)
-		res.errors += s.errors
-		for _, m := range s.msgs {
-			if len(res.errorMsgs) < 5 && !slices.Contains(res.errorMsgs, m) {
-				res.errorMsgs = append(res.errorMsgs, m)
-			}
-		}
-	}
-	res.requests = int64(len(res.lat))
-	slices.Sort(res.lat)
+	res.merge(samples)
 	if !srv.alive() {
 		return res, fmt.Errorf("salesgraph serve died: %v\n%s", srv.exitE, srv.lastLines())
 	}

@@ -77,6 +77,8 @@ type Result struct {
 
 	Requests          int64    `json:"requests"`
 	Errors            int64    `json:"errors"`
+	WarmupRequests    int64    `json:"warmupRequests"`
+	WarmupErrors      int64    `json:"warmupErrors"`
 	ErrorSamples      []string `json:"errorSamples,omitempty"`
 	Seconds           float64  `json:"seconds"`
 	RequestsPerSecond float64  `json:"requestsPerSecond"`
@@ -124,7 +126,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 func newResult(m scenarioMeta, kind string, lr *loadResult) *Result {
 	r := &Result{ID: m.ID, Name: m.Name, Kind: kind, Operation: m.Operation, Connections: m.Connections, PageSize: m.PageSize,
-		Requests: lr.requests, Errors: lr.errors, ErrorSamples: lr.errorMsgs, Seconds: round2(lr.elapsed.Seconds()),
+		Requests: lr.requests, Errors: lr.errors, ErrorSamples: lr.errorMsgs, WarmupRequests: lr.warmRequests, WarmupErrors: lr.warmErrors, Seconds: round2(lr.elapsed.Seconds()),
 		P50Ms: percentile(lr.lat, 0.50), P90Ms: percentile(lr.lat, 0.90), P99Ms: percentile(lr.lat, 0.99), Exhausted: lr.exhausted}
 	if len(lr.lat) > 0 {
 		r.MaxMs = ms(lr.lat[len(lr.lat)-1])
@@ -223,7 +225,7 @@ func (r *Report) finish() {
 	r.Machine.LoadAverage[1] = loadAverage()
 	for _, c := range []int{1, 16, 64} {
 		s, p := r.find("orders", c, r.Settings.Page), r.find("replay", c, r.Settings.Page)
-		if s != nil && p != nil && p.RequestsPerSecond > 0 {
+		if s != nil && p != nil && p.RequestsPerSecond > 0 && len(s.failure()) == 0 && len(p.failure()) == 0 {
 			r.Ratios = append(r.Ratios, Ratio{Connections: c, Server: s.RequestsPerSecond, Replay: p.RequestsPerSecond,
 				Percent: round2(100 * s.RequestsPerSecond / p.RequestsPerSecond)})
 		}
@@ -234,6 +236,11 @@ func (r *Report) finish() {
 			var ok bool
 			tg.Measured, ok = measured(res)
 			tg.Met = map[bool]string{true: "met", false: "missed"}[ok]
+			// A figure of wrong answers meets nothing.
+			if res.Errors > 0 || res.WarmupErrors > 0 {
+				tg.Measured += fmt.Sprintf(" (but %d of %d answers were errors)", res.Errors+res.WarmupErrors, res.Requests+res.WarmupRequests)
+				tg.Met = "missed"
+			}
 		}
 		r.Targets = append(r.Targets, tg)
 	}
@@ -247,9 +254,12 @@ func (r *Report) finish() {
 	})
 	var ratio16 *Result
 	var pct float64
+	if o16 != nil && r.find("replay", 16, 50) != nil {
+		ratio16 = o16 // missed on errors, with no ratio to give
+	}
 	for _, q := range r.Ratios {
 		if q.Connections == 16 && r.Settings.Page == 50 {
-			ratio16, pct = o16, q.Percent
+			pct = q.Percent
 		}
 	}
 	t("orders page @16: share of the replayed-SQL ceiling @16", "≥ 35 %", ratio16, func(*Result) (string, bool) {
@@ -265,7 +275,10 @@ func (r *Report) finish() {
 				continue
 			}
 			parts = append(parts, fmt.Sprintf("%d: %.2f (max %d)", p, x.SQLStatementsPerRequest, x.SQLStatementsMax))
-			ok = ok && x.SQLStatementsMax <= 6 && x.LoggedResponses > 0
+			if x.failure() != "" {
+				parts[len(parts)-1] += " " + x.failure()
+			}
+			ok = ok && x.SQLStatementsMax <= 6 && x.LoggedResponses > 0 && x.failure() == ""
 			lo, hi = min(lo, x.SQLStatementsPerRequest), max(hi, x.SQLStatementsPerRequest)
 		}
 		return strings.Join(parts, ", "), ok && hi-lo < 0.5
@@ -288,8 +301,8 @@ func (r *Report) finish() {
 	})
 	var total, errs int64
 	for _, x := range r.Results {
-		total += x.Requests
-		errs += x.Errors
+		total += x.Requests + x.WarmupRequests
+		errs += x.Errors + x.WarmupErrors
 	}
 	t("every scenario", "0 errors", &Result{}, func(*Result) (string, bool) {
 		return fmt.Sprintf("%d errors in %d requests", errs, total), errs == 0 && len(r.Failed()) == 0
@@ -308,12 +321,23 @@ func (r *Report) finish() {
 	}
 }
 
-// Failed names the scenarios with errors or without any measured request.
+// failure says what was wrong with a scenario's run, or "".
+func (x *Result) failure() string {
+	switch {
+	case x.Errors > 0 || x.WarmupErrors > 0:
+		return fmt.Sprintf("(%d errors)", x.Errors+x.WarmupErrors)
+	case x.Requests == 0:
+		return "(no measured requests)"
+	}
+	return ""
+}
+
+// Failed names the scenarios with errors (warm-up included) or without any measured request.
 func (r *Report) Failed() []string {
 	var bad []string
 	for _, x := range r.Results {
-		if x.Errors > 0 || x.Requests == 0 {
-			bad = append(bad, fmt.Sprintf("%s @%d", x.Name, x.Connections))
+		if x.failure() != "" {
+			bad = append(bad, fmt.Sprintf("%s @%d %s", x.Name, x.Connections, x.failure()))
 		}
 	}
 	return bad

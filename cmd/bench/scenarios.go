@@ -559,31 +559,15 @@ func replay(ctx context.Context, d *sql.DB, conns int, warmup, duration time.Dur
 						break
 					}
 				}
-				if t0.Before(measureAt) {
-					continue
+				if ctx.Err() != nil {
+					return
 				}
-				s.lat = append(s.lat, time.Since(t0))
-				if err != nil {
-					s.errors++
-					if len(s.msgs) < 3 {
-						s.msgs = append(s.msgs, err.Error())
-					}
-				}
+				s.add(!t0.Before(measureAt), time.Since(t0), err)
 			}
 		}()
 	}
 	wg.Wait()
 	res := &loadResult{elapsed: time.Since(measureAt)}
-	for _, s := range samples {
-		res.lat = append(res.lat, s.lat...)
-		res.errors += s.errors
-		for _, m := range s.msgs {
-			if len(res.errorMsgs) < 5 {
-				res.errorMsgs = append(res.errorMsgs, m)
-			}
-		}
-	}
-	res.requests = int64(len(res.lat))
-	slices.Sort(res.lat)
+	res.merge(samples)
 	return res
 }
