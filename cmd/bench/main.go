@@ -67,6 +67,9 @@ func main() {
 	start := time.Now()
 	rep, files, err := run(ctx, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted (the database is dropped unless -keep): %w", err)
+		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lib/pq"
@@ -354,6 +355,8 @@ func (e *env) startServer(ctx context.Context) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(e.bin, "serve", "--addr", addr)
 	cmd.Env = e.childEnv()
+	// Should the benchmark die without cleaning up, the server goes with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
