@@ -117,6 +117,8 @@ func (c *thunkCache[K, V]) reserve(keys []K) (missing []K, p *pendingLoad[K, V],
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[K]dataloader.Thunk[V]{}
+	}
+	if c.pending == nil {
 		c.pending = map[K]*pendingLoad[K, V]{}
 	}
 	for _, k := range keys {
