@@ -12,14 +12,11 @@
 -- customer_id on addresses, quotes and orders; document events by document;
 -- stock levels both ways; price list items by list and product).
 --
--- Left out on purpose: stock_levels has no index on (on_hand - reserved) or
--- updated_at. Both change on every reservation, and an index on either
--- would turn every stock update into a non-HOT one that rewrites both of
--- its indexes; the table holds one row per product and warehouse, so
--- sorting it is cheap next to that. A sort key that is unique by itself
--- (number, lower(code), lower(sku)) gets no id appended: the unique index
--- already gives the order. The booleans and currency of customers and
--- products select large fractions and are filtered on the sort's index.
+-- A sort key that is unique by itself (number, lower(code), lower(sku))
+-- gets no id appended: the unique index already gives the order. A filter
+-- on a common value (an order status most orders have, a currency) is
+-- applied while walking the sort's index; the rare side of a boolean
+-- (archived, on credit hold, inactive) gets a small partial index.
 --
 -- A plain CREATE INDEX blocks writes to its table while it builds: on a
 -- large live database, apply this migration in a quiet moment.
@@ -66,11 +63,26 @@ CREATE INDEX quotes_total_idx ON quotes (total, id);
 -- The stock ledger's default order (newest first) and its date range.
 CREATE INDEX stock_movements_occurred_idx ON stock_movements (occurred_at, id);
 
--- Customers and products: the creation-date sorts; customers' credit
--- limit sort. Both tables change rarely, so the extra indexes cost little.
+-- Stock levels: the AVAILABLE sort and the availableAtMost filter (the
+-- low-stock screen), and the UPDATED_AT sort. The cost: both columns change
+-- on every reservation and shipment, so those updates are no longer HOT
+-- and write all four indexes of the table (one row per product and
+-- warehouse) instead of none.
+CREATE INDEX stock_levels_available_idx ON stock_levels ((on_hand - reserved), product_id, warehouse_id);
+CREATE INDEX stock_levels_updated_idx ON stock_levels (updated_at, product_id, warehouse_id);
+
+-- Customers, products and users: the creation-date and other sorts, and
+-- the rare side of their boolean filters, in the default order. These
+-- tables change rarely, so the extra indexes cost little.
 CREATE INDEX customers_created_idx ON customers (created_at, id);
 CREATE INDEX customers_credit_limit_idx ON customers (credit_limit, id);
+CREATE INDEX customers_archived_idx ON customers (lower(code), id) WHERE archived;
+CREATE INDEX customers_credit_hold_idx ON customers (lower(code), id) WHERE credit_hold;
 CREATE INDEX products_created_idx ON products (created_at, id);
+CREATE INDEX products_inactive_idx ON products (lower(sku), id) WHERE NOT active;
+CREATE INDEX users_name_idx ON users (lower(name), id);
+CREATE INDEX users_role_idx ON users (role, email);
+CREATE INDEX users_inactive_idx ON users (email) WHERE NOT active;
 
 -- Search: a case-insensitive substring on each searched column. One
 -- trigram index per column, so the search's OR becomes a BitmapOr and
@@ -94,9 +106,17 @@ DROP INDEX products_sku_trgm_idx;
 DROP INDEX customers_email_trgm_idx;
 DROP INDEX customers_name_trgm_idx;
 DROP INDEX customers_code_trgm_idx;
+DROP INDEX users_inactive_idx;
+DROP INDEX users_role_idx;
+DROP INDEX users_name_idx;
+DROP INDEX products_inactive_idx;
 DROP INDEX products_created_idx;
+DROP INDEX customers_credit_hold_idx;
+DROP INDEX customers_archived_idx;
 DROP INDEX customers_credit_limit_idx;
 DROP INDEX customers_created_idx;
+DROP INDEX stock_levels_updated_idx;
+DROP INDEX stock_levels_available_idx;
 DROP INDEX stock_movements_occurred_idx;
 DROP INDEX quotes_total_idx;
 DROP INDEX quotes_valid_until_idx;
