@@ -43,10 +43,11 @@ const bigTable = 5000
 // sends, not SQL written here, so it keeps checking whatever the stores
 // generate.
 func TestReadPathUsesIndexes(t *testing.T) {
+	t.Parallel()
 	x := newExplainEnv(t)
 	ctx := context.Background()
 
-	ids := x.ids(ctx)
+	ids := x.ids(t, ctx)
 	for _, q := range readQueries(ids) {
 		x.run(t, q)
 	}
@@ -223,11 +224,12 @@ type explainIDs struct {
 	sku, commonSearch, rareCustomer, rareProduct, rareUser               string
 }
 
-func (x *explainEnv) ids(ctx context.Context) explainIDs {
+func (x *explainEnv) ids(t *testing.T, ctx context.Context) explainIDs {
+	t.Helper()
 	var v explainIDs
 	must := func(dst any, q string) {
 		if err := x.store.GetContext(ctx, dst, q); err != nil {
-			panic(fmt.Sprintf("%s: %v", q, err))
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	// A customer with a typical number of orders: for the few biggest (3 %
