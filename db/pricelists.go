@@ -34,10 +34,13 @@ const ItemsPerList = 500
 // break, at most ItemsPerList per list.
 func (s *PriceListStore) ItemsByListIDs(ctx context.Context, ids []int64) (_ []*sales.PriceListItem, err error) {
 	defer wrap(&err, "PriceLists.ItemsByListIDs")
-	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+` FROM (
-		SELECT *, row_number() OVER (PARTITION BY price_list_id ORDER BY product_id, min_quantity, id) AS rank
-		FROM price_list_items WHERE price_list_id = ANY($1)) first
-		WHERE rank <= `+strconv.Itoa(ItemsPerList)+` ORDER BY price_list_id, product_id, min_quantity, id`, ids)
+	// One index range per list, stopped at the limit: numbering every item
+	// of a list to keep the first ItemsPerList read the whole list.
+	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+`
+		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
+			SELECT `+itemColumns+` FROM price_list_items WHERE price_list_id = k.key
+			ORDER BY product_id, min_quantity, id LIMIT `+strconv.Itoa(ItemsPerList)+`) first
+		ORDER BY price_list_id, product_id, min_quantity, id`, ids)
 }
 
 // ListProduct names one product's prices in one list.

@@ -30,20 +30,26 @@ const LevelsPerParent = 100
 // warehouse, at most LevelsPerParent per product.
 func (s *StockStore) LevelsByProductIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
 	defer wrap(&err, "Stock.LevelsByProductIDs")
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM (
-		SELECT *, row_number() OVER (PARTITION BY product_id ORDER BY warehouse_id) AS rank
-		FROM stock_levels WHERE product_id = ANY($1)) first
-		WHERE rank <= `+strconv.Itoa(LevelsPerParent)+` ORDER BY product_id, warehouse_id`, ids)
+	// One index range per key, stopped at the limit: a row_number() over
+	// the keys would read every level of each before filtering.
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+`
+		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
+			SELECT `+levelColumns+` FROM stock_levels WHERE product_id = k.key
+			ORDER BY warehouse_id LIMIT `+strconv.Itoa(LevelsPerParent)+`) first
+		ORDER BY product_id, warehouse_id`, ids)
 }
 
 // LevelsByWarehouseIDs returns the stock levels held in these warehouses, by
 // product, at most LevelsPerParent per warehouse.
 func (s *StockStore) LevelsByWarehouseIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
 	defer wrap(&err, "Stock.LevelsByWarehouseIDs")
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+` FROM (
-		SELECT *, row_number() OVER (PARTITION BY warehouse_id ORDER BY product_id) AS rank
-		FROM stock_levels WHERE warehouse_id = ANY($1)) first
-		WHERE rank <= `+strconv.Itoa(LevelsPerParent)+` ORDER BY warehouse_id, product_id`, ids)
+	// As LevelsByProductIDs: a warehouse holds most products, and numbering
+	// them all to keep the first hundred read the whole table.
+	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+`
+		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
+			SELECT `+levelColumns+` FROM stock_levels WHERE warehouse_id = k.key
+			ORDER BY product_id LIMIT `+strconv.Itoa(LevelsPerParent)+`) first
+		ORDER BY warehouse_id, product_id`, ids)
 }
 
 // Level returns one stock level. Returns NOT_FOUND.
