@@ -39,10 +39,14 @@ DROP INDEX sales_orders_status_idx;
 -- serves that filter and the latest-orders loader; they sort in memory.
 CREATE INDEX sales_orders_warehouse_created_idx ON sales_orders (warehouse_id, created_at, id);
 
--- Deliveries: the default order, the ship-date sort and range filter, and
--- status with the default order (replacing (status, id) as for orders).
+-- Deliveries: the default order, the ship-date sort, the ship-date range
+-- filter, and status with the default order (replacing (status, id) as for
+-- orders). The sort puts deliveries not yet shipped (no ship date) last, so it
+-- orders by COALESCE(ship_date, 'infinity'), and its index must be on that
+-- very expression; the range filter reads the plain column.
 CREATE INDEX deliveries_created_idx ON deliveries (created_at, id);
-CREATE INDEX deliveries_ship_date_idx ON deliveries (ship_date, id);
+CREATE INDEX deliveries_ship_sort_idx ON deliveries ((COALESCE(ship_date, 'infinity'::date)), id);
+CREATE INDEX deliveries_ship_date_idx ON deliveries (ship_date) WHERE ship_date IS NOT NULL;
 CREATE INDEX deliveries_status_created_idx ON deliveries (status, created_at, id);
 DROP INDEX deliveries_status_idx;
 
@@ -129,6 +133,7 @@ DROP INDEX returns_created_idx;
 CREATE INDEX deliveries_status_idx ON deliveries (status, id);
 DROP INDEX deliveries_status_created_idx;
 DROP INDEX deliveries_ship_date_idx;
+DROP INDEX deliveries_ship_sort_idx;
 DROP INDEX deliveries_created_idx;
 DROP INDEX sales_orders_warehouse_created_idx;
 CREATE INDEX sales_orders_status_idx ON sales_orders (status, id);
