@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -92,12 +93,21 @@ func withRequest(next http.Handler, store *db.Store, authn *Authenticator, logge
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := NewRequestID()
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(WithRequestID(r.Context(), id))
+		ctx := WithRequestID(r.Context(), id)
+		// The token is verified here, once: the body cap depends on it, and
+		// Middleware reads the result from the context.
+		var signed bool
+		if h := r.Header.Get("Authorization"); h != "" {
+			c := authn.verify(h)
+			signed = c.signed()
+			ctx = context.WithValue(ctx, credentialsKey{}, c)
+		}
+		r = r.WithContext(ctx)
 		if r.Body != nil {
 			// Only a token with a valid signature earns the larger cap (an
 			// HMAC check, no database): any header at all would not do.
 			limit := int64(maxAnonymousBodyBytes)
-			if authn.signed(r.Header.Get("Authorization")) {
+			if signed {
 				limit = maxBodyBytes
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
