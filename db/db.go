@@ -87,14 +87,20 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	return d, nil
 }
 
-// Ready waits up to the pool's AcquireTimeout for a connection and hands it
-// straight back. database/sql queues for a free connection without limit, so
-// when long statements hold the whole pool every request would queue behind
-// them; the HTTP layer calls Ready first and refuses the request with
-// UNAVAILABLE instead. It also finds a database that went away before any
-// work starts. It is a probe, not a reservation: the request's statements
-// queue again, each bounded by the statement timeout.
+// Ready refuses a request that would only queue for a connection.
+// database/sql queues for a free connection without limit, so when long
+// statements hold the whole pool every request would queue behind them; the
+// HTTP layer calls Ready first and refuses the request with UNAVAILABLE
+// instead. While the pool has a connection to spare (the common case) Ready
+// answers at once, from the pool's counters; only a full pool is probed: it
+// waits up to AcquireTimeout for a connection and hands it straight back.
+// It is a probe, not a reservation: the request's statements queue again,
+// each bounded by the statement timeout. A database that went away is found
+// by the request's first statement, which fails as UNAVAILABLE (errors.go).
 func (d *DB) Ready(ctx context.Context) error {
+	if s := d.DB.Stats(); s.MaxOpenConnections <= 0 || s.InUse < s.MaxOpenConnections {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.acquireTimeout)
 	defer cancel()
 	c, err := d.DB.Conn(ctx)
