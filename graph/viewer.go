@@ -105,8 +105,6 @@ type credentials struct {
 	err        error  // why the token was refused
 }
 
-type credentialsKey struct{}
-
 // verify checks an Authorization header's token (an HMAC check, no database).
 func (a *Authenticator) verify(header string) credentials {
 	c := credentials{header: header}
@@ -127,8 +125,8 @@ func (c credentials) signed() bool { return c.wellFormed && c.err == nil }
 // credentialsOf returns the request's verified credentials: those withRequest
 // put in the context, or verifies them now.
 func (a *Authenticator) credentialsOf(r *http.Request, header string) credentials {
-	if c, ok := r.Context().Value(credentialsKey{}).(credentials); ok && c.header == header {
-		return c
+	if info := requestInfoFrom(r.Context()); info != nil && info.credentials.header == header {
+		return info.credentials
 	}
 	return a.verify(header)
 }
