@@ -71,8 +71,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.Use(InputLimits{})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
-	srv.AroundFields(requireSignIn)
-	srv.AroundFields(enforceBounds)
+	srv.AroundFields(guardFields)
 	srv.AroundResponses(LogResponses(cfg.Logger))
 	// Document limits before validation, the cost before execution, and the
 	// deadline and size cap around every response, on every transport; inside

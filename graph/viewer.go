@@ -180,15 +180,27 @@ func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]
 	return ctx, sales.Errorf(sales.CodeUnauthenticated, "", "send {\"Authorization\": \"Bearer <token>\"} in connection_init")
 }
 
+// guardFields is the one field middleware, which runs for every field of
+// every response: requireSignIn, then enforceBounds on the result. One layer
+// rather than two saves a closure and a frame per field.
+func guardFields(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if err := requireSignIn(ctx, fc); err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	return enforceBounds(fc, res, err)
+}
+
 // requireSignIn guards every root field but introspection: there is no
 // anonymous access to business data.
-func requireSignIn(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && isRootObject(fc.Object) && !isIntrospection(fc.Field.Name) {
+func requireSignIn(ctx context.Context, fc *graphql.FieldContext) error {
+	if fc != nil && isRootObject(fc.Object) && !isIntrospection(fc.Field.Name) {
 		if _, err := requireViewer(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return next(ctx)
+	return nil
 }
 
 func isRootObject(name string) bool {
