@@ -164,6 +164,22 @@ func MoneyFields() []string {
 // 1.2345 EUR). Only the scale changes, never the value.
 func Money(amount decimal.Decimal, currency string) decimal.Decimal {
 	places := max(sales.MinorUnits(currency), significantPlaces(amount))
+	shift := places + amount.Exponent() // decimals to add (> 0) or drop (< 0, all zeros)
+	if shift == 0 {
+		return amount
+	}
+	// Most amounts fit an int64 (numeric(18,4)): rescale the coefficient
+	// there rather than through big.Int's division.
+	if n := amount.NumDigits(); n <= 18 && n+int(shift) <= 18 {
+		coef := amount.CoefficientInt64()
+		for ; shift < 0; shift++ {
+			coef /= 10
+		}
+		for ; shift > 0; shift-- {
+			coef *= 10
+		}
+		return decimal.New(coef, -places)
+	}
 	return amount.Round(places) // exact: no significant digit is past places
 }
 
