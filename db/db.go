@@ -23,6 +23,7 @@ type DB struct {
 	*sqlx.DB
 	counter        *statementCounter
 	acquireTimeout time.Duration
+	users          *userCache // sign-in lookups (usercache.go)
 	Logger         *slog.Logger
 }
 
@@ -36,7 +37,11 @@ type Options struct {
 	// AcquireTimeout bounds how long a request waits for a free connection
 	// before it is refused as UNAVAILABLE (see Ready).
 	AcquireTimeout time.Duration
-	Logger         *slog.Logger
+	// UserCacheTTL is how long a sign-in's user lookup is kept: how late
+	// another process sees a role change or deactivation (this one sees it at
+	// once). Zero is DefaultUserCacheTTL; negative turns the cache off.
+	UserCacheTTL time.Duration
+	Logger       *slog.Logger
 }
 
 // Open connects to the PostgreSQL at url (a lib/pq URL or key=value string)
@@ -54,6 +59,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if opts.AcquireTimeout == 0 {
 		opts.AcquireTimeout = 5 * time.Second
 	}
+	if opts.UserCacheTTL == 0 {
+		opts.UserCacheTTL = DefaultUserCacheTTL
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -68,7 +76,8 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{DB: sqlx.NewDb(sqlDB, "postgres"), counter: counter, acquireTimeout: opts.AcquireTimeout, Logger: opts.Logger}
+	d := &DB{DB: sqlx.NewDb(sqlDB, "postgres"), counter: counter, acquireTimeout: opts.AcquireTimeout,
+		users: newUserCache(opts.UserCacheTTL), Logger: opts.Logger}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.PingContext(pingCtx); err != nil {
@@ -78,14 +87,20 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	return d, nil
 }
 
-// Ready waits up to the pool's AcquireTimeout for a connection and hands it
-// straight back. database/sql queues for a free connection without limit, so
-// when long statements hold the whole pool every request would queue behind
-// them; the HTTP layer calls Ready first and refuses the request with
-// UNAVAILABLE instead. It also finds a database that went away before any
-// work starts. It is a probe, not a reservation: the request's statements
-// queue again, each bounded by the statement timeout.
+// Ready refuses a request that would only queue for a connection.
+// database/sql queues for a free connection without limit, so when long
+// statements hold the whole pool every request would queue behind them; the
+// HTTP layer calls Ready first and refuses the request with UNAVAILABLE
+// instead. While the pool has a connection to spare (the common case) Ready
+// answers at once, from the pool's counters; only a full pool is probed: it
+// waits up to AcquireTimeout for a connection and hands it straight back.
+// It is a probe, not a reservation: the request's statements queue again,
+// each bounded by the statement timeout. A database that went away is found
+// by the request's first statement, which fails as UNAVAILABLE (errors.go).
 func (d *DB) Ready(ctx context.Context) error {
+	if s := d.DB.Stats(); s.MaxOpenConnections <= 0 || s.InUse < s.MaxOpenConnections {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.acquireTimeout)
 	defer cancel()
 	c, err := d.DB.Conn(ctx)

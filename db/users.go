@@ -93,16 +93,19 @@ func (s *UserStore) byID(ctx context.Context, id int64) (*sales.User, error) {
 	return &u, nil
 }
 
-// Update applies change to the user at version. Returns NOT_FOUND,
-// CONFLICT (stale version), VALIDATION.
+// Update applies change to the user at version, and drops the user from the
+// sign-in cache before it returns. Returns NOT_FOUND, CONFLICT (stale
+// version), VALIDATION.
 func (s *UserStore) Update(ctx context.Context, id int64, version int, change func(*sales.User)) (_ *sales.User, err error) {
 	defer wrap(&err, "Users.Update(%d)", id)
 	var out sales.User
+	var email string
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		var u sales.User
 		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return notFound(err, "id", "user")
 		}
+		email = u.Email
 		if err := checkVersion("user", u.Version, version); err != nil {
 			return err
 		}
@@ -114,6 +117,12 @@ func (s *UserStore) Update(ctx context.Context, id int64, version int, change fu
 			UPDATE users SET name = $2, role = $3, active = $4, version = version + 1, updated_at = $5
 			WHERE id = $1 RETURNING `+userColumns, id, strings.TrimSpace(u.Name), string(u.Role), u.Active, tx.Now)
 	})
+	if email != "" {
+		// Before returning, and even on an error (the commit may have
+		// happened): the user's next request on this process signs in with
+		// what the database now says (usercache.go).
+		s.db.users.invalidate(email)
+	}
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -30,10 +29,9 @@ func firstOf[T any](items []*T, err error, first *int, def, most int) ([]*T, err
 }
 
 // enforceBounds keeps a list field with @bound(max: N) to N items, so that
-// the query cost (cost.go), which counts N, holds whatever the rows say.
-func enforceBounds(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	fc := graphql.GetFieldContext(ctx)
+// the query cost (cost.go), which counts N, holds whatever the rows say. It
+// takes the field's result (guardFields).
+func enforceBounds(fc *graphql.FieldContext, res any, err error) (any, error) {
 	if err != nil || fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
 		return res, err
 	}

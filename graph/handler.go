@@ -1,10 +1,12 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -66,15 +68,14 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(decodedPOST{}) // the body is decoded once, by checkBody
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(InputLimits{})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
-	srv.AroundFields(requireSignIn)
-	srv.AroundFields(enforceBounds)
+	srv.AroundFields(guardFields)
 	srv.AroundResponses(LogResponses(cfg.Logger))
 	// Document limits before validation, the cost before execution, and the
 	// deadline and size cap around every response, on every transport; inside
@@ -88,6 +89,19 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	return &Handler{Handler: h, Sockets: sockets}
 }
 
+// requestInfo is what withRequest learned of a request.
+type requestInfo struct {
+	credentials credentials        // the Authorization header, verified (header "" if none)
+	params      *graphql.RawParams // a JSON POST's body, decoded (decodedPOST runs it)
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
 // withRequest gives each request an ID (echoed in X-Request-Id and in
 // internal errors) and caps the body size. It refuses what is not a GraphQL
 // request with a status and a code (transport.go), and a request that would
@@ -96,18 +110,26 @@ func withRequest(next http.Handler, store *db.Store, authn *Authenticator, logge
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := NewRequestID()
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(WithRequestID(r.Context(), id))
+		// What this layer learns (the verified token, the decoded body) is
+		// handed on in the context, so that no later layer works it out again.
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(WithRequestID(r.Context(), id), requestInfoKey{}, info))
+		if h := r.Header.Get("Authorization"); h != "" {
+			info.credentials = authn.verify(h)
+		}
 		if r.Body != nil {
 			// Only a token with a valid signature earns the larger cap (an
 			// HMAC check, no database): any header at all would not do.
 			limit := int64(maxAnonymousBodyBytes)
-			if authn.signed(r.Header.Get("Authorization")) {
+			if info.credentials.signed() {
 				limit = maxBodyBytes
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		if isJSONPost(r) && !checkBody(w, r, logger) {
-			return
+		if isJSONPost(r) {
+			if info.params = checkBody(w, r, logger); info.params == nil {
+				return
+			}
 		}
 		if err := store.Ready(r.Context()); err != nil {
 			logger.WarnContext(r.Context(), "database not ready", "requestId", id, "err", err)

@@ -36,6 +36,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	store := dbtest.New(t)
+	// Sign-in lookups stay cached for the whole test, so that only the
+	// invalidation can make a change to a user visible (and statement counts
+	// do not depend on the clock).
+	store.SetUserCacheTTL(time.Hour)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authn := &graph.Authenticator{Secret: testSecret, Users: store.Users, Logger: logger}
 	h := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger})

@@ -23,6 +23,7 @@ import (
 // envOn is newEnv over a store the test opened itself (pool size, timeouts).
 func envOn(t *testing.T, store *db.Store) *env {
 	t.Helper()
+	store.SetUserCacheTTL(time.Hour) // as newEnv
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authn := &graph.Authenticator{Secret: testSecret, Users: store.Users, Logger: logger}
 	srv := httptest.NewServer(graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger}))

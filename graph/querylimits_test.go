@@ -101,7 +101,8 @@ func wantTooComplex(t *testing.T, r gqltest.Response, kind string) float64 {
 func TestCost_AliasFloodRefusedBeforeSQL(t *testing.T) {
 	t.Parallel()
 	e := stockedEnv(t)
-	// Signing in reads the user: measure that on a query that reads nothing else.
+	// Signing in may read the user (unless the sign-in cache has it):
+	// measure that on a query that reads nothing else.
 	before := e.store.Statements()
 	e.must(sales.RoleViewer, `{ __typename }`, nil, nil)
 	signIn := e.store.Statements() - before
@@ -113,7 +114,7 @@ func TestCost_AliasFloodRefusedBeforeSQL(t *testing.T) {
 			r := e.as(sales.RoleViewer, q, nil)
 			ran := e.store.Statements() - before
 			wantTooComplex(t, r, "")
-			if ran != signIn {
+			if ran > signIn {
 				t.Fatalf("the refused query ran %d SQL statements beyond signing in (%d)", ran-signIn, signIn)
 			}
 			t.Logf("%d-byte, %d-alias flood refused: %s", len(q), n, r.Errors[0].Message)

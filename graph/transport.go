@@ -9,6 +9,11 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"salesgraph/sales"
 )
@@ -46,15 +51,18 @@ func isJSONPost(r *http.Request) bool {
 	return err == nil && mt == "application/json"
 }
 
-// checkBody reads a JSON POST's body, refusing what gqlgen would answer with
-// INTERNAL, and puts it back for the transport. It reports whether to go on.
-func checkBody(w http.ResponseWriter, r *http.Request, logger *slog.Logger) bool {
+// checkBody reads and decodes a JSON POST's body, refusing what gqlgen would
+// answer with INTERNAL. It returns the decoded request, which the POST
+// transport (decodedPOST) executes without decoding the body again, or nil
+// when it has refused the request.
+func checkBody(w http.ResponseWriter, r *http.Request, logger *slog.Logger) *graphql.RawParams {
+	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
-	refuse := func(status int, e *sales.Error) bool {
+	refuse := func(status int, e *sales.Error) *graphql.RawParams {
 		logger.InfoContext(r.Context(), "request refused", "requestId", RequestID(r.Context()), "status", status,
 			"code", e.Code, "bytes", len(body), "prefix", fmt.Sprintf("%.*q", logPrefix, body))
 		writeError(w, r, status, e)
-		return false
+		return nil
 	}
 	if err != nil {
 		if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -72,15 +80,11 @@ func checkBody(w http.ResponseWriter, r *http.Request, logger *slog.Logger) bool
 		return refuse(http.StatusBadRequest, sales.Errorf(sales.CodeBadRequest, "",
 			"batched requests are not supported: send one operation per request"))
 	}
-	var params struct {
-		Query         string         `json:"query"`
-		OperationName string         `json:"operationName"`
-		Variables     map[string]any `json:"variables"`
-		Extensions    map[string]any `json:"extensions"`
-	}
+	// gqlgen's own decoding: numbers stay json.Number, as its POST transport has them.
+	params := &graphql.RawParams{}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
+	if err := dec.Decode(params); err != nil {
 		if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typeErr.Field != "" {
 			return refuse(http.StatusBadRequest, sales.Errorf(sales.CodeBadRequest, typeErr.Field,
 				"%q has the wrong type: query and operationName are strings, variables and extensions objects", typeErr.Field))
@@ -90,8 +94,75 @@ func checkBody(w http.ResponseWriter, r *http.Request, logger *slog.Logger) bool
 	if dec.More() {
 		return refuse(http.StatusBadRequest, sales.Errorf(sales.CodeBadRequest, "", "the request body holds more than one JSON value"))
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return true
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for any handler that reads it after all
+	return params
+}
+
+// decodedPOST is gqlgen's POST transport for a request whose body checkBody
+// has decoded (withRequest puts it in the context): it executes that instead
+// of reading and decoding the body a second time. What it answers is what
+// gqlgen's transport.POST answers; a request without decoded params (no
+// withRequest in front) goes to transport.POST itself.
+type decodedPOST struct{ transport.POST }
+
+func (t decodedPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	info := requestInfoFrom(r.Context())
+	if info == nil || info.params == nil {
+		t.POST.Do(w, r, exec)
+		return
+	}
+	ctx, params := r.Context(), info.params
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+	params.Headers = r.Header
+	rc, opErr := exec.CreateOperationContext(ctx, params)
+	if opErr != nil {
+		status := http.StatusOK
+		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
+			status = http.StatusUnprocessableEntity
+			if contentType == contentTypeGraphQLResponse {
+				status = http.StatusBadRequest
+			}
+		}
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeResponse(w, responses(ctx))
+}
+
+const contentTypeGraphQLResponse = "application/graphql-response+json"
+
+// responseContentType is the media type gqlgen's POST transport answers with:
+// application/json unless Accept prefers application/graphql-response+json.
+func responseContentType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "*/*", "application/*", "application/json":
+			return "application/json"
+		case contentTypeGraphQLResponse:
+			return contentTypeGraphQLResponse
+		}
+	}
+	return contentTypeGraphQLResponse
+}
+
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		panic(fmt.Errorf("unable to marshal %s: %w", string(resp.Data), err))
+	}
+	_, _ = w.Write(b)
 }
 
 // codedWriter holds back an error response (status 400 and up) so that

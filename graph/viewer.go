@@ -44,7 +44,9 @@ func requireViewer(ctx context.Context) (*sales.User, error) {
 }
 
 // Authenticator turns a bearer token into the user it names, reading the
-// user (and so the role) from the database on every call.
+// user (and so the role) from the database, through the pool's short-lived
+// sign-in cache: a change made on this process applies to the next request,
+// one made on another within db.DefaultUserCacheTTL (db/usercache.go).
 type Authenticator struct {
 	Secret []byte
 	Users  *db.UserStore
@@ -72,7 +74,16 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*sales.
 
 // userFor loads the active user with this email, or refuses.
 func (a *Authenticator) userFor(ctx context.Context, email string) (*sales.User, error) {
-	u, err := a.Users.ByEmail(ctx, email)
+	return active(a.Users.ForSignIn(ctx, email))
+}
+
+// freshUserFor is userFor past the sign-in cache, for the websocket watcher:
+// its recheck is what bounds how long a socket outlives its user.
+func (a *Authenticator) freshUserFor(ctx context.Context, email string) (*sales.User, error) {
+	return active(a.Users.ByEmail(ctx, email))
+}
+
+func active(u *sales.User, err error) (*sales.User, error) {
 	if err != nil {
 		if sales.CodeOf(err) == sales.CodeNotFound {
 			return nil, refused()
@@ -85,16 +96,39 @@ func (a *Authenticator) userFor(ctx context.Context, email string) (*sales.User,
 	return u, nil
 }
 
-// signed reports whether an Authorization header carries a token with our
-// signature that has not expired. It reads no user: it only decides how much
-// of a request is worth reading before the user is looked up.
-func (a *Authenticator) signed(header string) bool {
+// credentials is what a request's Authorization header says, verified once
+// (withRequest: the body cap depends on it) and used again by Middleware.
+type credentials struct {
+	header     string // the Authorization header it was read from
+	wellFormed bool   // "Bearer <token>"
+	email      string // the token's user, if its signature and times are good
+	err        error  // why the token was refused
+}
+
+// verify checks an Authorization header's token (an HMAC check, no database).
+func (a *Authenticator) verify(header string) credentials {
+	c := credentials{header: header}
 	token, ok := auth.FromHeader(header)
 	if !ok {
-		return false
+		return c
 	}
-	_, err := auth.Parse(a.Secret, token)
-	return err == nil
+	c.wellFormed = true
+	c.email, c.err = auth.Parse(a.Secret, token)
+	return c
+}
+
+// signed reports whether c carries a token with our signature that has not
+// expired. It reads no user: it only decides how much of a request is worth
+// reading before the user is looked up.
+func (c credentials) signed() bool { return c.wellFormed && c.err == nil }
+
+// credentialsOf returns the request's verified credentials: those withRequest
+// put in the context, or verifies them now.
+func (a *Authenticator) credentialsOf(r *http.Request, header string) credentials {
+	if info := requestInfoFrom(r.Context()); info != nil && info.credentials.header == header {
+		return info.credentials
+	}
+	return a.verify(header)
 }
 
 func refused() error {
@@ -112,10 +146,14 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		var st viewerState
-		if token, ok := auth.FromHeader(h); !ok {
+		switch c := a.credentialsOf(r, h); {
+		case !c.wellFormed:
 			st.err = sales.Errorf(sales.CodeUnauthenticated, "", "the Authorization header must be \"Bearer <token>\"")
-		} else {
-			st.user, st.err = a.Authenticate(r.Context(), token)
+		case c.err != nil:
+			a.Logger.DebugContext(r.Context(), "token refused", "err", c.err)
+			st.err = refused()
+		default:
+			st.user, st.err = a.userFor(r.Context(), c.email)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, st)))
 	})
@@ -142,15 +180,27 @@ func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]
 	return ctx, sales.Errorf(sales.CodeUnauthenticated, "", "send {\"Authorization\": \"Bearer <token>\"} in connection_init")
 }
 
+// guardFields is the one field middleware, which runs for every field of
+// every response: requireSignIn, then enforceBounds on the result. One layer
+// rather than two saves a closure and a frame per field.
+func guardFields(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if err := requireSignIn(ctx, fc); err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	return enforceBounds(fc, res, err)
+}
+
 // requireSignIn guards every root field but introspection: there is no
 // anonymous access to business data.
-func requireSignIn(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && isRootObject(fc.Object) && !isIntrospection(fc.Field.Name) {
+func requireSignIn(ctx context.Context, fc *graphql.FieldContext) error {
+	if fc != nil && isRootObject(fc.Object) && !isIntrospection(fc.Field.Name) {
 		if _, err := requireViewer(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return next(ctx)
+	return nil
 }
 
 func isRootObject(name string) bool {

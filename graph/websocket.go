@@ -116,7 +116,7 @@ func (a *Authenticator) watch(ctx context.Context, s *session) {
 		case <-expiry.C:
 			reason = "Forbidden: token expired"
 		case <-recheck.C:
-			if _, err := a.userFor(ctx, s.email); sales.CodeOf(err) == sales.CodeUnauthenticated {
+			if _, err := a.freshUserFor(ctx, s.email); sales.CodeOf(err) == sales.CodeUnauthenticated {
 				reason = "Forbidden: user inactive"
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,16 +27,73 @@ const maxDecimalLen = 40
 // rate drops its trailing zeros ("10", "0.19"); an amount of money, a field
 // IsMoneyField names, keeps every decimal of the scale its resolver gave it
 // with Money ("22.80", "15000", "1.250"). The field comes from the context,
-// hence a ContextMarshaler.
+// hence a ContextMarshaler. A page writes thousands of these, so the text is
+// built in one buffer (appendDecimal) rather than as strings.
 func MarshalDecimal(d decimal.Decimal) graphql.ContextMarshaler {
 	return graphql.ContextWriterFunc(func(ctx context.Context, w io.Writer) error {
-		s := d.String()
+		keepScale := false
 		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil && IsMoneyField(fc.Object, fc.Field.Name) {
-			s = atScale(d)
+			keepScale = true
 		}
-		_, _ = io.WriteString(w, strconv.Quote(s))
+		var buf [decimalBuf]byte
+		_, _ = w.Write(appendQuotedDecimal(buf[:0], d, keepScale))
 		return nil
 	})
+}
+
+// decimalBuf holds any numeric(18,4) and most computed decimals.
+const decimalBuf = 48
+
+// appendQuotedDecimal appends d as a JSON string: with every decimal its
+// exponent holds when keepScale (atScale), else without trailing zeros
+// (decimal's String). A coefficient of up to 18 digits is written from an
+// int64, without allocating; a larger one through decimal's own text.
+func appendQuotedDecimal(dst []byte, d decimal.Decimal, keepScale bool) []byte {
+	dst = append(dst, '"')
+	if d.NumDigits() > 18 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation {
+		s := d.String()
+		if keepScale {
+			s = atScale(d)
+		}
+		return append(append(dst, s...), '"')
+	}
+	coef, exp := d.CoefficientInt64(), int(d.Exponent())
+	if coef < 0 {
+		dst = append(dst, '-')
+		coef = -coef // at most 18 digits: no overflow
+	}
+	var digits [20]byte
+	str := strconv.AppendInt(digits[:0], coef, 10)
+	if exp >= 0 {
+		dst = append(dst, str...)
+		if coef != 0 {
+			for range exp {
+				dst = append(dst, '0')
+			}
+		}
+		return append(dst, '"')
+	}
+	places := -exp
+	if len(str) > places {
+		dst = append(dst, str[:len(str)-places]...)
+	} else {
+		dst = append(dst, '0')
+	}
+	point := len(dst)
+	dst = append(dst, '.')
+	for range places - len(str) {
+		dst = append(dst, '0')
+	}
+	dst = append(dst, str[max(len(str)-places, 0):]...)
+	if !keepScale {
+		for dst[len(dst)-1] == '0' {
+			dst = dst[:len(dst)-1]
+		}
+		if len(dst)-1 == point {
+			dst = dst[:point]
+		}
+	}
+	return append(dst, '"')
 }
 
 // UnmarshalDecimal reads a decimal from a string ("12.50"). JSON numbers are
@@ -58,39 +114,48 @@ func UnmarshalDecimal(_ context.Context, v any) (decimal.Decimal, error) {
 	return d, nil
 }
 
-// moneyFields are the output fields ("Type.field") whose Decimal is an amount
-// of money. The currency lives on the object, or on the quote, order or price
-// list above it, so each has a resolver that returns the amount through Money
-// (graph/money.go); graph's TestMoney_EveryDecimalFieldIsClassified checks
-// that every Decimal field is here or declared a quantity or rate.
-var moneyFields = map[string]bool{
-	"Customer.creditLimit":    true,
-	"PriceListItem.unitPrice": true,
-	"PriceQuote.unitPrice":    true,
-	"Quote.subtotal":          true,
-	"Quote.taxTotal":          true,
-	"Quote.total":             true,
-	"QuoteLine.unitPrice":     true,
-	"QuoteLine.listPrice":     true,
-	"QuoteLine.subtotal":      true,
-	"QuoteLine.tax":           true,
-	"QuoteLine.total":         true,
-	"SalesOrder.subtotal":     true,
-	"SalesOrder.taxTotal":     true,
-	"SalesOrder.total":        true,
-	"OrderLine.unitPrice":     true,
-	"OrderLine.subtotal":      true,
-	"OrderLine.tax":           true,
-	"OrderLine.total":         true,
+// moneyFields are the output fields (Type, field) whose Decimal is an
+// amount of money. The currency lives on the object, or on the quote, order
+// or price list above it, so each has a resolver that returns the amount
+// through Money (graph/money.go); graph's
+// TestMoney_EveryDecimalFieldIsClassified checks that every Decimal field is
+// here or declared a quantity or rate.
+var moneyFields = map[moneyField]bool{
+	{"Customer", "creditLimit"}:    true,
+	{"PriceListItem", "unitPrice"}: true,
+	{"PriceQuote", "unitPrice"}:    true,
+	{"Quote", "subtotal"}:          true,
+	{"Quote", "taxTotal"}:          true,
+	{"Quote", "total"}:             true,
+	{"QuoteLine", "unitPrice"}:     true,
+	{"QuoteLine", "listPrice"}:     true,
+	{"QuoteLine", "subtotal"}:      true,
+	{"QuoteLine", "tax"}:           true,
+	{"QuoteLine", "total"}:         true,
+	{"SalesOrder", "subtotal"}:     true,
+	{"SalesOrder", "taxTotal"}:     true,
+	{"SalesOrder", "total"}:        true,
+	{"OrderLine", "unitPrice"}:     true,
+	{"OrderLine", "subtotal"}:      true,
+	{"OrderLine", "tax"}:           true,
+	{"OrderLine", "total"}:         true,
 }
+
+// moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
+type moneyField struct{ object, field string }
 
 // IsMoneyField reports whether the Decimal field of a GraphQL object type is
 // an amount of money.
-func IsMoneyField(object, field string) bool { return moneyFields[object+"."+field] }
+func IsMoneyField(object, field string) bool { return moneyFields[moneyField{object, field}] }
 
 // MoneyFields lists the money fields as "Type.field", sorted.
 func MoneyFields() []string {
-	return slices.Sorted(maps.Keys(moneyFields))
+	out := make([]string, 0, len(moneyFields))
+	for f := range moneyFields {
+		out = append(out, f.object+"."+f.field)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Money is amount at the scale it is shown at in currency: the currency's
@@ -98,11 +163,50 @@ func MoneyFields() []string {
 // where the amount has significant digits beyond them (a unit price of
 // 1.2345 EUR). Only the scale changes, never the value.
 func Money(amount decimal.Decimal, currency string) decimal.Decimal {
-	places := sales.MinorUnits(currency)
-	for !amount.Equal(amount.Round(places)) {
-		places++
+	places := max(sales.MinorUnits(currency), significantPlaces(amount))
+	shift := places + amount.Exponent() // decimals to add (> 0) or drop (< 0, all zeros)
+	if shift == 0 {
+		return amount
 	}
-	return amount.Round(places)
+	// Most amounts fit an int64 (numeric(18,4)): rescale the coefficient
+	// there rather than through big.Int's division.
+	if n := amount.NumDigits(); n <= 18 && n+int(shift) <= 18 {
+		coef := amount.CoefficientInt64()
+		for ; shift < 0; shift++ {
+			coef /= 10
+		}
+		for ; shift > 0; shift-- {
+			coef *= 10
+		}
+		return decimal.New(coef, -places)
+	}
+	return amount.Round(places) // exact: no significant digit is past places
+}
+
+// significantPlaces is how many decimals amount needs: its exponent's, less
+// the trailing zeros of its coefficient.
+func significantPlaces(amount decimal.Decimal) int32 {
+	places := -amount.Exponent()
+	if places <= 0 {
+		return 0
+	}
+	if amount.NumDigits() > 18 {
+		// Rare: find it by rounding, which allocates.
+		p := int32(0)
+		for !amount.Equal(amount.Round(p)) {
+			p++
+		}
+		return p
+	}
+	coef := amount.CoefficientInt64()
+	if coef == 0 {
+		return 0
+	}
+	for places > 0 && coef%10 == 0 {
+		coef /= 10
+		places--
+	}
+	return places
 }
 
 // FormatMoney writes amount as a money field shows it in currency, for text
@@ -123,7 +227,8 @@ func atScale(d decimal.Decimal) string {
 // MarshalDate writes a date as YYYY-MM-DD.
 func MarshalDate(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.Format(time.DateOnly)))
+		var buf [16]byte
+		_, _ = w.Write(append(t.AppendFormat(append(buf[:0], '"'), time.DateOnly), '"')) // digits and dashes: nothing to escape
 	})
 }
 
@@ -143,7 +248,8 @@ func UnmarshalDate(v any) (time.Time, error) {
 // MarshalDateTime writes RFC 3339 in UTC.
 func MarshalDateTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+		var buf [48]byte
+		_, _ = w.Write(append(t.UTC().AppendFormat(append(buf[:0], '"'), time.RFC3339Nano), '"')) // nothing to escape
 	})
 }
 

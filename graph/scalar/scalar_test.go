@@ -3,9 +3,12 @@ package scalar
 import (
 	"bytes"
 	"context"
+	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -95,6 +98,93 @@ func TestMoney(t *testing.T) {
 		}
 		if m := Money(d, tc.currency); !m.Equal(d) {
 			t.Errorf("Money(%s, %s) = %s changed the value", tc.amount, tc.currency, m)
+		}
+	}
+}
+
+// appendQuotedDecimal writes what decimal's own text gives, quoted: String
+// for a quantity, atScale for money; and Money picks the scale the rounding
+// search picks. Every sign, exponent and length of coefficient, past int64
+// included.
+func TestDecimalTextMatchesDecimalPackage(t *testing.T) {
+	coefs := []string{"0", "1", "5", "10", "100", "12345", "120", "1000000", "999999999999999999", "100000000000000000",
+		"1234567890123456789", "99999999999999999999999", "100000000000000000000000"}
+	var cases []decimal.Decimal
+	for _, c := range coefs {
+		for _, sign := range []string{"", "-"} {
+			v, _ := new(big.Int).SetString(sign+c, 10)
+			for exp := int32(-22); exp <= 4; exp++ {
+				cases = append(cases, decimal.NewFromBigInt(v, exp))
+			}
+		}
+	}
+	cases = append(cases, decimal.Decimal{}, decimal.RequireFromString("22.80"), decimal.RequireFromString("-0.0500"))
+	oldMoney := func(amount decimal.Decimal, currency string) decimal.Decimal {
+		places := sales.MinorUnits(currency)
+		for !amount.Equal(amount.Round(places)) {
+			places++
+		}
+		return amount.Round(places)
+	}
+	for _, d := range cases {
+		if got, want := string(appendQuotedDecimal(nil, d, false)), strconv.Quote(d.String()); got != want {
+			t.Errorf("quantity %s (exp %d) = %s, want %s", d, d.Exponent(), got, want)
+		}
+		if got, want := string(appendQuotedDecimal(nil, d, true)), strconv.Quote(atScale(d)); got != want {
+			t.Errorf("money %s (exp %d) = %s, want %s", d, d.Exponent(), got, want)
+		}
+		for _, cur := range []string{"EUR", "JPY", "KWD"} {
+			got, want := Money(d, cur), oldMoney(d, cur)
+			if !got.Equal(want) || got.Exponent() != want.Exponent() {
+				t.Errorf("Money(%s (exp %d), %s) = %s (exp %d), want %s (exp %d)", d, d.Exponent(), cur, got, got.Exponent(), want, want.Exponent())
+			}
+		}
+	}
+}
+
+func TestIsMoneyField(t *testing.T) {
+	if !IsMoneyField("OrderLine", "total") || IsMoneyField("OrderLine", "quantity") || IsMoneyField("Order", "Line.total") {
+		t.Fatal("IsMoneyField does not name the money fields by type and field")
+	}
+	if f := MoneyFields(); len(f) != len(moneyFields) || f[0] != "Customer.creditLimit" || !slices.IsSorted(f) {
+		t.Fatalf("MoneyFields() = %v", f)
+	}
+}
+
+// A money field and a quantity are written without building strings.
+func TestMarshalDecimalAllocations(t *testing.T) {
+	d := decimal.RequireFromString("1234.5600")
+	var buf bytes.Buffer
+	buf.Grow(1024)
+	allocs := testing.AllocsPerRun(100, func() {
+		buf.Reset()
+		_, _ = buf.Write(appendQuotedDecimal(make([]byte, 0, decimalBuf), d, true))
+		_, _ = buf.Write(appendQuotedDecimal(make([]byte, 0, decimalBuf), d, false))
+	})
+	if allocs > 0 {
+		t.Fatalf("%v allocations to write two decimals", allocs)
+	}
+	if buf.String() != `"1234.5600""1234.56"` {
+		t.Fatalf("wrote %s", buf.String())
+	}
+}
+
+func TestMarshalDates(t *testing.T) {
+	berlin := time.FixedZone("CET", 3600)
+	for _, tm := range []time.Time{
+		time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC),
+		time.Date(2026, 11, 28, 0, 30, 0, 123456789, berlin),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(12026, 1, 2, 3, 4, 5, 6, time.UTC),
+	} {
+		var date, dateTime bytes.Buffer
+		MarshalDate(tm).MarshalGQL(&date)
+		MarshalDateTime(tm).MarshalGQL(&dateTime)
+		if want := strconv.Quote(tm.Format(time.DateOnly)); date.String() != want {
+			t.Errorf("Date %v = %s, want %s", tm, date.String(), want)
+		}
+		if want := strconv.Quote(tm.UTC().Format(time.RFC3339Nano)); dateTime.String() != want {
+			t.Errorf("DateTime %v = %s, want %s", tm, dateTime.String(), want)
 		}
 	}
 }
