@@ -41,6 +41,7 @@ func main() {
 	fs.IntVar(&opts.Page, "page", opts.Page, "orders page size at 1, 16 and 64 connections and in the SQL replay")
 	pageSizes := fs.String("page-sizes", "10,100", "other orders page sizes, each at 16 connections (comma-separated, may be empty)")
 	fs.StringVar(&opts.Out, "out", opts.Out, "folder for the reports (relative to the module root)")
+	fs.StringVar(&opts.ModuleRoot, "server", "", "build the server from this checkout instead of this one, to measure another commit\n(its report goes to that checkout's -out folder and names its commit)")
 	fs.BoolVar(&opts.Keep, "keep", false, "keep the benchmark database (and print its name) instead of dropping it")
 	fs.BoolVar(&opts.Quiet, "quiet", false, "print only the report's summary")
 	_ = fs.Parse(os.Args[1:])
