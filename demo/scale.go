@@ -157,8 +157,33 @@ func LoadScale(ctx context.Context, s *db.Store, sc Scale) (*ScaleSummary, error
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	// The planner must know the new sizes before the first request: with
+	// the statistics of empty tables it estimated ~180 rows per key for
+	// order_id = ANY(50 orders) and scanned all of deliveries and order_lines
+	// (15–20 ms per statement instead of 0.3) until autovacuum came by.
+	if err := analyze(ctx, s); err != nil {
+		return nil, fmt.Errorf("analyze the loaded tables: %w", err)
+	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// analyze refreshes the planner's statistics of the whole database, on a
+// connection of its own without the pool's per-statement timeout.
+func analyze(ctx context.Context, s *db.Store) error {
+	conn, err := s.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `RESET statement_timeout`)
+	return err
 }
 
 func firstLine(s string) string {
