@@ -173,6 +173,12 @@ func (e *env) prepare(ctx context.Context) error {
 	if !e.opts.Quiet {
 		fmt.Fprint(e.progress, out)
 	}
+	// seed --scale analyses what it loaded; an older server's (-server) did
+	// not, and every commit is measured on current statistics, as autovacuum
+	// would leave them on a live system.
+	if err := e.analyze(ctx); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
 	tok, err := e.salesgraph(ctx, "token", "--user", demo.AdminEmail, "--ttl", "12h")
 	if err != nil {
 		return err
@@ -302,6 +308,16 @@ func parseSeed(out string, scale int) LoadInfo {
 		li.RowsPerSecond, _ = strconv.ParseFloat(m[3], 64)
 	}
 	return li
+}
+
+func (e *env) analyze(ctx context.Context) error {
+	d, err := sql.Open("postgres", e.dbURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_, err = d.ExecContext(ctx, "ANALYZE")
+	return err
 }
 
 func (e *env) postgresVersion(ctx context.Context) string {
