@@ -111,6 +111,7 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]relay.Node, error
 	if len(ids) > maxPageSize {
 		return nil, sales.Errorf(sales.CodeValidation, "ids", "ask for at most %d nodes at once", maxPageSize)
 	}
+	prefetchNodes(ctx, ids) // every type's rows in one statement, before any is awaited
 	out := make([]relay.Node, len(ids))
 	for i, id := range ids {
 		n, err := r.node(ctx, "ids", id)

@@ -1,8 +1,12 @@
 package graph_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"salesgraph/graph"
 	"salesgraph/sales"
@@ -61,6 +65,60 @@ func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
 				t.Fatalf("statements per request: %d for 1 parent, %d for 3, then %d", one, three, count(3))
 			}
 			t.Logf("%s: %d statements for 1 or 3 parents", name, three)
+		})
+	}
+}
+
+// TestPrefetch_NodesLoadEachTypeOnce: nodes(ids:) starts every type's
+// statement before it awaits any row, so 100 IDs of two types cost what 10
+// do, and nothing waits for the loader timer (set to a minute here; before,
+// each ID waited for it in turn). A sales rep's visibility checks (the
+// customer of each) are loaded the same way.
+func TestPrefetch_NodesLoadEachTypeOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.users[sales.RoleAdmin]
+	rep := e.users[sales.RoleSalesRep]
+	var products, customers []string
+	for i := range 50 {
+		p, err := e.store.Products.Create(ctx, admin, sales.Product{SKU: fmt.Sprint("N-", i), Name: "Product", UnitOfMeasure: "EA", Active: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		products = append(products, relayID("Product", p.ID))
+		c, err := e.store.Customers.Create(ctx, admin, sales.Customer{Code: fmt.Sprintf("N%03d", i), Name: "Customer", Currency: "EUR",
+			CreditLimit: decimal.NewFromInt(100), SalesRepID: &rep.ID}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		customers = append(customers, relayID("Customer", c.ID))
+	}
+	e = e.retuned(t, func(c *graph.HandlerConfig) {
+		c.LoaderWait = time.Minute
+		c.Limits.OperationTimeout = 10 * time.Second
+	})
+	const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { sku } ... on Customer { code } } }`
+	for _, role := range []sales.Role{sales.RoleAdmin, sales.RoleSalesRep} {
+		t.Run(string(role), func(t *testing.T) {
+			count := func(n int) int64 {
+				ids := append(append([]string{}, products[:n]...), customers[:n]...)
+				var out struct{ Nodes []*struct{ ID string } }
+				before := e.store.Statements()
+				e.with(t).must(role, q, map[string]any{"ids": ids}, &out)
+				got := e.store.Statements() - before
+				for i, n := range out.Nodes {
+					if n == nil || n.ID != ids[i] {
+						t.Fatalf("node %d: %+v, want %s", i, n, ids[i])
+					}
+				}
+				return got
+			}
+			count(1) // signs the viewer in; later requests find them cached
+			few, many := count(5), count(50)
+			if few != many || many > 2 {
+				t.Fatalf("statements: %d for 10 IDs, %d for 100; want the same, at most 2 (one per type)", few, many)
+			}
 		})
 	}
 }
