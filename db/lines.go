@@ -47,21 +47,22 @@ func priceLines(ctx context.Context, tx *Tx, customer *sales.Customer, lines []s
 	if err := p.Err(); err != nil {
 		return nil, sales.Amounts{}, err
 	}
+	book, err := loadPriceBook(ctx, tx, customer, lines)
+	if err != nil {
+		return nil, sales.Amounts{}, err
+	}
 	out := make([]pricedLine, len(lines))
 	amounts := make([]sales.Amounts, len(lines))
 	for i, l := range lines {
 		f := fmt.Sprintf("%s.%d", field, i)
-		var product sales.Product
-		if err := tx.GetContext(ctx, &product, `SELECT `+productColumns+` FROM products WHERE id = $1`, l.ProductID); err != nil {
-			if isNoRows(err) {
-				return nil, sales.Amounts{}, sales.Errorf(sales.CodeNotFound, f+".productId", "product not found")
-			}
-			return nil, sales.Amounts{}, err
+		product := book.products[l.ProductID]
+		if product == nil {
+			return nil, sales.Amounts{}, sales.Errorf(sales.CodeNotFound, f+".productId", "product not found")
 		}
 		if !product.Active {
 			return nil, sales.Amounts{}, sales.Errorf(sales.CodeValidation, f+".productId", "product %s is no longer sold", product.SKU)
 		}
-		listPrice, err := listPriceFor(ctx, tx, customer, l.ProductID, l.Quantity, date)
+		listPrice, err := book.listPrice(customer, l.ProductID, l.Quantity, date)
 		if err != nil {
 			return nil, sales.Amounts{}, err
 		}
@@ -98,13 +99,49 @@ func priceLines(ctx context.Context, tx *Tx, customer *sales.Customer, lines []s
 // bare numeric overflow in the INSERT.
 var maxAmount = decimal.New(1, 15)
 
-// listPriceFor is what the customer's price lists charge for quantity of a
-// product on date, or nil when none does.
-func listPriceFor(ctx context.Context, tx *Tx, customer *sales.Customer, productID int64, quantity decimal.Decimal, date time.Time) (*decimal.Decimal, error) {
-	own, fallback, err := candidates(ctx, tx, customer, productID)
-	if err != nil {
+// priceBook is what pricing a document reads, loaded once for all its
+// lines: the products, and the customer's own and fallback price lists with
+// their items for those products. Three statements whatever the number of
+// lines (TestPriceLines_StatementsDoNotGrowWithLines).
+type priceBook struct {
+	products map[int64]*sales.Product
+	lists    []*sales.PriceList
+	items    map[int64][]*sales.PriceListItem // by product
+}
+
+func loadPriceBook(ctx context.Context, tx *Tx, customer *sales.Customer, lines []sales.LineInput) (*priceBook, error) {
+	ids := make([]int64, 0, len(lines))
+	for _, l := range lines {
+		ids = append(ids, l.ProductID)
+	}
+	var products []*sales.Product
+	if err := tx.SelectContext(ctx, &products, `SELECT `+productColumns+` FROM products WHERE id = ANY($1)`, pqArray(ids)); err != nil {
 		return nil, err
 	}
+	b := &priceBook{products: make(map[int64]*sales.Product, len(products)), items: map[int64][]*sales.PriceListItem{}}
+	for _, p := range products {
+		b.products[p.ID] = p
+	}
+	if err := tx.SelectContext(ctx, &b.lists, `SELECT `+priceListColumns+` FROM price_lists
+		WHERE id = $1 OR (is_default AND currency = $2)`, customer.PriceListID, customer.Currency); err != nil {
+		return nil, err
+	}
+	var items []*sales.PriceListItem
+	if err := tx.SelectContext(ctx, &items, `SELECT `+itemColumns+` FROM price_list_items
+		WHERE product_id = ANY($1) AND price_list_id IN (SELECT id FROM price_lists WHERE id = $2 OR (is_default AND currency = $3))`,
+		pqArray(ids), customer.PriceListID, customer.Currency); err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		b.items[it.ProductID] = append(b.items[it.ProductID], it)
+	}
+	return b, nil
+}
+
+// listPrice is what the customer's price lists charge for quantity of a
+// product on date, or nil when none does (the same choice priceQuote makes).
+func (b *priceBook) listPrice(customer *sales.Customer, productID int64, quantity decimal.Decimal, date time.Time) (*decimal.Decimal, error) {
+	own, fallback := pickCandidates(customer, b.lists, b.items[productID])
 	q, err := sales.ChoosePrice(customer, own, fallback, quantity, date)
 	if sales.CodeOf(err) == sales.CodeNoPrice {
 		return nil, nil

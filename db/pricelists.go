@@ -267,6 +267,13 @@ func candidates(ctx context.Context, q sqlx.QueryerContext, c *sales.Customer, p
 	if err != nil {
 		return nil, nil, err
 	}
+	own, fallback = pickCandidates(c, lists, items)
+	return own, fallback, nil
+}
+
+// pickCandidates sorts one product's price-list items into the customer's
+// own list and the default list of its currency.
+func pickCandidates(c *sales.Customer, lists []*sales.PriceList, items []*sales.PriceListItem) (own, fallback *sales.PriceCandidate) {
 	for _, l := range lists {
 		cand := &sales.PriceCandidate{List: l}
 		for _, it := range items {
@@ -281,5 +288,5 @@ func candidates(ctx context.Context, q sqlx.QueryerContext, c *sales.Customer, p
 			fallback = cand
 		}
 	}
-	return own, fallback, nil
+	return own, fallback
 }
