@@ -81,7 +81,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	// deadline and size cap around every response, on every transport; inside
 	// the log, so that it records the refusals.
 	srv.Use(limitsExtension{limits: limits})
-	srv.AroundResponses(NewLoaderMiddleware(cfg.Store, cfg.LoaderWait))
+	srv.AroundResponses(NewLoaderMiddleware(cfg.Store, cfg.LoaderWait, cfg.Logger))
 
 	var h http.Handler = srv
 	h = cfg.Auth.Middleware(h)

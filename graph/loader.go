@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -53,19 +56,46 @@ func (l *loader[K, V]) prefetch(ctx context.Context, keys []K, then func([]V)) {
 	missing, p, others := l.cache.reserve(keys)
 	if then != nil {
 		for other, ks := range others {
-			other.attach(ks, then)
+			other.attach(ctx, ks, then)
 		}
 	}
 	if len(missing) == 0 {
 		return
 	}
 	if then != nil {
-		p.attach(missing, then)
+		p.attach(ctx, missing, then)
 	}
 	go func() {
-		fetched, err := l.fetch(ctx, missing)
+		fetched, err := safeFetch(ctx, l.fetch, missing)
 		p.complete(fetched, err)
 	}()
+}
+
+// safeFetch is fetch with a panic turned into the load's error: a prefetch
+// runs on a goroutine of its own, where gqlgen's recovery does not reach, and
+// a panic there would end the process.
+func safeFetch[K comparable, V any](ctx context.Context, fetch func(context.Context, []K) (map[K]V, error), keys []K) (values map[K]V, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			values, err = nil, fmt.Errorf("prefetch: panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fetch(ctx, keys)
+}
+
+// runNext starts a next level. A panic there is logged and dropped: that
+// level's rows are then loaded by their resolvers through the loader.
+func runNext[V any](ctx context.Context, then func([]V), rows []V) {
+	defer func() {
+		if r := recover(); r != nil {
+			logger := slog.Default()
+			if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok && l.logger != nil {
+				logger = l.logger
+			}
+			logger.ErrorContext(ctx, "prefetch: panic in a next level", "requestId", RequestID(ctx), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	then(rows)
 }
 
 // thunkCache is the loader's per-response cache (dataloader.Cache), which
@@ -154,38 +184,40 @@ type pendingLoad[K comparable, V any] struct {
 }
 
 type pendingNext[K comparable, V any] struct {
+	ctx  context.Context
 	keys []K
 	then func([]V)
 }
 
 // attach runs then with the rows of keys once the load has them, before it
 // releases its thunks; at once if it already has them.
-func (p *pendingLoad[K, V]) attach(keys []K, then func([]V)) {
+func (p *pendingLoad[K, V]) attach(ctx context.Context, keys []K, then func([]V)) {
 	p.mu.Lock()
 	if !p.filled {
-		p.waiters = append(p.waiters, pendingNext[K, V]{keys, then})
+		p.waiters = append(p.waiters, pendingNext[K, V]{ctx, keys, then})
 		p.mu.Unlock()
 		return
 	}
 	p.mu.Unlock()
 	if p.err == nil {
-		then(p.rows(keys))
+		runNext(ctx, then, p.rows(keys))
 	}
 }
 
-// complete stores the outcome, starts the next levels, then releases the thunks.
+// complete stores the outcome, starts the next levels, then releases the
+// thunks (always: a resolver must never wait on a load that will not end).
 func (p *pendingLoad[K, V]) complete(values map[K]V, err error) {
 	p.mu.Lock()
 	p.filled, p.values, p.err = true, values, err
 	waiters := p.waiters
 	p.waiters = nil
 	p.mu.Unlock()
+	defer close(p.done)
 	if err == nil {
 		for _, w := range waiters {
-			w.then(p.rows(w.keys))
+			runNext(w.ctx, w.then, p.rows(w.keys))
 		}
 	}
-	close(p.done)
 }
 
 func (p *pendingLoad[K, V]) rows(keys []K) []V {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -59,6 +60,8 @@ type Loaders struct {
 
 	// The currency of the documents and lists whose lines were listed (money.go).
 	currencies currencies
+	// logger reports a panic in a prefetch (loader.go).
+	logger *slog.Logger
 }
 
 // loaderWait is how long a loader collects keys that resolvers ask for one
@@ -136,9 +139,11 @@ type loadersKey struct{}
 // AroundResponses hook rather than HTTP middleware because a websocket's
 // request context lives as long as the connection: loaders made there would
 // cache the first status forever (gqlgen issue #1368, STYLE.md §0.3).
-func NewLoaderMiddleware(s *db.Store, wait time.Duration) graphql.ResponseMiddleware {
+func NewLoaderMiddleware(s *db.Store, wait time.Duration, logger *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(context.WithValue(ctx, loadersKey{}, NewLoaders(s, wait)))
+		l := NewLoaders(s, wait)
+		l.logger = logger
+		return next(context.WithValue(ctx, loadersKey{}, l))
 	}
 }
 
