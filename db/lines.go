@@ -122,14 +122,11 @@ func loadPriceBook(ctx context.Context, tx *Tx, customer *sales.Customer, lines 
 	for _, p := range products {
 		b.products[p.ID] = p
 	}
-	if err := tx.SelectContext(ctx, &b.lists, `SELECT `+priceListColumns+` FROM price_lists
-		WHERE id = $1 OR (is_default AND currency = $2)`, customer.PriceListID, customer.Currency); err != nil {
+	if err := tx.SelectContext(ctx, &b.lists, customerListsSQL, customer.PriceListID, customer.Currency); err != nil {
 		return nil, err
 	}
 	var items []*sales.PriceListItem
-	if err := tx.SelectContext(ctx, &items, `SELECT `+itemColumns+` FROM price_list_items
-		WHERE product_id = ANY($1) AND price_list_id IN (SELECT id FROM price_lists WHERE id = $2 OR (is_default AND currency = $3))`,
-		pqArray(ids), customer.PriceListID, customer.Currency); err != nil {
+	if err := tx.SelectContext(ctx, &items, customerItemsSQL, pqArray(ids), customer.PriceListID, customer.Currency); err != nil {
 		return nil, err
 	}
 	for _, it := range items {

@@ -253,17 +253,23 @@ func Today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
 
 // candidates loads the customer's own price list and the default list of its
 // currency, each with its items for the product (either may be nil).
+// The price lists that price for a customer (its own and its currency's
+// default: list $1, currency $2), and their items for the products in $1
+// (list $2, currency $3).
+const (
+	customerListsSQL = `SELECT ` + priceListColumns + ` FROM price_lists WHERE id = $1 OR (is_default AND currency = $2)`
+	customerItemsSQL = `SELECT ` + itemColumns + ` FROM price_list_items
+		WHERE product_id = ANY($1) AND price_list_id IN (SELECT id FROM price_lists WHERE id = $2 OR (is_default AND currency = $3))`
+)
+
 func candidates(ctx context.Context, q sqlx.QueryerContext, c *sales.Customer, productID int64) (own, fallback *sales.PriceCandidate, err error) {
 	var lists []*sales.PriceList
-	err = sqlx.SelectContext(ctx, q, &lists, `SELECT `+priceListColumns+` FROM price_lists
-		WHERE id = $1 OR (is_default AND currency = $2)`, c.PriceListID, c.Currency)
+	err = sqlx.SelectContext(ctx, q, &lists, customerListsSQL, c.PriceListID, c.Currency)
 	if err != nil {
 		return nil, nil, err
 	}
 	var items []*sales.PriceListItem
-	err = sqlx.SelectContext(ctx, q, &items, `SELECT `+itemColumns+` FROM price_list_items
-		WHERE product_id = $1 AND price_list_id IN (SELECT id FROM price_lists WHERE id = $2 OR (is_default AND currency = $3))`,
-		productID, c.PriceListID, c.Currency)
+	err = sqlx.SelectContext(ctx, q, &items, customerItemsSQL, pqArray([]int64{productID}), c.PriceListID, c.Currency)
 	if err != nil {
 		return nil, nil, err
 	}

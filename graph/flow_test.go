@@ -128,17 +128,25 @@ func TestFlow_QuoteToDeliveredOrderWithReturn(t *testing.T) {
 // TestLoaders_OrdersPage: a page of orders with customer, lines with
 // products, deliveries and their lines costs the same number of statements
 // for 1 order as for 3.
-func TestLoaders_OrdersPage(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	s := e.salesSetup(t, map[string]string{"widget": "1000", "gadget": "1000"})
-	for range 3 {
+// shippedOrders creates n confirmed orders of a widget and a gadget, each
+// with a delivery of both lines.
+func (e *env) shippedOrders(t *testing.T, s salesSetup, n int) {
+	t.Helper()
+	for range n {
 		o := e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "2"), line(s.gadget, "3")))
 		var c struct{ ConfirmOrder orderOut }
 		e.with(t).must(sales.RoleAdmin, confirmOrderMutation, map[string]any{"id": o.ID, "v": o.Version}, &c)
 		var d struct{ CreateDelivery struct{ ID string } }
-		e.with(t).must(sales.RoleAdmin, `mutation($in: CreateDeliveryInput!) { createDelivery(input: $in) { id } }`, map[string]any{"in": map[string]any{"orderId": o.ID}}, &d)
+		e.with(t).must(sales.RoleAdmin, `mutation($in: CreateDeliveryInput!) { createDelivery(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"orderId": o.ID}}, &d)
 	}
+}
+
+func TestLoaders_OrdersPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "1000", "gadget": "1000"})
+	e.shippedOrders(t, s, 3)
 	const q = `query($n: Int!) { orders(first: $n) { nodes { number customer { code }
 		lines { quantity product { sku } } deliveries { number lines { quantity orderLine { lineNo } } } } } }`
 	count := func(n int) int64 {

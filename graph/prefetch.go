@@ -58,6 +58,18 @@ func connectionNodeFields(ctx context.Context, implementors []string) []graphql.
 	return out
 }
 
+// withEdges starts the edges the field being resolved selects on the one
+// object a root field found (customer(id:), order(id:), …); used as
+// withEdges(ctx, impl, next)(load(…)).
+func withEdges[T any](ctx context.Context, implementors []string, next func(context.Context, []*T, []graphql.CollectedField)) func(*T, error) (*T, error) {
+	return func(v *T, err error) (*T, error) {
+		if v != nil {
+			next(ctx, []*T{v}, selectedFields(ctx, implementors))
+		}
+		return v, err
+	}
+}
+
 // sub is what field f selects on objects with these implementors.
 func sub(ctx context.Context, f graphql.CollectedField, implementors []string) []graphql.CollectedField {
 	return graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, implementors)
@@ -286,11 +298,8 @@ func prefetchDeliveryLines(ctx context.Context, lines []*sales.DeliveryLine, fie
 		case "delivery":
 			l.DeliveryByID.prefetch(ctx, keys(lines, func(x *sales.DeliveryLine) int64 { return x.DeliveryID }),
 				thenOne(ctx, sub(ctx, f, deliveryImplementors), prefetchDeliveries))
-		case "orderLine":
-			l.OrderLineByID.prefetch(ctx, keys(lines, func(x *sales.DeliveryLine) int64 { return x.OrderLineID }),
-				thenOne(ctx, sub(ctx, f, orderLineImplementors), prefetchOrderLines))
-		case "product":
-			prefetchProductsOfOrderLines(ctx, keys(lines, func(x *sales.DeliveryLine) int64 { return x.OrderLineID }), sub(ctx, f, productImplementors))
+		case "orderLine", "product":
+			prefetchThroughOrderLines(ctx, f, keys(lines, func(x *sales.DeliveryLine) int64 { return x.OrderLineID }))
 		}
 	}
 }
@@ -329,19 +338,21 @@ func prefetchReturnLines(ctx context.Context, lines []*sales.ReturnLine, fields 
 		case "return":
 			l.ReturnByID.prefetch(ctx, keys(lines, func(x *sales.ReturnLine) int64 { return x.ReturnID }),
 				thenOne(ctx, sub(ctx, f, returnImplementors), prefetchReturns))
-		case "orderLine":
-			l.OrderLineByID.prefetch(ctx, keys(lines, func(x *sales.ReturnLine) int64 { return x.OrderLineID }),
-				thenOne(ctx, sub(ctx, f, orderLineImplementors), prefetchOrderLines))
-		case "product":
-			prefetchProductsOfOrderLines(ctx, keys(lines, func(x *sales.ReturnLine) int64 { return x.OrderLineID }), sub(ctx, f, productImplementors))
+		case "orderLine", "product":
+			prefetchThroughOrderLines(ctx, f, keys(lines, func(x *sales.ReturnLine) int64 { return x.OrderLineID }))
 		}
 	}
 }
 
-// prefetchProductsOfOrderLines serves a delivery or return line's product,
-// which its resolver reads through the order line.
-func prefetchProductsOfOrderLines(ctx context.Context, orderLineIDs []int64, fields []graphql.CollectedField) {
+// prefetchThroughOrderLines serves a delivery or return line's orderLine,
+// and its product, which the resolver reads through the order line.
+func prefetchThroughOrderLines(ctx context.Context, f graphql.CollectedField, orderLineIDs []int64) {
 	l := loadersFrom(ctx)
+	if f.Name == "orderLine" {
+		l.OrderLineByID.prefetch(ctx, orderLineIDs, thenOne(ctx, sub(ctx, f, orderLineImplementors), prefetchOrderLines))
+		return
+	}
+	fields := sub(ctx, f, productImplementors)
 	l.OrderLineByID.prefetch(ctx, orderLineIDs, func(lines []*sales.OrderLine) {
 		l.ProductByID.prefetch(ctx, keys(nonNil(lines), func(x *sales.OrderLine) int64 { return x.ProductID }),
 			thenOne(ctx, fields, prefetchProducts))

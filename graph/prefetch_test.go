@@ -23,14 +23,7 @@ func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := e.salesSetup(t, map[string]string{"widget": "1000", "gadget": "1000"})
-	for range 3 {
-		o := e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "2"), line(s.gadget, "3")))
-		var c struct{ ConfirmOrder orderOut }
-		e.with(t).must(sales.RoleAdmin, confirmOrderMutation, map[string]any{"id": o.ID, "v": o.Version}, &c)
-		var d struct{ CreateDelivery struct{ ID string } }
-		e.with(t).must(sales.RoleAdmin, `mutation($in: CreateDeliveryInput!) { createDelivery(input: $in) { id } }`,
-			map[string]any{"in": map[string]any{"orderId": o.ID}}, &d)
-	}
+	e.shippedOrders(t, s, 3)
 	// The set-up above is served with the usual timer; the queries below by
 	// a server whose timer would outlast their deadline.
 	e = e.retuned(t, func(c *graph.HandlerConfig) {

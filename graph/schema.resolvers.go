@@ -456,11 +456,7 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 
 // Customer is the resolver for the customer field.
 func (r *queryResolver) Customer(ctx context.Context, id string) (*sales.Customer, error) {
-	v, err := keyed(ctx, "id", typeCustomer, id, r.customerByID)
-	if v != nil {
-		prefetchCustomers(ctx, []*sales.Customer{v}, selectedFields(ctx, customerImplementors))
-	}
-	return v, err
+	return withEdges(ctx, customerImplementors, prefetchCustomers)(keyed(ctx, "id", typeCustomer, id, r.customerByID))
 }
 
 // Products is the resolver for the products field.
@@ -512,11 +508,7 @@ func (r *queryResolver) Quotes(ctx context.Context, first *int, after *string, l
 
 // Quote is the resolver for the quote field.
 func (r *queryResolver) Quote(ctx context.Context, id string) (*sales.Quote, error) {
-	v, err := keyed(ctx, "id", typeQuote, id, r.quoteByID)
-	if v != nil {
-		prefetchQuotes(ctx, []*sales.Quote{v}, selectedFields(ctx, quoteImplementors))
-	}
-	return v, err
+	return withEdges(ctx, quoteImplementors, prefetchQuotes)(keyed(ctx, "id", typeQuote, id, r.quoteByID))
 }
 
 // Orders is the resolver for the orders field.
@@ -526,11 +518,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, l
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id string) (*sales.SalesOrder, error) {
-	v, err := keyed(ctx, "id", typeSalesOrder, id, r.orderByID)
-	if v != nil {
-		prefetchOrders(ctx, []*sales.SalesOrder{v}, selectedFields(ctx, salesOrderImplementors))
-	}
-	return v, err
+	return withEdges(ctx, salesOrderImplementors, prefetchOrders)(keyed(ctx, "id", typeSalesOrder, id, r.orderByID))
 }
 
 // Deliveries is the resolver for the deliveries field.
@@ -540,11 +528,7 @@ func (r *queryResolver) Deliveries(ctx context.Context, first *int, after *strin
 
 // Delivery is the resolver for the delivery field.
 func (r *queryResolver) Delivery(ctx context.Context, id string) (*sales.Delivery, error) {
-	v, err := keyed(ctx, "id", typeDelivery, id, r.deliveryByID)
-	if v != nil {
-		prefetchDeliveries(ctx, []*sales.Delivery{v}, selectedFields(ctx, deliveryImplementors))
-	}
-	return v, err
+	return withEdges(ctx, deliveryImplementors, prefetchDeliveries)(keyed(ctx, "id", typeDelivery, id, r.deliveryByID))
 }
 
 // Returns is the resolver for the returns field.
@@ -554,11 +538,7 @@ func (r *queryResolver) Returns(ctx context.Context, first *int, after *string, 
 
 // Return is the resolver for the return field.
 func (r *queryResolver) Return(ctx context.Context, id string) (*sales.Return, error) {
-	v, err := keyed(ctx, "id", typeReturn, id, r.returnByID)
-	if v != nil {
-		prefetchReturns(ctx, []*sales.Return{v}, selectedFields(ctx, returnImplementors))
-	}
-	return v, err
+	return withEdges(ctx, returnImplementors, prefetchReturns)(keyed(ctx, "id", typeReturn, id, r.returnByID))
 }
 
 // ID is the resolver for the id field.
