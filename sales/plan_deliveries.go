@@ -325,9 +325,9 @@ type ReceiptSnapshot struct {
 	Order         *SalesOrder
 	Lines         []*OrderLine // the order's lines
 	Delivery      *Delivery
-	DeliveryLines []*DeliveryLine             // by id
+	DeliveryLines []*DeliveryLine           // by id
 	OnOpenReturns map[int64]decimal.Decimal // per order line, on the order's open returns
-	Receipt       DeliveryReceipt             // as CheckDeliveryReceipt returned it
+	Receipt       DeliveryReceipt           // as CheckDeliveryReceipt returned it
 	Today         time.Time
 }
 
