@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -141,10 +140,7 @@ type StockChange struct {
 // warehouse), IDEMPOTENCY_KEY_REUSED.
 func (s *StockStore) Receive(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
 	defer wrap(&err, "Stock.Receive")
-	var p sales.Problems
-	sales.CheckQuantity(&p, "input.quantity", in.Quantity)
-	p.Check(len(in.Reference) <= 200, "input.reference", "reference must be at most 200 characters")
-	if err := p.Err(); err != nil {
+	if err := sales.CheckStockReceipt(in.Quantity, in.Reference); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, "receiveStock", sales.MovementReceipt, in, key)
@@ -155,15 +151,7 @@ func (s *StockStore) Receive(ctx context.Context, actor *sales.User, in StockCha
 // what is reserved), IDEMPOTENCY_KEY_REUSED.
 func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
 	defer wrap(&err, "Stock.Adjust")
-	in.Reason = strings.TrimSpace(in.Reason)
-	var p sales.Problems
-	p.Check(!in.Quantity.IsZero(), "input.quantity", "an adjustment must change the quantity")
-	if !in.Quantity.IsZero() {
-		sales.CheckQuantity(&p, "input.quantity", in.Quantity.Abs())
-	}
-	p.Check(in.Reason != "", "input.reason", "an adjustment needs a reason")
-	p.Check(len(in.Reason) <= 500, "input.reason", "reason must be at most 500 characters")
-	if err := p.Err(); err != nil {
+	if in.Reason, err = sales.CheckStockAdjustment(in.Quantity, in.Reason); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, "adjustStock", sales.MovementAdjustment, in, key)
@@ -208,30 +196,21 @@ type StockMove struct {
 	Field                  string // the input field an INSUFFICIENT_STOCK error names
 }
 
-// maxQuantity is one past what the numeric(18,3) stock columns hold; a sum
-// past it would fail in the database as a bare overflow.
-var maxQuantity = decimal.New(1, 15)
-
 // moveStock applies m to its stock level and writes the ledger row, inside
 // tx, returning the row's ID. The level row is locked first, so concurrent
 // moves of one product in one warehouse queue up rather than both reading
-// the same balance. Returns INSUFFICIENT_STOCK when on hand would fall below
-// zero or below what is reserved (or a release below zero reserved).
+// the same balance. Whether the move may happen is sales.PlanStockMove's
+// decision (INSUFFICIENT_STOCK below zero or below what is reserved).
 func moveStock(ctx context.Context, tx *Tx, m StockMove) (int64, error) {
 	level, err := lockLevel(ctx, tx, m.ProductID, m.WarehouseID)
 	if err != nil {
 		return 0, err
 	}
-	onHand, reserved := level.OnHand.Add(m.OnHand), level.Reserved.Add(m.Reserved)
-	if !onHand.LessThan(maxQuantity) || !reserved.LessThan(maxQuantity) {
-		return 0, sales.Errorf(sales.CodeValidation, m.Field,
-			"%s on hand and %s reserved: moving %s would pass the largest quantity a stock level holds", level.OnHand, level.Reserved, m.OnHand)
+	after, err := sales.PlanStockMove(*level, m.OnHand, m.Reserved, m.Field)
+	if err != nil {
+		return 0, err
 	}
-	if reserved.IsNegative() || onHand.LessThan(reserved) {
-		return 0, sales.Errorf(sales.CodeInsufficientStock, m.Field,
-			"%s on hand, %s reserved, %s available: cannot move %s on hand and %s reserved",
-			level.OnHand, level.Reserved, level.Available(), m.OnHand, m.Reserved)
-	}
+	onHand, reserved := after.OnHand, after.Reserved
 	if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET on_hand = $3, reserved = $4, updated_at = $5
 		WHERE product_id = $1 AND warehouse_id = $2`, m.ProductID, m.WarehouseID, onHand, reserved, tx.Now); err != nil {
 		return 0, err
