@@ -96,8 +96,8 @@ func customerForDocument(ctx context.Context, tx *Tx, actor *sales.User, custome
 	if !actor.CanSeeCustomer(&c) {
 		return nil, sales.Errorf(sales.CodeNotFound, field, "customer not found")
 	}
-	if c.Archived {
-		return nil, sales.Errorf(sales.CodeValidation, field, "customer %s is archived", c.Code)
+	if err := sales.CheckCustomerActive(&c, field); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

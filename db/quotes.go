@@ -124,13 +124,8 @@ func lockQuote(ctx context.Context, tx *Tx, actor *sales.User, id int64, version
 	return &q, &c, nil
 }
 
-// activeCustomer refuses work that commits to a customer who was archived.
-func activeCustomer(c *sales.Customer) error {
-	if c.Archived {
-		return sales.Errorf(sales.CodeValidation, "id", "customer %s is archived", c.Code)
-	}
-	return nil
-}
+// activeCustomer refuses work that commits to a customer who was archived (sales.CheckCustomerActive).
+func activeCustomer(c *sales.Customer) error { return sales.CheckCustomerActive(c, "id") }
 
 // applyQuoteChange validates ch against q (validity date, notes) and applies
 // it to q, inside tx, pricing new lines for customer when ch has lines.
@@ -149,11 +144,7 @@ func applyQuoteChange(ctx context.Context, tx *Tx, q *sales.Quote, customer *sal
 		return nil, nil, err
 	}
 	if ch.Lines == nil {
-		if q.Currency != customer.Currency {
-			return nil, nil, sales.Errorf(sales.CodeValidation, "input.lines",
-				"customer %s now trades in %s, not %s: send the lines again to price them in %s", customer.Code, customer.Currency, q.Currency, customer.Currency)
-		}
-		return nil, nil, nil
+		return nil, nil, sales.CheckQuoteCurrency(q, customer)
 	}
 	lines, total, err := priceLines(ctx, tx, customer, ch.Lines, tx.Now, "input.lines")
 	if err != nil {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -160,7 +161,7 @@ func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChan
 func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation string, kind sales.StockMovementKind, in StockChange, key *string) (*sales.StockMovement, error) {
 	id, err := s.db.createOnce(ctx, actor, mutation, key, in, func(tx *Tx) (int64, error) {
 		// Stock coming in first serves backordered order lines, oldest first.
-		var waiting []backorder
+		var waiting []sales.WaitingLine
 		if in.Quantity.IsPositive() {
 			var err error
 			if waiting, err = lockBackorders(ctx, tx, in.ProductID, in.WarehouseID); err != nil {
@@ -172,7 +173,7 @@ func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation str
 		if err != nil {
 			return 0, err
 		}
-		return id, allocateBackorders(ctx, tx, waiting, &actor.ID)
+		return id, allocateBackorders(ctx, tx, in.ProductID, in.WarehouseID, waiting, actor.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -237,4 +238,25 @@ func lockLevel(ctx context.Context, tx *Tx, productID, warehouseID int64) (*sale
 	err := tx.GetContext(ctx, &level, `SELECT `+levelColumns+` FROM stock_levels
 		WHERE product_id = $1 AND warehouse_id = $2 FOR UPDATE`, productID, warehouseID)
 	return &level, err
+}
+
+// lockLevels locks the stock levels of products in a warehouse FOR UPDATE,
+// by product id (the lock order), creating empty ones for products never
+// held there, and returns them by product id.
+func lockLevels(ctx context.Context, tx *Tx, warehouseID int64, productIDs []int64) ([]*sales.StockLevel, error) {
+	ids := append([]int64(nil), productIDs...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO stock_levels (product_id, warehouse_id, updated_at) SELECT unnest($1::bigint[]), $2, $3
+		ON CONFLICT (product_id, warehouse_id) DO NOTHING`, pqArray(ids), warehouseID, tx.Now); err != nil {
+		return nil, err
+	}
+	var levels []*sales.StockLevel
+	err := tx.SelectContext(ctx, &levels, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE warehouse_id = $1 AND product_id = ANY($2) ORDER BY product_id FOR UPDATE`, warehouseID, pqArray(ids))
+	return levels, err
 }
