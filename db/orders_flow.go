@@ -148,22 +148,12 @@ func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, ve
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		// No customer lock: finishing an order commits the customer to nothing.
-		o, err := lockOrder(ctx, tx, actor, id, version, "id")
+		snap, o, err := lockOrderForFinishing(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
-		lines, err := lockOrderLines(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		// The order's lock keeps its deliveries as they are: every change to
-		// a delivery locks its order first.
-		var deliveries []sales.DeliveryState
-		if err := tx.SelectContext(ctx, &deliveries, `SELECT id, status FROM deliveries WHERE order_id = $1 ORDER BY id`, id); err != nil {
-			return err
-		}
-		plan, err := decide(sales.OrderSnapshot{Order: *o, Lines: values(lines), Deliveries: deliveries, Reason: reason})
+		snap.Reason = reason
+		plan, err := decide(*snap)
 		if err != nil {
 			return err
 		}
@@ -179,6 +169,28 @@ func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, ve
 func checkReason(reason string) error {
 	_, err := sales.CheckOrderReason(reason)
 	return err
+}
+
+// lockOrderForFinishing locks and reads what cancelling or closing an order
+// decides on: the order (its version checked), its lines and its
+// deliveries. No customer lock: finishing an order commits the customer to
+// nothing. The stock levels are locked as the releases are written.
+func lockOrderForFinishing(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.OrderSnapshot, *sales.SalesOrder, error) {
+	o, err := lockOrder(ctx, tx, actor, id, version, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := lockOrderLines(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The order's lock keeps its deliveries as they are: every change to a
+	// delivery locks its order first.
+	var deliveries []sales.DeliveryState
+	if err := tx.SelectContext(ctx, &deliveries, `SELECT id, status FROM deliveries WHERE order_id = $1 ORDER BY id`, id); err != nil {
+		return nil, nil, err
+	}
+	return &sales.OrderSnapshot{Order: *o, Lines: values(lines), Deliveries: deliveries}, o, nil
 }
 
 // lockOrderForReserving locks and reads, in the lock order, what confirming
