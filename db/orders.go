@@ -229,9 +229,10 @@ func insertOrderLines(ctx context.Context, tx *Tx, orderID int64, lines []priced
 		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO order_lines (order_id, line_no, product_id, quote_line_id, quantity, unit_price, discount_percent,
-				tax_rate, subtotal, tax, total)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			orderID, l.LineNo, l.ProductID, quoteLine, l.Quantity, l.UnitPrice, l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total)
+				tax_rate, subtotal, tax, total, list_price, price_override_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			orderID, l.LineNo, l.ProductID, quoteLine, l.Quantity, l.UnitPrice, l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total,
+			l.ListPrice, l.OverrideReason)
 		if err != nil {
 			return err
 		}
