@@ -46,3 +46,22 @@ func CheckQuoteCurrency(q *Quote, c *Customer) error {
 	}
 	return nil
 }
+
+// PlanQuoteAction decides an action on a quote of customer on day and
+// returns the status it leads to: CheckQuoteAction's rules, then the
+// customer's: a quote of an archived customer can no longer be edited,
+// revised, sent or accepted (VALIDATION on "id"); it can still be
+// rejected, cancelled or marked expired.
+func PlanQuoteAction(q *Quote, customer *Customer, action QuoteAction, day time.Time) (QuoteStatus, error) {
+	to, err := CheckQuoteAction(q, action, day)
+	if err != nil {
+		return q.Status, err
+	}
+	switch action {
+	case QuoteEdit, QuoteRevise, QuoteSend, QuoteAccept:
+		if err := CheckCustomerActive(customer, "id"); err != nil {
+			return q.Status, err
+		}
+	}
+	return to, nil
+}

@@ -49,3 +49,43 @@ func TestCheckQuoteCurrency(t *testing.T) {
 	checkErr(t, CheckQuoteCurrency(&Quote{Currency: "EUR"}, &Customer{Code: "C1", Currency: "USD"}), CodeValidation, "input.lines",
 		"customer C1 now trades in USD, not EUR")
 }
+
+func TestPlanQuoteAction(t *testing.T) {
+	today := *day("2026-06-10")
+	active, archived := &Customer{Code: "C1"}, &Customer{Code: "C1", Archived: true}
+	next := int64(9)
+	for _, tc := range []struct {
+		name     string
+		quote    Quote
+		customer *Customer
+		action   QuoteAction
+		want     QuoteStatus
+		code     Code
+		field    string
+		parts    []string
+	}{
+		{"send a draft", Quote{Number: "QT-1", Status: QuoteDraft, ValidUntil: *day("2026-07-01")}, active, QuoteSend, QuoteSent, "", "", nil},
+		{"accept a sent quote", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-07-01")}, active, QuoteAccept, QuoteAccepted, "", "", nil},
+		{"send for an archived customer", Quote{Number: "QT-1", Status: QuoteDraft, ValidUntil: *day("2026-07-01")}, archived, QuoteSend, "",
+			CodeValidation, "id", []string{"customer C1 is archived"}},
+		{"accept for an archived customer", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-07-01")}, archived, QuoteAccept, "", CodeValidation, "id", nil},
+		{"edit for an archived customer", Quote{Number: "QT-1", Status: QuoteDraft, ValidUntil: *day("2026-07-01")}, archived, QuoteEdit, "", CodeValidation, "id", nil},
+		{"revise for an archived customer", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-07-01")}, archived, QuoteRevise, "", CodeValidation, "id", nil},
+		{"cancel for an archived customer", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-07-01")}, archived, QuoteCancel, QuoteCancelled, "", "", nil},
+		{"reject for an archived customer", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-07-01")}, archived, QuoteReject, QuoteRejected, "", "", nil},
+		{"the state table comes first", Quote{Number: "QT-1", Status: QuoteAccepted, ValidUntil: *day("2026-07-01")}, archived, QuoteSend, "",
+			CodeInvalidTransition, "status", []string{"cannot send a quote that is ACCEPTED"}},
+		{"a superseded revision refuses", Quote{Number: "QT-1", Revision: 1, Status: QuoteSent, SupersededBy: &next, ValidUntil: *day("2026-07-01")}, active, QuoteAccept, "",
+			CodeInvalidTransition, "status", []string{"QT-1-R2 supersedes it"}},
+		{"accept past validUntil", Quote{Number: "QT-1", Status: QuoteSent, ValidUntil: *day("2026-06-09")}, active, QuoteAccept, "",
+			CodeInvalidTransition, "validUntil", []string{"expired on 2026-06-09"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			to, err := PlanQuoteAction(&tc.quote, tc.customer, tc.action, today)
+			checkErr(t, err, tc.code, tc.field, tc.parts...)
+			if tc.code == "" && to != tc.want {
+				t.Fatalf("leads to %s, want %s", to, tc.want)
+			}
+		})
+	}
+}
