@@ -109,7 +109,7 @@ func init() {
 			"customers_code_shape", "customers_credit_limit_nonnegative", "customers_currency_shape", "customers_name_not_blank",
 			"customers_payment_terms_range", "delivery_lines_accepted_nonnegative", "delivery_lines_quantity_positive",
 			"delivery_lines_refused_nonnegative", "idempotency_keys_key_length", "order_lines_discount_range",
-			"order_lines_quantity_positive", "order_lines_tax_rate_range", "order_lines_unit_price_nonnegative",
+			"order_lines_quantity_positive", "order_lines_tax_rate_range", "order_lines_unit_price_nonnegative", "order_lines_override_reason",
 			"price_list_items_min_quantity_positive", "price_list_items_unit_price_nonnegative", "price_list_items_validity",
 			"price_lists_code_shape", "price_lists_currency_shape", "price_lists_name_not_blank", "price_lists_validity",
 			"products_name_not_blank", "products_sku_shape", "products_tax_rate_range", "products_uom_not_blank",

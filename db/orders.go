@@ -102,7 +102,7 @@ func (s *OrderStore) List(ctx context.Context, f sales.OrderFilter, sort Sort, p
 // NO_PRICE, IDEMPOTENCY_KEY_REUSED.
 func (s *OrderStore) Create(ctx context.Context, actor *sales.User, in sales.NewOrder, key *string) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Create")
-	if err := validateTerms(&in.Terms); err != nil {
+	if err := sales.CheckOrderTerms(&in.Terms); err != nil {
 		return nil, err
 	}
 	id, err := s.db.createOnce(ctx, actor, "createOrder", key, in, func(tx *Tx) (int64, error) {
@@ -131,27 +131,8 @@ func (s *OrderStore) byID(ctx context.Context, id int64) (*sales.SalesOrder, err
 	return &o, nil
 }
 
-// validateTerms checks the parts of order terms that need no database.
-func validateTerms(t *sales.OrderTerms) error {
-	var p sales.Problems
-	t.CustomerReference, t.Notes = strings.TrimSpace(t.CustomerReference), strings.TrimSpace(t.Notes)
-	p.Check(len(t.CustomerReference) <= 100, "input.customerReference", "customerReference must be at most 100 characters")
-	p.Check(len(t.Notes) <= 4000, "input.notes", "notes must be at most 4000 characters")
-	if t.ShipTo != nil {
-		c := sales.Customer{Code: "X", Name: "X", Currency: "EUR", BillingAddress: t.ShipTo}
-		if err := c.Validate(); err != nil {
-			e, _ := sales.AsError(err)
-			return sales.Errorf(e.Code, strings.Replace(e.Field, "input.billingAddress", "input.shipTo", 1), "%s", e.Message)
-		}
-	}
-	if t.OrderDate != nil && t.RequestedDeliveryDate != nil {
-		p.Check(!t.RequestedDeliveryDate.Before(*t.OrderDate), "input.requestedDeliveryDate", "the requested delivery date is before the order date")
-	}
-	if t.InvoicingPolicy != nil {
-		p.Check(*t.InvoicingPolicy == sales.InvoiceOrdered || *t.InvoicingPolicy == sales.InvoiceDelivered, "input.invoicingPolicy", "unknown invoicing policy")
-	}
-	return p.Err()
-}
+// validateTerms checks the parts of order terms that need no database (sales.CheckOrderTerms).
+func validateTerms(t *sales.OrderTerms) error { return sales.CheckOrderTerms(t) }
 
 func orderDate(tx *Tx, t sales.OrderTerms) time.Time {
 	if t.OrderDate != nil {
@@ -160,33 +141,33 @@ func orderDate(tx *Tx, t sales.OrderTerms) time.Time {
 	return tx.Now
 }
 
-// shipToFor settles an order's ship-to: one of the customer's addresses,
-// else the address given, else the customer's default shipping address,
-// else its billing address.
+// shipToFor reads the addresses an order's ship-to is chosen from and lets
+// sales.ChooseShipTo choose: one of the customer's addresses, else the
+// address given, else the customer's default shipping address, else its
+// billing address. An address ID not of this customer is NOT_FOUND.
 func shipToFor(ctx context.Context, tx *Tx, customer *sales.Customer, t sales.OrderTerms) (sales.Address, error) {
+	choice := sales.ShipToChoice{Given: t.ShipTo, Billing: customer.BillingAddress}
 	if t.ShipToAddressID != nil {
 		var a sales.ShippingAddress
 		err := tx.GetContext(ctx, &a, `SELECT `+addressColumns+` FROM customer_addresses WHERE id = $1 AND customer_id = $2`, *t.ShipToAddressID, customer.ID)
 		if err != nil {
 			return sales.Address{}, notFound(err, "input.shipToAddressId", "shipping address of this customer")
 		}
-		return sales.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}, nil
+		choice.Picked = addressOf(&a)
+	} else if t.ShipTo == nil {
+		var a sales.ShippingAddress
+		err := tx.GetContext(ctx, &a, `SELECT `+addressColumns+` FROM customer_addresses WHERE customer_id = $1 ORDER BY is_default DESC, id LIMIT 1`, customer.ID)
+		if err == nil {
+			choice.Default = addressOf(&a)
+		} else if !isNoRows(err) {
+			return sales.Address{}, err
+		}
 	}
-	if t.ShipTo != nil {
-		return *t.ShipTo, nil
-	}
-	var a sales.ShippingAddress
-	err := tx.GetContext(ctx, &a, `SELECT `+addressColumns+` FROM customer_addresses WHERE customer_id = $1 ORDER BY is_default DESC, id LIMIT 1`, customer.ID)
-	if err == nil {
-		return sales.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}, nil
-	}
-	if !isNoRows(err) {
-		return sales.Address{}, err
-	}
-	if customer.BillingAddress != nil {
-		return *customer.BillingAddress, nil
-	}
-	return sales.Address{}, sales.Errorf(sales.CodeValidation, "input.shipTo", "the customer has no address on file: give shipTo")
+	return sales.ChooseShipTo(choice)
+}
+
+func addressOf(a *sales.ShippingAddress) *sales.Address {
+	return &sales.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
 }
 
 // insertOrder writes a draft order and its lines, inside tx, and returns its
@@ -248,9 +229,10 @@ func insertOrderLines(ctx context.Context, tx *Tx, orderID int64, lines []priced
 		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO order_lines (order_id, line_no, product_id, quote_line_id, quantity, unit_price, discount_percent,
-				tax_rate, subtotal, tax, total)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			orderID, l.LineNo, l.ProductID, quoteLine, l.Quantity, l.UnitPrice, l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total)
+				tax_rate, subtotal, tax, total, list_price, price_override_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			orderID, l.LineNo, l.ProductID, quoteLine, l.Quantity, l.UnitPrice, l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total,
+			l.ListPrice, l.OverrideReason)
 		if err != nil {
 			return err
 		}
@@ -270,7 +252,7 @@ func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextOrderStatus(o.Status, sales.OrderEdit); err != nil {
+		if err := sales.CheckOrderEdit(o, ch); err != nil {
 			return err
 		}
 		terms := sales.OrderTerms{WarehouseID: o.WarehouseID, OrderDate: &o.OrderDate, RequestedDeliveryDate: o.RequestedDeliveryDate,
@@ -289,7 +271,7 @@ func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		set(&terms.AllowBackorder, ch.AllowBackorder)
 		set(&terms.CustomerReference, ch.CustomerReference)
 		set(&terms.Notes, ch.Notes)
-		if err := validateTerms(&terms); err != nil {
+		if err := sales.CheckOrderTerms(&terms); err != nil {
 			return err
 		}
 		var customer sales.Customer
@@ -309,9 +291,6 @@ func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		}
 		total := sales.Amounts{Subtotal: o.Subtotal, Tax: o.TaxTotal, Total: o.Total}
 		if ch.Lines != nil {
-			if o.QuoteID != nil {
-				return sales.Errorf(sales.CodeValidation, "input.lines", "the lines of an order converted from a quote keep the quote's prices; revise the quote instead")
-			}
 			lines, sum, err := priceLines(ctx, tx, &customer, ch.Lines, o.OrderDate, "input.lines")
 			if err != nil {
 				return err

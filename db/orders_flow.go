@@ -2,9 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -12,12 +9,13 @@ import (
 )
 
 // ConvertQuote turns an accepted, unexpired, latest-revision quote into its
-// one draft order, copying its lines and prices. A second call returns the
-// order the first one made. Returns NOT_FOUND, INVALID_TRANSITION,
+// one draft order (sales.PlanQuoteConversion decides), copying its lines,
+// prices and price-override reasons. A second call returns the order the
+// first one made. Returns NOT_FOUND, INVALID_TRANSITION,
 // VALIDATION (terms).
 func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteID int64, terms sales.OrderTerms) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.ConvertQuote(%d)", quoteID)
-	if err := validateTerms(&terms); err != nil {
+	if err := sales.CheckOrderTerms(&terms); err != nil {
 		return nil, err
 	}
 	var id int64
@@ -37,8 +35,7 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 			return err
 		}
 		var q sales.Quote
-		if err := tx.GetContext(ctx, &q, `SELECT id, number, revision, customer_id, currency, valid_until, status, superseded_by,
-			notes, subtotal, tax_total, total, created_by, version, created_at, updated_at FROM quotes WHERE id = $1 FOR UPDATE`, quoteID); err != nil {
+		if err := tx.GetContext(ctx, &q, `SELECT `+quoteColumns+` FROM quotes WHERE id = $1 FOR UPDATE`, quoteID); err != nil {
 			return notFound(err, "id", "quote")
 		}
 		if err := tx.GetContext(ctx, &id, `SELECT id FROM sales_orders WHERE quote_id = $1`, quoteID); err == nil {
@@ -46,31 +43,19 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 		} else if !isNoRows(err) {
 			return err
 		}
-		if _, err := sales.NextQuoteStatus(q.Status, sales.QuoteConvert); err != nil {
+		if err := sales.PlanQuoteConversion(&q, tx.Now); err != nil {
 			return err
-		}
-		if q.SupersededBy != nil {
-			return sales.Errorf(sales.CodeInvalidTransition, "id", "quote %s was revised; convert the latest revision", q.DisplayNumber())
-		}
-		if q.Expired(tx.Now) {
-			return sales.Errorf(sales.CodeInvalidTransition, "id", "quote %s expired on %s", q.DisplayNumber(), q.ValidUntil.Format("2006-01-02"))
 		}
 		var qlines []*sales.QuoteLine
-		if err := tx.SelectContext(ctx, &qlines, `SELECT id, quote_id, line_no, product_id, quantity, unit_price, list_price,
-			price_override_reason, discount_percent, tax_rate, subtotal, tax, total FROM quote_lines WHERE quote_id = $1 ORDER BY line_no`, quoteID); err != nil {
+		if err := tx.SelectContext(ctx, &qlines, `SELECT `+quoteLineColumns+` FROM quote_lines WHERE quote_id = $1 ORDER BY line_no`, quoteID); err != nil {
 			return err
 		}
-		lines := make([]pricedLine, len(qlines))
-		amounts := make([]sales.Amounts, len(qlines))
+		lines, total := sales.ConvertedLines(qlines)
 		origin := &quoteOrigin{ID: quoteID}
-		for i, l := range qlines {
-			lines[i] = pricedLine{LineNo: i + 1, ProductID: l.ProductID, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
-				Discount: l.DiscountPercent, TaxRate: l.TaxRate,
-				Amounts: sales.Amounts{Subtotal: l.Subtotal, Tax: l.Tax, Total: l.Total}}
-			amounts[i] = lines[i].Amounts
+		for _, l := range qlines {
 			origin.LineIDs = append(origin.LineIDs, l.ID)
 		}
-		if id, err = insertOrder(ctx, tx, actor, customer, terms, lines, sales.DocumentAmounts(amounts), origin); err != nil {
+		if id, err = insertOrder(ctx, tx, actor, customer, terms, lines, total, origin); err != nil {
 			return err
 		}
 		status := string(q.Status)
@@ -82,35 +67,26 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 	return s.byID(ctx, id)
 }
 
-// Confirm confirms a draft order. The customer row is locked first, so two
-// confirmations for one customer queue (the credit check that billing adds
-// here must see one at a time). A customer on credit hold gets the order
-// ON_HOLD (CUSTOMER_ON_HOLD) without reserving; otherwise its stock is
-// reserved. Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION,
-// INSUFFICIENT_STOCK (naming each short line, unless the order allows backorders).
+// Confirm confirms a draft order, as sales.PlanConfirm decides: ON_HOLD
+// (CUSTOMER_ON_HOLD) for a customer on credit hold, else CONFIRMED with its
+// stock reserved. The customer row is locked first, so two confirmations for
+// one customer queue (the credit check that billing adds must see one at a
+// time). Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, INSUFFICIENT_STOCK.
 func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, version int) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Confirm(%d)", id)
 	if err := sales.CheckVersion(version); err != nil {
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		customer, o, err := lockCustomerAndOrder(ctx, tx, actor, id, version)
+		snap, o, err := lockOrderForReserving(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextOrderStatus(o.Status, sales.OrderConfirm); err != nil {
+		plan, err := sales.PlanConfirm(*snap)
+		if err != nil {
 			return err
 		}
-		// The credit check (exposure against the limit, overdue invoices)
-		// joins here with billing; a hold flag on the customer applies now.
-		if customer.CreditHold {
-			hold := sales.HoldCustomerOnHold
-			return setOrderStatus(ctx, tx, o, sales.OrderHold, &hold, "customer is on credit hold", &actor.ID)
-		}
-		if err := reserveOrder(ctx, tx, o, actor.ID); err != nil {
-			return err
-		}
-		return setOrderStatus(ctx, tx, o, sales.OrderConfirm, nil, "", &actor.ID)
+		return applyOrderPlan(ctx, tx, o, plan, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -118,28 +94,28 @@ func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, v
 	return s.byID(ctx, id)
 }
 
-// ReleaseHold confirms a held order on a manager's word, reserving its stock.
-// Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason), INSUFFICIENT_STOCK.
+// ReleaseHold confirms a held order on a manager's word, reserving its
+// stock (sales.PlanRelease). Returns NOT_FOUND, CONFLICT,
+// INVALID_TRANSITION, VALIDATION (reason), INSUFFICIENT_STOCK.
 func (s *OrderStore) ReleaseHold(ctx context.Context, actor *sales.User, id int64, version int, reason string) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.ReleaseHold(%d)", id)
 	if err := sales.CheckVersion(version); err != nil {
 		return nil, err
 	}
-	if err := checkReason(reason); err != nil {
+	if reason, err = sales.CheckOrderReason(reason); err != nil {
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		_, o, err := lockCustomerAndOrder(ctx, tx, actor, id, version)
+		snap, o, err := lockOrderForReserving(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextOrderStatus(o.Status, sales.OrderRelease); err != nil {
+		snap.Reason = reason
+		plan, err := sales.PlanRelease(*snap)
+		if err != nil {
 			return err
 		}
-		if err := reserveOrder(ctx, tx, o, actor.ID); err != nil {
-			return err
-		}
-		return setOrderStatus(ctx, tx, o, sales.OrderRelease, nil, strings.TrimSpace(reason), &actor.ID)
+		return applyOrderPlan(ctx, tx, o, plan, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -148,56 +124,39 @@ func (s *OrderStore) ReleaseHold(ctx context.Context, actor *sales.User, id int6
 }
 
 // Cancel cancels an order while nothing is delivered: reservations are
-// released and draft deliveries cancelled. Returns NOT_FOUND, CONFLICT,
-// INVALID_TRANSITION, VALIDATION (reason).
+// released and draft deliveries cancelled (sales.PlanCancel). Returns
+// NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason).
 func (s *OrderStore) Cancel(ctx context.Context, actor *sales.User, id int64, version int, reason string) (*sales.SalesOrder, error) {
-	return s.finish(ctx, actor, id, version, reason, sales.OrderCancel)
+	return s.finish(ctx, actor, id, version, reason, sales.OrderCancel, sales.PlanCancel)
 }
 
 // Close short-closes a partly delivered order: what is still reserved is
-// released and draft deliveries are cancelled; nothing more will ship.
-// Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason).
+// released and draft deliveries are cancelled; nothing more will ship
+// (sales.PlanClose). Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason).
 func (s *OrderStore) Close(ctx context.Context, actor *sales.User, id int64, version int, reason string) (*sales.SalesOrder, error) {
-	return s.finish(ctx, actor, id, version, reason, sales.OrderClose)
+	return s.finish(ctx, actor, id, version, reason, sales.OrderClose, sales.PlanClose)
 }
 
-func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, version int, reason string, action sales.OrderAction) (_ *sales.SalesOrder, err error) {
+func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, version int, reason string, action sales.OrderAction,
+	decide func(sales.OrderSnapshot) (sales.OrderPlan, error)) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.%s(%d)", action, id)
 	if err := sales.CheckVersion(version); err != nil {
 		return nil, err
 	}
-	if err := checkReason(reason); err != nil {
+	if reason, err = sales.CheckOrderReason(reason); err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		o, err := lockOrder(ctx, tx, actor, id, version, "id")
+		snap, o, err := lockOrderForFinishing(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextOrderStatus(o.Status, action); err != nil {
-			return err
-		}
-		lines, err := lockOrderLines(ctx, tx, id)
+		snap.Reason = reason
+		plan, err := decide(*snap)
 		if err != nil {
 			return err
 		}
-		if err := releaseOrder(ctx, tx, o, lines, actor.ID); err != nil {
-			return err
-		}
-		var drafts []int64
-		if err := tx.SelectContext(ctx, &drafts, `UPDATE deliveries SET status = 'CANCELLED', version = version + 1, updated_at = $2
-			WHERE order_id = $1 AND status = 'DRAFT' RETURNING id`, id, tx.Now); err != nil {
-			return err
-		}
-		for _, d := range drafts {
-			from := string(sales.DeliveryDraft)
-			if err := recordEvent(ctx, tx, sales.DocDelivery, d, string(sales.DeliveryCancel), &from, string(sales.DeliveryCancelled),
-				fmt.Sprintf("order %s: %s", o.Number, reason), &actor.ID); err != nil {
-				return err
-			}
-		}
-		return setOrderStatus(ctx, tx, o, action, nil, reason, &actor.ID)
+		return applyOrderPlan(ctx, tx, o, plan, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -205,15 +164,39 @@ func (s *OrderStore) finish(ctx context.Context, actor *sales.User, id int64, ve
 	return s.byID(ctx, id)
 }
 
+// checkReason validates a reason given to change an order's state (sales.CheckOrderReason).
 func checkReason(reason string) error {
-	var p sales.Problems
-	p.Check(strings.TrimSpace(reason) != "", "reason", "say why")
-	p.Check(len(reason) <= 1000, "reason", "reason must be at most 1000 characters")
-	return p.Err()
+	_, err := sales.CheckOrderReason(reason)
+	return err
 }
 
-// lockCustomerAndOrder locks the order's customer, then the order (the lock order).
-func lockCustomerAndOrder(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.Customer, *sales.SalesOrder, error) {
+// lockOrderForFinishing locks and reads what cancelling or closing an order
+// decides on: the order (its version checked), its lines and its
+// deliveries. No customer lock: finishing an order commits the customer to
+// nothing. The stock levels are locked as the releases are written.
+func lockOrderForFinishing(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.OrderSnapshot, *sales.SalesOrder, error) {
+	o, err := lockOrder(ctx, tx, actor, id, version, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := lockOrderLines(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The order's lock keeps its deliveries as they are: every change to a
+	// delivery locks its order first.
+	var deliveries []sales.DeliveryState
+	if err := tx.SelectContext(ctx, &deliveries, `SELECT id, status FROM deliveries WHERE order_id = $1 ORDER BY id`, id); err != nil {
+		return nil, nil, err
+	}
+	return &sales.OrderSnapshot{Order: *o, Lines: values(lines), Deliveries: deliveries}, o, nil
+}
+
+// lockOrderForReserving locks and reads, in the lock order, what confirming
+// or releasing an order decides on: the order's customer (FOR UPDATE), the
+// order (its version checked), its lines, then the stock levels of their
+// products in the order's warehouse, by product id.
+func lockOrderForReserving(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.OrderSnapshot, *sales.SalesOrder, error) {
 	var customerID int64
 	if err := tx.GetContext(ctx, &customerID, `SELECT customer_id FROM sales_orders WHERE id = $1`, id); err != nil {
 		return nil, nil, notFound(err, "id", "sales order")
@@ -223,150 +206,130 @@ func lockCustomerAndOrder(ctx context.Context, tx *Tx, actor *sales.User, id int
 		return nil, nil, err
 	}
 	o, err := lockOrder(ctx, tx, actor, id, version, "id")
-	return &c, o, err
-}
-
-// reserveOrder reserves each line's unreserved open quantity in the order's
-// warehouse. Without backorders every line must be covered, or nothing is
-// reserved and the error names each short line; with backorders what there
-// is gets reserved and receipts reserve the rest (allocateBackorders).
-func reserveOrder(ctx context.Context, tx *Tx, o *sales.SalesOrder, actorID int64) error {
-	lines, err := lockOrderLines(ctx, tx, o.ID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	// Stock levels are locked in product order, as every other writer does.
-	byProduct := append([]*sales.OrderLine(nil), lines...)
-	sort.SliceStable(byProduct, func(i, j int) bool { return byProduct[i].ProductID < byProduct[j].ProductID })
-	available := map[int64]decimal.Decimal{}
-	for _, l := range byProduct {
-		if _, seen := available[l.ProductID]; seen {
-			continue
-		}
-		level, err := lockLevel(ctx, tx, l.ProductID, o.WarehouseID)
-		if err != nil {
-			return err
-		}
-		available[l.ProductID] = level.Available()
+	lines, err := lockOrderLines(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	var short []string
-	take := make(map[int64]decimal.Decimal, len(lines))
+	products := make([]int64, 0, len(lines))
 	for _, l := range lines {
-		need := l.OpenQuantity().Sub(l.ReservedQuantity)
-		got := decimal.Min(need, decimal.Max(available[l.ProductID], decimal.Zero))
-		if got.LessThan(need) && !o.AllowBackorder {
-			var sku string
-			if err := tx.GetContext(ctx, &sku, `SELECT sku FROM products WHERE id = $1`, l.ProductID); err != nil {
-				return err
-			}
-			short = append(short, fmt.Sprintf("line %d (%s): %s to reserve, %s available", l.LineNo, sku, need, got))
-		}
-		available[l.ProductID] = available[l.ProductID].Sub(got)
-		take[l.ID] = got
+		products = append(products, l.ProductID)
 	}
-	if len(short) > 0 {
-		return sales.Errorf(sales.CodeInsufficientStock, "lines", "not enough stock in the order's warehouse: %s", strings.Join(short, "; "))
+	levels, err := lockLevels(ctx, tx, o.WarehouseID, products)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, l := range byProduct {
-		if err := reserveLine(ctx, tx, o, l, take[l.ID], &actorID); err != nil {
-			return err
-		}
+	snap := &sales.OrderSnapshot{Order: *o, Lines: values(lines), Customer: sales.CustomerStanding{CreditHold: c.CreditHold},
+		Available: make(map[int64]decimal.Decimal, len(levels)), SKUs: map[int64]string{}}
+	for _, l := range levels {
+		snap.Available[l.ProductID] = l.Available()
 	}
-	return nil
+	var skus []struct {
+		ID  int64  `db:"id"`
+		SKU string `db:"sku"`
+	}
+	if err := tx.SelectContext(ctx, &skus, `SELECT id, sku FROM products WHERE id = ANY($1)`, pqArray(products)); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range skus {
+		snap.SKUs[p.ID] = p.SKU
+	}
+	return snap, o, nil
 }
 
-// reserveLine reserves q for an order line: a RESERVATION ledger row and the line's reserved quantity.
-func reserveLine(ctx context.Context, tx *Tx, o *sales.SalesOrder, l *sales.OrderLine, q decimal.Decimal, actorID *int64) error {
-	if !q.IsPositive() {
+func values[T any](rows []*T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = *r
+	}
+	return out
+}
+
+// applyOrderPlan writes an order decision, inside tx, in the lock order:
+// the deliveries to cancel, then the reservations (a ledger row each,
+// through moveStock, and the line's reserved quantity), then the history of
+// the cancelled deliveries and the order's status with its history, outbox
+// row and NOTIFY. o is the order the plan is for (nil for a plan without a
+// status change).
+func applyOrderPlan(ctx context.Context, tx *Tx, o *sales.SalesOrder, plan sales.OrderPlan, actorID int64) error {
+	if len(plan.CancelDeliveries) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = $2, version = version + 1, updated_at = $3 WHERE id = ANY($1)`,
+			pqArray(plan.CancelDeliveries), string(sales.DeliveryCancelled), tx.Now); err != nil {
+			return err
+		}
+	}
+	for _, r := range plan.Reservations {
+		orderID := r.OrderID
+		if _, err := moveStock(ctx, tx, StockMove{ProductID: r.ProductID, WarehouseID: r.WarehouseID, Reserved: r.Quantity,
+			Kind: r.Kind(), Reference: r.OrderNumber, ActorID: &actorID, OrderID: &orderID, Field: r.Field}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = reserved_quantity + $2 WHERE id = $1`, r.LineID, r.Quantity); err != nil {
+			return err
+		}
+	}
+	for _, e := range plan.Events {
+		if err := recordEvent(ctx, tx, e.DocType, e.DocID, e.Action, e.From, e.To, e.Reason, &actorID); err != nil {
+			return err
+		}
+	}
+	if plan.Status == nil {
 		return nil
 	}
-	if _, err := moveStock(ctx, tx, StockMove{ProductID: l.ProductID, WarehouseID: o.WarehouseID, Reserved: q,
-		Kind: sales.MovementReservation, Reference: o.Number, ActorID: actorID, OrderID: &o.ID, Field: "lines"}); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = reserved_quantity + $2 WHERE id = $1`, l.ID, q)
-	return err
+	return setOrderStatus(ctx, tx, o, plan.Status.Action, plan.Status.HoldReason, plan.Status.Reason, &actorID)
 }
 
-// releaseOrder gives back every line's reservation (RELEASE ledger rows).
-func releaseOrder(ctx context.Context, tx *Tx, o *sales.SalesOrder, lines []*sales.OrderLine, actorID int64) error {
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].ProductID < lines[j].ProductID })
-	for _, l := range lines {
-		if !l.ReservedQuantity.IsPositive() {
-			continue
-		}
-		if _, err := moveStock(ctx, tx, StockMove{ProductID: l.ProductID, WarehouseID: o.WarehouseID, Reserved: l.ReservedQuantity.Neg(),
-			Kind: sales.MovementRelease, Reference: o.Number, ActorID: &actorID, OrderID: &o.ID, Field: "id"}); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = 0 WHERE id = $1`, l.ID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// backorder is an order line still waiting for stock.
-type backorder struct {
-	sales.OrderLine
-	OrderNumber string `db:"order_number"`
-	WarehouseID int64  `db:"warehouse_id"`
-}
-
-// lockBackorders locks the lines waiting for a product in a warehouse,
-// oldest order first. A receipt calls it before it touches the stock level.
-// It keeps the lock order: the orders first (by id, as cancel and close lock
-// theirs before their lines), then their lines; the stock level comes after.
-// Lines are chosen again once their orders are locked, so an order that was
-// cancelled or closed meanwhile gets nothing.
-func lockBackorders(ctx context.Context, tx *Tx, productID, warehouseID int64) ([]backorder, error) {
+// lockBackorders locks the lines waiting for a product in a warehouse
+// (sales.BackorderStatuses), and their orders. A receipt calls it before it
+// touches the stock level. It keeps the lock order: the orders first (by id,
+// as cancel and close lock theirs before their lines), then their lines; the
+// stock level comes after. Lines are read again once their orders are
+// locked, so an order that was cancelled or closed meanwhile gets nothing.
+func lockBackorders(ctx context.Context, tx *Tx, productID, warehouseID int64) ([]sales.WaitingLine, error) {
 	const waitingLines = `
 		FROM order_lines l JOIN sales_orders o ON o.id = l.order_id
-		WHERE l.product_id = $1 AND o.warehouse_id = $2 AND o.allow_backorder
-		  AND o.status IN ('CONFIRMED', 'PARTIALLY_DELIVERED')
+		WHERE l.product_id = $1 AND o.warehouse_id = $2 AND o.allow_backorder AND o.status = ANY($3)
 		  AND l.reserved_quantity < l.quantity - l.delivered_quantity`
 	var orderIDs []int64
-	if err := tx.SelectContext(ctx, &orderIDs, `SELECT DISTINCT o.id`+waitingLines+` ORDER BY o.id`, productID, warehouseID); err != nil {
+	if err := tx.SelectContext(ctx, &orderIDs, `SELECT DISTINCT o.id`+waitingLines+` ORDER BY o.id`, productID, warehouseID, statusArray(sales.BackorderStatuses)); err != nil {
 		return nil, err
 	}
 	if len(orderIDs) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT id FROM sales_orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pqArray(orderIDs)); err != nil {
+	var orders []*sales.SalesOrder
+	if err := tx.SelectContext(ctx, &orders, `SELECT `+orderColumns+` FROM sales_orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pqArray(orderIDs)); err != nil {
 		return nil, err
 	}
 	// A new statement sees what committed while we waited for the locks.
-	var waiting []backorder
-	err := tx.SelectContext(ctx, &waiting, `
-		SELECT l.id, l.order_id, l.line_no, l.product_id, l.quote_line_id, l.quantity, l.reserved_quantity, l.delivered_quantity,
-			l.returned_quantity, l.unit_price, l.discount_percent, l.tax_rate, l.subtotal, l.tax, l.total,
-			o.number AS order_number, o.warehouse_id`+waitingLines+` AND o.id = ANY($3)
-		ORDER BY o.id, l.id
-		FOR UPDATE OF l`, productID, warehouseID, pqArray(orderIDs))
-	return waiting, err
+	var lines []*sales.OrderLine
+	if err := tx.SelectContext(ctx, &lines, `SELECT `+orderLineColumns+` FROM order_lines
+		WHERE product_id = $1 AND order_id = ANY($2) ORDER BY order_id, id FOR UPDATE`, productID, pqArray(orderIDs)); err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*sales.SalesOrder, len(orders))
+	for _, o := range orders {
+		byID[o.ID] = o
+	}
+	waiting := make([]sales.WaitingLine, 0, len(lines))
+	for _, l := range lines {
+		waiting = append(waiting, sales.WaitingLine{Order: *byID[l.OrderID], Line: *l})
+	}
+	return waiting, nil
 }
 
 // allocateBackorders reserves what is now available for the waiting lines,
-// oldest first, inside tx (after the receipt's movement).
-func allocateBackorders(ctx context.Context, tx *Tx, waiting []backorder, actorID *int64) error {
+// as sales.PlanBackorderAllocation decides, inside tx (after the receipt's movement).
+func allocateBackorders(ctx context.Context, tx *Tx, productID, warehouseID int64, waiting []sales.WaitingLine, actorID int64) error {
 	if len(waiting) == 0 {
 		return nil
 	}
-	level, err := lockLevel(ctx, tx, waiting[0].ProductID, waiting[0].WarehouseID)
+	level, err := lockLevel(ctx, tx, productID, warehouseID)
 	if err != nil {
 		return err
 	}
-	available := level.Available()
-	for _, w := range waiting {
-		if !available.IsPositive() {
-			break
-		}
-		q := decimal.Min(available, w.OpenQuantity().Sub(w.ReservedQuantity))
-		o := &sales.SalesOrder{ID: w.OrderID, Number: w.OrderNumber, WarehouseID: w.WarehouseID}
-		if err := reserveLine(ctx, tx, o, &w.OrderLine, q, actorID); err != nil {
-			return err
-		}
-		available = available.Sub(q)
-	}
-	return nil
+	plan := sales.PlanBackorderAllocation(sales.AllocationSnapshot{Available: level.Available(), Waiting: waiting})
+	return applyOrderPlan(ctx, tx, nil, plan, actorID)
 }

@@ -124,14 +124,6 @@ func lockQuote(ctx context.Context, tx *Tx, actor *sales.User, id int64, version
 	return &q, &c, nil
 }
 
-// activeCustomer refuses work that commits to a customer who was archived.
-func activeCustomer(c *sales.Customer) error {
-	if c.Archived {
-		return sales.Errorf(sales.CodeValidation, "id", "customer %s is archived", c.Code)
-	}
-	return nil
-}
-
 // applyQuoteChange validates ch against q (validity date, notes) and applies
 // it to q, inside tx, pricing new lines for customer when ch has lines.
 // It returns the new lines and totals, or nil lines when they stay.
@@ -149,11 +141,7 @@ func applyQuoteChange(ctx context.Context, tx *Tx, q *sales.Quote, customer *sal
 		return nil, nil, err
 	}
 	if ch.Lines == nil {
-		if q.Currency != customer.Currency {
-			return nil, nil, sales.Errorf(sales.CodeValidation, "input.lines",
-				"customer %s now trades in %s, not %s: send the lines again to price them in %s", customer.Code, customer.Currency, q.Currency, customer.Currency)
-		}
-		return nil, nil, nil
+		return nil, nil, sales.CheckQuoteCurrency(q, customer)
 	}
 	lines, total, err := priceLines(ctx, tx, customer, ch.Lines, tx.Now, "input.lines")
 	if err != nil {
@@ -173,10 +161,7 @@ func (s *QuoteStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		if err != nil {
 			return err
 		}
-		if _, err := sales.CheckQuoteAction(q, sales.QuoteEdit, tx.Now); err != nil {
-			return err
-		}
-		if err := activeCustomer(customer); err != nil {
+		if _, err := sales.PlanQuoteAction(q, customer, sales.QuoteEdit, tx.Now); err != nil {
 			return err
 		}
 		lines, total, err := applyQuoteChange(ctx, tx, q, customer, ch)
@@ -206,10 +191,10 @@ func (s *QuoteStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 }
 
 // Transition sends, accepts, rejects, expires or cancels a quote, writing
-// its history with the reason. The rules are sales.CheckQuoteAction's (a
+// its history with the reason. The rules are sales.PlanQuoteAction's (a
 // superseded revision refuses everything; past validUntil no send or accept;
-// expire only after it) and sales.CheckQuoteReason's (reject and cancel need
-// a reason). Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION.
+// expire only after it; no send or accept for an archived customer) and
+// sales.CheckQuoteReason's (reject and cancel need a reason). Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION.
 func (s *QuoteStore) Transition(ctx context.Context, actor *sales.User, id int64, version int, action sales.QuoteAction, reason string) (_ *sales.Quote, err error) {
 	defer wrap(&err, "Quotes.Transition(%d, %s)", id, action)
 	switch action {
@@ -227,14 +212,9 @@ func (s *QuoteStore) Transition(ctx context.Context, actor *sales.User, id int64
 		if err != nil {
 			return err
 		}
-		to, err := sales.CheckQuoteAction(q, action, tx.Now)
+		to, err := sales.PlanQuoteAction(q, customer, action, tx.Now)
 		if err != nil {
 			return err
-		}
-		if action == sales.QuoteSend || action == sales.QuoteAccept {
-			if err := activeCustomer(customer); err != nil {
-				return err
-			}
 		}
 		err = tx.GetContext(ctx, &out, `UPDATE quotes SET status = $2, version = version + 1, updated_at = $3
 			WHERE id = $1 RETURNING `+quoteColumns, id, string(to), tx.Now)
@@ -263,10 +243,7 @@ func (s *QuoteStore) Revise(ctx context.Context, actor *sales.User, id int64, ve
 		if err != nil {
 			return err
 		}
-		if _, err := sales.CheckQuoteAction(old, sales.QuoteRevise, tx.Now); err != nil {
-			return err
-		}
-		if err := activeCustomer(customer); err != nil {
+		if _, err := sales.PlanQuoteAction(old, customer, sales.QuoteRevise, tx.Now); err != nil {
 			return err
 		}
 		next := *old

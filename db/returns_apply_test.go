@@ -131,7 +131,7 @@ func TestReturnReceive_LockOrder(t *testing.T) {
 	var products []int64
 	for _, l := range locks {
 		if l.table == "stock_levels" {
-			products = append(products, l.args[0].(int64))
+			products = append(products, l.products...)
 			if w := l.args[1].(int64); w != f.returnsTo {
 				t.Fatalf("locks a stock level of warehouse %d; the goods go to %d", w, f.returnsTo)
 			}

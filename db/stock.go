@@ -2,8 +2,8 @@ package db
 
 import (
 	"context"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -141,10 +141,7 @@ type StockChange struct {
 // warehouse), IDEMPOTENCY_KEY_REUSED.
 func (s *StockStore) Receive(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
 	defer wrap(&err, "Stock.Receive")
-	var p sales.Problems
-	sales.CheckQuantity(&p, "input.quantity", in.Quantity)
-	p.Check(len(in.Reference) <= 200, "input.reference", "reference must be at most 200 characters")
-	if err := p.Err(); err != nil {
+	if err := sales.CheckStockReceipt(in.Quantity, in.Reference); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, "receiveStock", sales.MovementReceipt, in, key)
@@ -155,15 +152,7 @@ func (s *StockStore) Receive(ctx context.Context, actor *sales.User, in StockCha
 // what is reserved), IDEMPOTENCY_KEY_REUSED.
 func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChange, key *string) (_ *sales.StockMovement, err error) {
 	defer wrap(&err, "Stock.Adjust")
-	in.Reason = strings.TrimSpace(in.Reason)
-	var p sales.Problems
-	p.Check(!in.Quantity.IsZero(), "input.quantity", "an adjustment must change the quantity")
-	if !in.Quantity.IsZero() {
-		sales.CheckQuantity(&p, "input.quantity", in.Quantity.Abs())
-	}
-	p.Check(in.Reason != "", "input.reason", "an adjustment needs a reason")
-	p.Check(len(in.Reason) <= 500, "input.reason", "reason must be at most 500 characters")
-	if err := p.Err(); err != nil {
+	if in.Reason, err = sales.CheckStockAdjustment(in.Quantity, in.Reason); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, "adjustStock", sales.MovementAdjustment, in, key)
@@ -172,7 +161,7 @@ func (s *StockStore) Adjust(ctx context.Context, actor *sales.User, in StockChan
 func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation string, kind sales.StockMovementKind, in StockChange, key *string) (*sales.StockMovement, error) {
 	id, err := s.db.createOnce(ctx, actor, mutation, key, in, func(tx *Tx) (int64, error) {
 		// Stock coming in first serves backordered order lines, oldest first.
-		var waiting []backorder
+		var waiting []sales.WaitingLine
 		if in.Quantity.IsPositive() {
 			var err error
 			if waiting, err = lockBackorders(ctx, tx, in.ProductID, in.WarehouseID); err != nil {
@@ -184,7 +173,7 @@ func (s *StockStore) change(ctx context.Context, actor *sales.User, mutation str
 		if err != nil {
 			return 0, err
 		}
-		return id, allocateBackorders(ctx, tx, waiting, &actor.ID)
+		return id, allocateBackorders(ctx, tx, in.ProductID, in.WarehouseID, waiting, actor.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -208,30 +197,21 @@ type StockMove struct {
 	Field                  string // the input field an INSUFFICIENT_STOCK error names
 }
 
-// maxQuantity is one past what the numeric(18,3) stock columns hold; a sum
-// past it would fail in the database as a bare overflow.
-var maxQuantity = decimal.New(1, 15)
-
 // moveStock applies m to its stock level and writes the ledger row, inside
 // tx, returning the row's ID. The level row is locked first, so concurrent
 // moves of one product in one warehouse queue up rather than both reading
-// the same balance. Returns INSUFFICIENT_STOCK when on hand would fall below
-// zero or below what is reserved (or a release below zero reserved).
+// the same balance. Whether the move may happen is sales.PlanStockMove's
+// decision (INSUFFICIENT_STOCK below zero or below what is reserved).
 func moveStock(ctx context.Context, tx *Tx, m StockMove) (int64, error) {
 	level, err := lockLevel(ctx, tx, m.ProductID, m.WarehouseID)
 	if err != nil {
 		return 0, err
 	}
-	onHand, reserved := level.OnHand.Add(m.OnHand), level.Reserved.Add(m.Reserved)
-	if !onHand.LessThan(maxQuantity) || !reserved.LessThan(maxQuantity) {
-		return 0, sales.Errorf(sales.CodeValidation, m.Field,
-			"%s on hand and %s reserved: moving %s would pass the largest quantity a stock level holds", level.OnHand, level.Reserved, m.OnHand)
+	after, err := sales.PlanStockMove(*level, m.OnHand, m.Reserved, m.Field)
+	if err != nil {
+		return 0, err
 	}
-	if reserved.IsNegative() || onHand.LessThan(reserved) {
-		return 0, sales.Errorf(sales.CodeInsufficientStock, m.Field,
-			"%s on hand, %s reserved, %s available: cannot move %s on hand and %s reserved",
-			level.OnHand, level.Reserved, level.Available(), m.OnHand, m.Reserved)
-	}
+	onHand, reserved := after.OnHand, after.Reserved
 	if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET on_hand = $3, reserved = $4, updated_at = $5
 		WHERE product_id = $1 AND warehouse_id = $2`, m.ProductID, m.WarehouseID, onHand, reserved, tx.Now); err != nil {
 		return 0, err
@@ -258,4 +238,25 @@ func lockLevel(ctx context.Context, tx *Tx, productID, warehouseID int64) (*sale
 	err := tx.GetContext(ctx, &level, `SELECT `+levelColumns+` FROM stock_levels
 		WHERE product_id = $1 AND warehouse_id = $2 FOR UPDATE`, productID, warehouseID)
 	return &level, err
+}
+
+// lockLevels locks the stock levels of products in a warehouse FOR UPDATE,
+// by product id (the lock order), creating empty ones for products never
+// held there, and returns them by product id.
+func lockLevels(ctx context.Context, tx *Tx, warehouseID int64, productIDs []int64) ([]*sales.StockLevel, error) {
+	ids := append([]int64(nil), productIDs...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO stock_levels (product_id, warehouse_id, updated_at) SELECT unnest($1::bigint[]), $2, $3
+		ON CONFLICT (product_id, warehouse_id) DO NOTHING`, pqArray(ids), warehouseID, tx.Now); err != nil {
+		return nil, err
+	}
+	var levels []*sales.StockLevel
+	err := tx.SelectContext(ctx, &levels, `SELECT `+levelColumns+` FROM stock_levels
+		WHERE warehouse_id = $1 AND product_id = ANY($2) ORDER BY product_id FOR UPDATE`, warehouseID, pqArray(ids))
+	return levels, err
 }

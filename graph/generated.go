@@ -202,24 +202,26 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		DeliveredQuantity func(childComplexity int) int
-		DeliveryLines     func(childComplexity int) int
-		DiscountPercent   func(childComplexity int) int
-		ID                func(childComplexity int) int
-		LineNo            func(childComplexity int) int
-		OpenQuantity      func(childComplexity int) int
-		Order             func(childComplexity int) int
-		Product           func(childComplexity int) int
-		Quantity          func(childComplexity int) int
-		QuoteLine         func(childComplexity int) int
-		ReservedQuantity  func(childComplexity int) int
-		ReturnLines       func(childComplexity int) int
-		ReturnedQuantity  func(childComplexity int) int
-		Subtotal          func(childComplexity int) int
-		Tax               func(childComplexity int) int
-		TaxRate           func(childComplexity int) int
-		Total             func(childComplexity int) int
-		UnitPrice         func(childComplexity int) int
+		DeliveredQuantity   func(childComplexity int) int
+		DeliveryLines       func(childComplexity int) int
+		DiscountPercent     func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		LineNo              func(childComplexity int) int
+		ListPrice           func(childComplexity int) int
+		OpenQuantity        func(childComplexity int) int
+		Order               func(childComplexity int) int
+		PriceOverrideReason func(childComplexity int) int
+		Product             func(childComplexity int) int
+		Quantity            func(childComplexity int) int
+		QuoteLine           func(childComplexity int) int
+		ReservedQuantity    func(childComplexity int) int
+		ReturnLines         func(childComplexity int) int
+		ReturnedQuantity    func(childComplexity int) int
+		Subtotal            func(childComplexity int) int
+		Tax                 func(childComplexity int) int
+		TaxRate             func(childComplexity int) int
+		Total               func(childComplexity int) int
+		UnitPrice           func(childComplexity int) int
 	}
 
 	OrderStatusEvent struct {
@@ -661,6 +663,7 @@ type OrderLineResolver interface {
 	QuoteLine(ctx context.Context, obj *sales.OrderLine) (*sales.QuoteLine, error)
 
 	UnitPrice(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
+	ListPrice(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
 
 	Subtotal(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
 	Tax(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error)
@@ -1723,6 +1726,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.LineNo(childComplexity), true
+	case "OrderLine.listPrice":
+		if e.ComplexityRoot.OrderLine.ListPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.ListPrice(childComplexity), true
 	case "OrderLine.openQuantity":
 		if e.ComplexityRoot.OrderLine.OpenQuantity == nil {
 			break
@@ -1735,6 +1744,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.Order(childComplexity), true
+	case "OrderLine.priceOverrideReason":
+		if e.ComplexityRoot.OrderLine.PriceOverrideReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.PriceOverrideReason(childComplexity), true
 	case "OrderLine.product":
 		if e.ComplexityRoot.OrderLine.Product == nil {
 			break
@@ -4518,6 +4533,10 @@ type OrderLine implements Node {
   "Ordered less delivered."
   openQuantity: Decimal!
   unitPrice: Decimal!
+  "What the price list said, when a list priced the product (not kept for lines written before it was)."
+  listPrice: Decimal
+  "Why the unit price differs from the list price (from the quote, for a converted order)."
+  priceOverrideReason: String!
   discountPercent: Decimal!
   taxRate: Decimal!
   subtotal: Decimal!
@@ -4544,8 +4563,9 @@ type OrderStatusEvent {
 input OrderLineInput {
   productId: ID!
   quantity: Decimal!
-  "Defaults to the customer's price (priceQuote)."
+  "Defaults to the customer's price (priceQuote); a different price needs priceOverrideReason."
   unitPrice: Decimal
+  priceOverrideReason: String
   "0 to 100."
   discountPercent: Decimal
 }
@@ -5059,6 +5079,10 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_openQuantity(ctx, field)
 	case "unitPrice":
 		return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+	case "listPrice":
+		return ec.fieldContext_OrderLine_listPrice(ctx, field)
+	case "priceOverrideReason":
+		return ec.fieldContext_OrderLine_priceOverrideReason(ctx, field)
 	case "discountPercent":
 		return ec.fieldContext_OrderLine_discountPercent(ctx, field)
 	case "taxRate":
@@ -12286,6 +12310,52 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _OrderLine_listPrice(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_listPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderLine().ListPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_listPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _OrderLine_priceOverrideReason(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_priceOverrideReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceOverrideReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_priceOverrideReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_discountPercent(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -21936,7 +22006,7 @@ func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"productId", "quantity", "unitPrice", "discountPercent"}
+	fieldsInOrder := [...]string{"productId", "quantity", "unitPrice", "priceOverrideReason", "discountPercent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21964,6 +22034,13 @@ func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UnitPrice = data
+		case "priceOverrideReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceOverrideReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceOverrideReason = data
 		case "discountPercent":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discountPercent"))
 			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
@@ -24990,6 +25067,17 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderLine_unitPrice(ctx, field, obj)
 				})
+		case "listPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_listPrice(ctx, field, obj)
+				})
+		case "priceOverrideReason":
+			out.Values[i] = ec._OrderLine_priceOverrideReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "discountPercent":
 			out.Values[i] = ec._OrderLine_discountPercent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

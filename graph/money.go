@@ -72,6 +72,14 @@ func inOrderCurrency(ctx context.Context, orderID int64, amount decimal.Decimal)
 	return inCurrencyOf(ctx, "sales_orders", loadersFrom(ctx).OrderByID, orderID, amount, func(o *sales.SalesOrder) string { return o.Currency })
 }
 
+// inOrderCurrencyOpt is inOrderCurrency for an amount that may be absent.
+func inOrderCurrencyOpt(ctx context.Context, orderID int64, amount *decimal.Decimal) (*decimal.Decimal, error) {
+	if amount == nil {
+		return nil, nil
+	}
+	return inOrderCurrency(ctx, orderID, *amount)
+}
+
 // inListCurrency is a price-list item's amount in its list's currency.
 func inListCurrency(ctx context.Context, listID int64, amount decimal.Decimal) (*decimal.Decimal, error) {
 	return inCurrencyOf(ctx, "price_lists", loadersFrom(ctx).PriceListByID, listID, amount, func(l *sales.PriceList) string { return l.Currency })

@@ -20,7 +20,8 @@ func lineInputs(field string, in []*model.OrderLineInput) ([]sales.LineInput, er
 		if err != nil {
 			return nil, err
 		}
-		out[i] = sales.LineInput{ProductID: product, Quantity: l.Quantity, UnitPrice: l.UnitPrice, DiscountPercent: decimal.Zero}
+		out[i] = sales.LineInput{ProductID: product, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			PriceOverrideReason: deref(l.PriceOverrideReason), DiscountPercent: decimal.Zero}
 		set(&out[i].DiscountPercent, l.DiscountPercent)
 	}
 	return out, nil

@@ -343,6 +343,11 @@ func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *sales.OrderLine)
 	return inOrderCurrency(ctx, obj.OrderID, obj.UnitPrice)
 }
 
+// ListPrice is the resolver for the listPrice field.
+func (r *orderLineResolver) ListPrice(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
+	return inOrderCurrencyOpt(ctx, obj.OrderID, obj.ListPrice)
+}
+
 // Subtotal is the resolver for the subtotal field.
 func (r *orderLineResolver) Subtotal(ctx context.Context, obj *sales.OrderLine) (*decimal.Decimal, error) {
 	return inOrderCurrency(ctx, obj.OrderID, obj.Subtotal)

@@ -122,6 +122,11 @@ type OrderLine struct {
 	Subtotal          decimal.Decimal `db:"subtotal"`
 	Tax               decimal.Decimal `db:"tax"`
 	Total             decimal.Decimal `db:"total"`
+	// As on a quote line: the list price the line was priced against (nil
+	// when no list priced it, or written before it was kept) and why the
+	// unit price differs from it.
+	ListPrice           *decimal.Decimal `db:"list_price"`
+	PriceOverrideReason string           `db:"price_override_reason"`
 }
 
 // OpenQuantity is what is still to deliver: ordered less delivered.

@@ -231,8 +231,9 @@ type OrderFilter struct {
 type OrderLineInput struct {
 	ProductID string          `json:"productId"`
 	Quantity  decimal.Decimal `json:"quantity"`
-	// Defaults to the customer's price (priceQuote).
-	UnitPrice *decimal.Decimal `json:"unitPrice,omitempty"`
+	// Defaults to the customer's price (priceQuote); a different price needs priceOverrideReason.
+	UnitPrice           *decimal.Decimal `json:"unitPrice,omitempty"`
+	PriceOverrideReason *string          `json:"priceOverrideReason,omitempty"`
 	// 0 to 100.
 	DiscountPercent *decimal.Decimal `json:"discountPercent,omitempty"`
 }

@@ -136,6 +136,7 @@ var moneyFields = map[moneyField]bool{
 	{"SalesOrder", "taxTotal"}:     true,
 	{"SalesOrder", "total"}:        true,
 	{"OrderLine", "unitPrice"}:     true,
+	{"OrderLine", "listPrice"}:     true,
 	{"OrderLine", "subtotal"}:      true,
 	{"OrderLine", "tax"}:           true,
 	{"OrderLine", "total"}:         true,
