@@ -17,7 +17,7 @@ import (
 	"salesgraph/db/dbtest"
 	"salesgraph/graph"
 	"salesgraph/graph/gqltest"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

@@ -3,7 +3,7 @@ package graph
 import (
 	"context"
 
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 	"time"
 
@@ -370,7 +370,7 @@ func (r *orderLineResolver) ReturnLines(ctx context.Context, obj *sales.OrderLin
 
 // Cursor is the resolver for the cursor field.
 func (r *orderStatusEventResolver) Cursor(ctx context.Context, obj *sales.OrderEvent) (string, error) {
-	return orderEventCursor(obj.ID), nil
+	return relay.FeedCursor("OrderEvent", obj.ID), nil
 }
 
 // Order is the resolver for the order field.

@@ -1,6 +1,6 @@
-// Package documents serves printable documents — for now the bill of
+// Package printable serves printable documents — for now the bill of
 // lading — over HTTP, with the same bearer-token auth as the API.
-package documents
+package printable
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"salesgraph/auth"
 	"salesgraph/db"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
