@@ -176,11 +176,11 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 				return 0, sales.Errorf(sales.CodeValidation, f+".quantity", "more than reserved: %s can be delivered on this line", decimal.Max(avail, decimal.Zero))
 			}
 		}
-		number, err := nextNumber(ctx, tx, prefixDelivery)
+		number, err := nextNumber(ctx, tx, sales.DocDelivery.Series())
 		if err != nil {
 			return 0, err
 		}
-		bol, err := nextNumber(ctx, tx, prefixBOL)
+		bol, err := nextNumber(ctx, tx, sales.SeriesBillOfLading)
 		if err != nil {
 			return 0, err
 		}

@@ -189,7 +189,7 @@ func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrde
 				"more than was delivered and not yet returned: %s can come back on this line", decimal.Max(avail, decimal.Zero))
 		}
 	}
-	number, err := nextNumber(ctx, tx, prefixReturn)
+	number, err := nextNumber(ctx, tx, sales.DocReturn.Series())
 	if err != nil {
 		return 0, err
 	}
