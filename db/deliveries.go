@@ -2,11 +2,10 @@ package db
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"salesgraph/sales"
@@ -98,26 +97,37 @@ func (s *DeliveryStore) List(ctx context.Context, f sales.DeliveryFilter, sort S
 	return listPage(ctx, s.db, `SELECT `+deliveryColumns, `FROM deliveries`, &w, deliveryKeys, sort, page)
 }
 
-// deliverable is, per order line, what is reserved and not yet on another
-// draft delivery of the order: what a new delivery may carry.
-func deliverable(ctx context.Context, tx *Tx, o *sales.SalesOrder, lines []*sales.OrderLine) (map[int64]decimal.Decimal, error) {
-	var onDrafts []struct {
+// onOpenDeliveries sums, per order line, what the order's open deliveries
+// carry. Which states count is the domain's (sales.OpenDeliveryStatuses).
+func onOpenDeliveries(ctx context.Context, tx *Tx, orderID int64) (map[int64]decimal.Decimal, error) {
+	return sumPerOrderLine(ctx, tx, `SELECT l.order_line_id, sum(l.quantity) AS quantity
+		FROM delivery_lines l JOIN deliveries d ON d.id = l.delivery_id
+		WHERE d.order_id = $1 AND d.status = ANY($2) GROUP BY l.order_line_id`, orderID, statusArray(sales.OpenDeliveryStatuses()))
+}
+
+// sumPerOrderLine runs a query of (order_line_id, quantity) rows into a map.
+func sumPerOrderLine(ctx context.Context, tx *Tx, query string, args ...any) (map[int64]decimal.Decimal, error) {
+	var rows []struct {
 		OrderLineID int64           `db:"order_line_id"`
 		Quantity    decimal.Decimal `db:"quantity"`
 	}
-	if err := tx.SelectContext(ctx, &onDrafts, `SELECT l.order_line_id, sum(l.quantity) AS quantity
-		FROM delivery_lines l JOIN deliveries d ON d.id = l.delivery_id
-		WHERE d.order_id = $1 AND d.status = 'DRAFT' GROUP BY l.order_line_id`, o.ID); err != nil {
+	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := make(map[int64]decimal.Decimal, len(lines))
-	for _, l := range lines {
-		out[l.ID] = l.ReservedQuantity
-	}
-	for _, d := range onDrafts {
-		out[d.OrderLineID] = out[d.OrderLineID].Sub(d.Quantity)
+	out := make(map[int64]decimal.Decimal, len(rows))
+	for _, r := range rows {
+		out[r.OrderLineID] = r.Quantity
 	}
 	return out, nil
+}
+
+// statusArray passes a list of states as one text[] parameter.
+func statusArray[S ~string](states []S) any {
+	out := make([]string, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return pq.Array(out)
 }
 
 // Create drafts a delivery for an order being delivered. Without lines it
@@ -126,7 +136,7 @@ func deliverable(ctx context.Context, tx *Tx, o *sales.SalesOrder, lines []*sale
 // reserved), IDEMPOTENCY_KEY_REUSED.
 func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.NewDelivery, key *string) (_ *sales.Delivery, err error) {
 	defer wrap(&err, "Deliveries.Create")
-	if err := checkDeliveryText(in.Carrier, in.TrackingNumber, in.Notes, in.ShipTo); err != nil {
+	if err := sales.CheckDeliveryText(in.Carrier, in.TrackingNumber, in.Notes, in.ShipTo); err != nil {
 		return nil, err
 	}
 	id, err := s.db.createOnce(ctx, actor, "createDelivery", key, in, func(tx *Tx) (int64, error) {
@@ -134,47 +144,17 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		if err != nil {
 			return 0, err
 		}
-		if o.Status != sales.OrderConfirmed && o.Status != sales.OrderPartiallyDelivered {
-			return 0, sales.Errorf(sales.CodeInvalidTransition, "input.orderId", "cannot deliver a sales order that is %s", o.Status)
-		}
 		lines, err := lockOrderLines(ctx, tx, o.ID)
 		if err != nil {
 			return 0, err
 		}
-		can, err := deliverable(ctx, tx, o, lines)
+		onOpen, err := onOpenDeliveries(ctx, tx, o.ID)
 		if err != nil {
 			return 0, err
 		}
-		want := in.Lines
-		if len(want) == 0 {
-			for _, l := range lines {
-				if q := can[l.ID]; q.IsPositive() {
-					want = append(want, sales.DeliveryLineInput{OrderLineID: l.ID, Quantity: q})
-				}
-			}
-			if len(want) == 0 {
-				return 0, sales.Errorf(sales.CodeValidation, "input.lines", "nothing on order %s is reserved and not already on a delivery", o.Number)
-			}
-		}
-		seen := map[int64]bool{}
-		for i, l := range want {
-			f := fmt.Sprintf("input.lines.%d", i)
-			var p sales.Problems
-			sales.CheckQuantity(&p, f+".quantity", l.Quantity)
-			if err := p.Err(); err != nil {
-				return 0, err
-			}
-			avail, ok := can[l.OrderLineID]
-			if !ok {
-				return 0, sales.Errorf(sales.CodeValidation, f+".orderLineId", "that line is not on order %s", o.Number)
-			}
-			if seen[l.OrderLineID] {
-				return 0, sales.Errorf(sales.CodeValidation, f+".orderLineId", "each order line may appear once")
-			}
-			seen[l.OrderLineID] = true
-			if l.Quantity.GreaterThan(avail) {
-				return 0, sales.Errorf(sales.CodeValidation, f+".quantity", "more than reserved: %s can be delivered on this line", decimal.Max(avail, decimal.Zero))
-			}
+		plan, err := sales.PlanDelivery(sales.NewDeliverySnapshot{Order: o, Lines: lines, OnOpenDeliveries: onOpen, Input: in})
+		if err != nil {
+			return 0, err
 		}
 		number, err := nextNumber(ctx, tx, sales.DocDelivery.Series())
 		if err != nil {
@@ -184,45 +164,26 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		if err != nil {
 			return 0, err
 		}
-		shipTo := o.ShipTo
-		if in.ShipTo != nil {
-			shipTo = *in.ShipTo
-		}
 		var id int64
 		if err := tx.GetContext(ctx, &id, `
-			INSERT INTO deliveries (number, bol_number, order_id, warehouse_id, ship_to, carrier, tracking_number, notes, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-			number, bol, o.ID, o.WarehouseID, shipTo, strings.TrimSpace(in.Carrier), strings.TrimSpace(in.TrackingNumber),
-			strings.TrimSpace(in.Notes), actor.ID, tx.Now); err != nil {
+			INSERT INTO deliveries (number, bol_number, order_id, warehouse_id, status, ship_to, carrier, tracking_number, notes, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			number, bol, o.ID, plan.WarehouseID, string(plan.Status), plan.ShipTo, plan.Carrier, plan.TrackingNumber,
+			plan.Notes, actor.ID, tx.Now); err != nil {
 			return 0, err
 		}
-		for _, l := range want {
+		for _, l := range plan.Lines {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_lines (delivery_id, order_line_id, quantity) VALUES ($1, $2, $3)`,
 				id, l.OrderLineID, l.Quantity); err != nil {
 				return 0, err
 			}
 		}
-		return id, recordEvent(ctx, tx, sales.DocDelivery, id, "CREATE", nil, string(sales.DeliveryDraft), "", &actor.ID)
+		return id, writeEvent(ctx, tx, sales.DocDelivery, id, plan.Event, actor.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.byID(ctx, id)
-}
-
-func checkDeliveryText(carrier, tracking, notes string, shipTo *sales.Address) error {
-	var p sales.Problems
-	sales.CheckText(&p, "input.carrier", carrier, 0, 100)
-	sales.CheckText(&p, "input.trackingNumber", tracking, 0, 100)
-	sales.CheckText(&p, "input.notes", notes, 0, 2000)
-	if err := p.Err(); err != nil {
-		return err
-	}
-	if shipTo != nil {
-		t := sales.OrderTerms{ShipTo: shipTo}
-		return validateTerms(&t)
-	}
-	return nil
 }
 
 func (s *DeliveryStore) byID(ctx context.Context, id int64) (*sales.Delivery, error) {
@@ -250,26 +211,57 @@ func lockDelivery(ctx context.Context, tx *Tx, actor *sales.User, id int64, vers
 	return &d, o, lines, nil
 }
 
-// setDeliveryStatus moves a delivery along its machine, with history.
-func setDeliveryStatus(ctx context.Context, tx *Tx, d *sales.Delivery, action sales.DeliveryAction, reason string, actorID int64) error {
-	next, err := sales.NextDeliveryStatus(d.Status, action)
-	if err != nil {
-		return err
-	}
-	from := string(d.Status)
+// deliveryLines reads a delivery's lines, by id.
+func deliveryLines(ctx context.Context, tx *Tx, deliveryID int64) ([]*sales.DeliveryLine, error) {
+	var lines []*sales.DeliveryLine
+	err := tx.SelectContext(ctx, &lines, `SELECT `+deliveryLineColumns+` FROM delivery_lines WHERE delivery_id = $1 ORDER BY id`, deliveryID)
+	return lines, err
+}
+
+// writeDeliveryStep moves a delivery to the status a plan chose, with its history row.
+func writeDeliveryStep(ctx context.Context, tx *Tx, d *sales.Delivery, step sales.DeliveryStepPlan, actorID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
-		d.ID, string(next), tx.Now); err != nil {
+		d.ID, string(step.Status), tx.Now); err != nil {
 		return err
 	}
-	d.Status = next
-	return recordEvent(ctx, tx, sales.DocDelivery, d.ID, string(action), &from, string(next), reason, &actorID)
+	d.Status = step.Status
+	return writeEvent(ctx, tx, sales.DocDelivery, d.ID, step.Event, actorID)
+}
+
+// writeEvent records a history row a plan chose.
+func writeEvent(ctx context.Context, tx *Tx, doc sales.DocumentType, id int64, e sales.PlannedEvent, actorID int64) error {
+	return recordEvent(ctx, tx, doc, id, e.Action, e.From, e.To, e.Reason, &actorID)
+}
+
+// writeMoves applies a plan's stock movements in the plan's order (by
+// product: the lock order) for order o.
+func writeMoves(ctx context.Context, tx *Tx, o *sales.SalesOrder, moves []sales.PlannedStockMove, actorID int64) error {
+	for _, m := range moves {
+		if _, err := moveStock(ctx, tx, StockMove{ProductID: m.ProductID, WarehouseID: m.WarehouseID, OnHand: m.OnHand,
+			Reserved: m.Reserved, Kind: m.Kind, Reference: m.Reference, ActorID: &actorID, OrderID: &o.ID, Field: "id"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeLineChanges adds a plan's quantity changes to its order lines.
+func writeLineChanges(ctx context.Context, tx *Tx, changes []sales.LineQuantityChange) error {
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = reserved_quantity + $2,
+			delivered_quantity = delivered_quantity + $3, returned_quantity = returned_quantity + $4 WHERE id = $1`,
+			c.OrderLineID, c.Reserved, c.Delivered, c.Returned); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Update edits a draft delivery's carrier, tracking, ship-to or notes.
 // Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION.
 func (s *DeliveryStore) Update(ctx context.Context, actor *sales.User, id int64, version int, ch sales.DeliveryChange) (_ *sales.Delivery, err error) {
 	defer wrap(&err, "Deliveries.Update(%d)", id)
-	if err := checkDeliveryText(deref(ch.Carrier), deref(ch.TrackingNumber), deref(ch.Notes), ch.ShipTo); err != nil {
+	if err := sales.CheckDeliveryText(deref(ch.Carrier), deref(ch.TrackingNumber), deref(ch.Notes), ch.ShipTo); err != nil {
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
@@ -277,23 +269,12 @@ func (s *DeliveryStore) Update(ctx context.Context, actor *sales.User, id int64,
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextDeliveryStatus(d.Status, sales.DeliveryEdit); err != nil {
+		plan, err := sales.PlanDeliveryEdit(d, ch)
+		if err != nil {
 			return err
 		}
-		if ch.Carrier != nil {
-			d.Carrier = strings.TrimSpace(*ch.Carrier)
-		}
-		if ch.TrackingNumber != nil {
-			d.TrackingNumber = strings.TrimSpace(*ch.TrackingNumber)
-		}
-		if ch.Notes != nil {
-			d.Notes = strings.TrimSpace(*ch.Notes)
-		}
-		if ch.ShipTo != nil {
-			d.ShipTo = *ch.ShipTo
-		}
 		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET carrier = $2, tracking_number = $3, notes = $4, ship_to = $5,
-			version = version + 1, updated_at = $6 WHERE id = $1`, id, d.Carrier, d.TrackingNumber, d.Notes, d.ShipTo, tx.Now)
+			version = version + 1, updated_at = $6 WHERE id = $1`, id, plan.Carrier, plan.TrackingNumber, plan.Notes, plan.ShipTo, tx.Now)
 		return err
 	})
 	if err != nil {
@@ -302,74 +283,63 @@ func (s *DeliveryStore) Update(ctx context.Context, actor *sales.User, id int64,
 	return s.byID(ctx, id)
 }
 
-// Ship ships a draft delivery: each line's stock leaves the warehouse (on
-// hand and reserved both fall; a SHIPMENT ledger row), the order lines'
-// delivered quantities rise, and the order moves to PARTIALLY_DELIVERED or
-// DELIVERED. Two shipments racing for the same reserved units queue on the
-// order's lock; the second finds the reservation gone. Returns NOT_FOUND,
-// CONFLICT, INVALID_TRANSITION, INSUFFICIENT_STOCK.
+// Ship ships a draft delivery as sales.PlanShipment decides: each line's
+// stock leaves the warehouse (on hand and reserved both fall; a SHIPMENT
+// ledger row), the order lines' delivered quantities rise, and the order
+// moves to PARTIALLY_DELIVERED or DELIVERED. Two shipments racing for the
+// same reserved units queue on the order's lock; the second finds the
+// reservation gone. Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION,
+// VALIDATION, INSUFFICIENT_STOCK.
 func (s *DeliveryStore) Ship(ctx context.Context, actor *sales.User, id int64, version int, shipDate *time.Time) (_ *sales.Delivery, err error) {
 	defer wrap(&err, "Deliveries.Ship(%d)", id)
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		d, o, lines, err := lockDelivery(ctx, tx, actor, id, version)
+		snap, err := loadShipment(ctx, tx, actor, id, version, shipDate)
 		if err != nil {
 			return err
 		}
-		if _, err := sales.NextDeliveryStatus(d.Status, sales.DeliveryShip); err != nil {
+		plan, err := sales.PlanShipment(snap)
+		if err != nil {
 			return err
 		}
-		if shipDate != nil && shipDate.Format(time.DateOnly) < o.OrderDate.Format(time.DateOnly) {
-			return sales.Errorf(sales.CodeValidation, "shipDate", "the ship date is before the order date %s", o.OrderDate.Format(time.DateOnly))
-		}
-		var dlines []*sales.DeliveryLine
-		if err := tx.SelectContext(ctx, &dlines, `SELECT `+deliveryLineColumns+` FROM delivery_lines WHERE delivery_id = $1`, id); err != nil {
-			return err
-		}
-		byID := map[int64]*sales.OrderLine{}
-		for _, l := range lines {
-			byID[l.ID] = l
-		}
-		sort.Slice(dlines, func(i, j int) bool {
-			return byID[dlines[i].OrderLineID].ProductID < byID[dlines[j].OrderLineID].ProductID
-		})
-		for _, dl := range dlines {
-			ol := byID[dl.OrderLineID]
-			if dl.Quantity.GreaterThan(ol.ReservedQuantity) {
-				return sales.Errorf(sales.CodeInsufficientStock, "id", "line %d of order %s has %s reserved; this delivery ships %s",
-					ol.LineNo, o.Number, ol.ReservedQuantity, dl.Quantity)
-			}
-			if _, err := moveStock(ctx, tx, StockMove{ProductID: ol.ProductID, WarehouseID: d.WarehouseID, OnHand: dl.Quantity.Neg(),
-				Reserved: dl.Quantity.Neg(), Kind: sales.MovementShipment, Reference: d.Number, ActorID: &actor.ID, OrderID: &o.ID, Field: "id"}); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET delivered_quantity = delivered_quantity + $2,
-				reserved_quantity = reserved_quantity - $2 WHERE id = $1`, ol.ID, dl.Quantity); err != nil {
-				return err
-			}
-			ol.DeliveredQuantity = ol.DeliveredQuantity.Add(dl.Quantity)
-		}
-		day := tx.Now
-		if shipDate != nil {
-			day = *shipDate
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET ship_date = $2 WHERE id = $1`, id, day); err != nil {
-			return err
-		}
-		if err := setDeliveryStatus(ctx, tx, d, sales.DeliveryShip, "", actor.ID); err != nil {
-			return err
-		}
-		action := sales.OrderDeliverAll
-		for _, l := range lines {
-			if l.DeliveredQuantity.LessThan(l.Quantity) {
-				action = sales.OrderDeliverPart
-			}
-		}
-		return setOrderStatus(ctx, tx, o, action, nil, "delivery "+d.Number+" shipped", &actor.ID)
+		return writeShipment(ctx, tx, snap, plan, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)
 	}
 	return s.byID(ctx, id)
+}
+
+// loadShipment locks and reads what sales.PlanShipment needs, in the lock
+// order: the order, its lines, the delivery (its lines follow it). The
+// stock levels are locked as the plan's moves are written, by product.
+func loadShipment(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int, shipDate *time.Time) (sales.ShipmentSnapshot, error) {
+	d, o, lines, err := lockDelivery(ctx, tx, actor, id, version)
+	if err != nil {
+		return sales.ShipmentSnapshot{}, err
+	}
+	dlines, err := deliveryLines(ctx, tx, id)
+	if err != nil {
+		return sales.ShipmentSnapshot{}, err
+	}
+	return sales.ShipmentSnapshot{Order: o, Lines: lines, Delivery: d, DeliveryLines: dlines, ShipDate: shipDate, Today: tx.Now}, nil
+}
+
+// writeShipment writes a shipment's plan.
+func writeShipment(ctx context.Context, tx *Tx, snap sales.ShipmentSnapshot, plan sales.ShipmentPlan, actorID int64) error {
+	if err := writeMoves(ctx, tx, snap.Order, plan.Moves, actorID); err != nil {
+		return err
+	}
+	if err := writeLineChanges(ctx, tx, plan.Lines); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET ship_date = $2 WHERE id = $1`, snap.Delivery.ID, plan.ShipDate); err != nil {
+		return err
+	}
+	step := sales.DeliveryStepPlan{Status: plan.DeliveryStatus, Event: plan.DeliveryEvent}
+	if err := writeDeliveryStep(ctx, tx, snap.Delivery, step, actorID); err != nil {
+		return err
+	}
+	return setOrderStatus(ctx, tx, snap.Order, plan.OrderAction, nil, plan.OrderReason, &actorID)
 }
 
 // Cancel cancels a draft delivery (it reserved nothing of its own).
@@ -384,7 +354,11 @@ func (s *DeliveryStore) Cancel(ctx context.Context, actor *sales.User, id int64,
 		if err != nil {
 			return err
 		}
-		return setDeliveryStatus(ctx, tx, d, sales.DeliveryCancel, strings.TrimSpace(reason), actor.ID)
+		step, err := sales.PlanDeliveryCancel(d, reason)
+		if err != nil {
+			return err
+		}
+		return writeDeliveryStep(ctx, tx, d, step, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)

@@ -2,9 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -99,53 +96,25 @@ func (s *ReturnStore) List(ctx context.Context, f sales.ReturnFilter, sort Sort,
 	return listPage(ctx, s.db, `SELECT `+returnColumns, `FROM returns`, &w, returnKeys, sort, page)
 }
 
-// Create requests a return of delivered goods. Returns NOT_FOUND,
-// VALIDATION (more than delivered and not yet returned), IDEMPOTENCY_KEY_REUSED.
+// Create requests a return of delivered goods, as sales.PlanReturn
+// decides. Returns NOT_FOUND, VALIDATION (more than delivered and not yet
+// returned), IDEMPOTENCY_KEY_REUSED.
 func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.NewReturn, key *string) (_ *sales.Return, err error) {
 	defer wrap(&err, "Returns.Create")
-	in.Reason = strings.TrimSpace(in.Reason)
-	var p sales.Problems
-	p.Check(in.Reason != "", "input.reason", "say why the goods come back")
-	sales.CheckText(&p, "input.reason", in.Reason, 0, 1000)
-	p.Check(len(in.Lines) > 0, "input.lines", "a return needs at least one line")
-	for i, l := range in.Lines {
-		sales.CheckQuantity(&p, fmt.Sprintf("input.lines.%d.quantity", i), l.Quantity)
-		sales.CheckText(&p, fmt.Sprintf("input.lines.%d.reason", i), l.Reason, 0, 500)
-	}
-	if err := p.Err(); err != nil {
+	in, err = sales.CheckNewReturn(in)
+	if err != nil {
 		return nil, err
 	}
 	id, err := s.db.createOnce(ctx, actor, "createReturn", key, in, func(tx *Tx) (int64, error) {
-		o, err := lockOrder(ctx, tx, actor, in.OrderID, unversioned, "input.orderId")
+		snap, err := loadNewReturn(ctx, tx, actor, in)
 		if err != nil {
 			return 0, err
 		}
-		lines, err := lockOrderLines(ctx, tx, o.ID)
+		plan, err := sales.PlanReturn(snap)
 		if err != nil {
 			return 0, err
 		}
-		if in.DeliveryID != nil {
-			var status string
-			err := tx.GetContext(ctx, &status, `SELECT status FROM deliveries WHERE id = $1 AND order_id = $2`, *in.DeliveryID, o.ID)
-			if err != nil {
-				return 0, notFound(err, "input.deliveryId", "delivery of this order")
-			}
-			if status != string(sales.DeliveryShipped) && status != string(sales.DeliveryDelivered) {
-				return 0, sales.Errorf(sales.CodeValidation, "input.deliveryId", "delivery is %s: nothing of it can come back", status)
-			}
-			var onDelivery []int64
-			if err := tx.SelectContext(ctx, &onDelivery, `SELECT order_line_id FROM delivery_lines WHERE delivery_id = $1`, *in.DeliveryID); err != nil {
-				return 0, err
-			}
-			for i, l := range in.Lines {
-				if !slices.Contains(onDelivery, l.OrderLineID) {
-					return 0, sales.Errorf(sales.CodeValidation, fmt.Sprintf("input.lines.%d.orderLineId", i), "that line was not on the delivery")
-				}
-			}
-		}
-		return insertReturn(ctx, tx, actor.ID, o, lines, in, sales.ReturnRequested, func(i int, sub string) string {
-			return fmt.Sprintf("input.lines.%d.%s", i, sub)
-		})
+		return insertReturn(ctx, tx, actor.ID, snap.Order, plan)
 	})
 	if err != nil {
 		return nil, err
@@ -153,58 +122,58 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 	return s.byID(ctx, id)
 }
 
-// insertReturn writes a return in status after checking each line against
-// what was delivered and is not yet returned or on another open return.
-// fieldOf names the input field of line i's part sub ("orderLineId", "quantity").
-func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrder, lines []*sales.OrderLine, in sales.NewReturn,
-	status sales.ReturnStatus, fieldOf func(i int, sub string) string) (int64, error) {
-	var open []struct {
-		OrderLineID int64           `db:"order_line_id"`
-		Quantity    decimal.Decimal `db:"quantity"`
+// loadNewReturn locks the order and its lines and reads the delivery the
+// request names (its changes queue on the order's lock) and the open returns.
+func loadNewReturn(ctx context.Context, tx *Tx, actor *sales.User, in sales.NewReturn) (sales.NewReturnSnapshot, error) {
+	o, err := lockOrder(ctx, tx, actor, in.OrderID, unversioned, "input.orderId")
+	if err != nil {
+		return sales.NewReturnSnapshot{}, err
 	}
-	if err := tx.SelectContext(ctx, &open, `SELECT l.order_line_id, sum(l.quantity) AS quantity
+	lines, err := lockOrderLines(ctx, tx, o.ID)
+	if err != nil {
+		return sales.NewReturnSnapshot{}, err
+	}
+	snap := sales.NewReturnSnapshot{Order: o, Lines: lines, Input: in}
+	if in.DeliveryID != nil {
+		var d sales.Delivery
+		if err := tx.GetContext(ctx, &d, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1 AND order_id = $2`, *in.DeliveryID, o.ID); err != nil {
+			return sales.NewReturnSnapshot{}, notFound(err, "input.deliveryId", "delivery of this order")
+		}
+		snap.Delivery = &d
+		if snap.DeliveryLines, err = deliveryLines(ctx, tx, d.ID); err != nil {
+			return sales.NewReturnSnapshot{}, err
+		}
+	}
+	snap.OnOpenReturns, err = onOpenReturns(ctx, tx, o.ID)
+	return snap, err
+}
+
+// onOpenReturns sums, per order line, what the order's open returns ask
+// for. Which states count is the domain's (sales.OpenReturnStatuses).
+func onOpenReturns(ctx context.Context, tx *Tx, orderID int64) (map[int64]decimal.Decimal, error) {
+	return sumPerOrderLine(ctx, tx, `SELECT l.order_line_id, sum(l.quantity) AS quantity
 		FROM return_lines l JOIN returns r ON r.id = l.return_id
-		WHERE r.order_id = $1 AND r.status IN ('REQUESTED', 'APPROVED') GROUP BY l.order_line_id`, o.ID); err != nil {
-		return 0, err
-	}
-	can := map[int64]decimal.Decimal{}
-	for _, l := range lines {
-		can[l.ID] = l.DeliveredQuantity.Sub(l.ReturnedQuantity)
-	}
-	for _, x := range open {
-		can[x.OrderLineID] = can[x.OrderLineID].Sub(x.Quantity)
-	}
-	seen := map[int64]bool{}
-	for i, l := range in.Lines {
-		avail, ok := can[l.OrderLineID]
-		if !ok {
-			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "orderLineId"), "that line is not on order %s", o.Number)
-		}
-		if seen[l.OrderLineID] {
-			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "orderLineId"), "each order line may appear once")
-		}
-		seen[l.OrderLineID] = true
-		if l.Quantity.GreaterThan(avail) {
-			return 0, sales.Errorf(sales.CodeValidation, fieldOf(i, "quantity"),
-				"more than was delivered and not yet returned: %s can come back on this line", decimal.Max(avail, decimal.Zero))
-		}
-	}
+		WHERE r.order_id = $1 AND r.status = ANY($2) GROUP BY l.order_line_id`, orderID, statusArray(sales.OpenReturnStatuses()))
+}
+
+// insertReturn writes the return a plan chose, for order o.
+func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrder, plan sales.NewReturnPlan) (int64, error) {
 	number, err := nextNumber(ctx, tx, sales.DocReturn.Series())
 	if err != nil {
 		return 0, err
 	}
 	var id int64
 	if err := tx.GetContext(ctx, &id, `INSERT INTO returns (number, order_id, delivery_id, status, reason, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, number, o.ID, in.DeliveryID, string(status), in.Reason, actorID, tx.Now); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, number, o.ID, plan.DeliveryID, string(plan.Status), plan.Reason, actorID, tx.Now); err != nil {
 		return 0, err
 	}
-	for _, l := range in.Lines {
+	for _, l := range plan.Lines {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO return_lines (return_id, order_line_id, quantity, reason) VALUES ($1, $2, $3, $4)`,
-			id, l.OrderLineID, l.Quantity, strings.TrimSpace(l.Reason)); err != nil {
+			id, l.OrderLineID, l.Quantity, l.Reason); err != nil {
 			return 0, err
 		}
 	}
-	return id, recordEvent(ctx, tx, sales.DocReturn, id, "CREATE", nil, string(status), in.Reason, &actorID)
+	return id, writeEvent(ctx, tx, sales.DocReturn, id, plan.Event, actorID)
 }
 
 func (s *ReturnStore) byID(ctx context.Context, id int64) (*sales.Return, error) {
@@ -228,28 +197,28 @@ func lockReturn(ctx context.Context, tx *Tx, actor *sales.User, id int64, versio
 	return &r, o, lines, checkVersion("return", r.Version, version)
 }
 
-func (s *ReturnStore) transition(ctx context.Context, actor *sales.User, id int64, version int, action sales.ReturnAction, reason string,
-	then func(tx *Tx, r *sales.Return, o *sales.SalesOrder, lines []*sales.OrderLine) error) (*sales.Return, error) {
+// writeReturnStep moves a return to the status a plan chose, with its history row.
+func writeReturnStep(ctx context.Context, tx *Tx, r *sales.Return, step sales.ReturnStepPlan, actorID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE returns SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+		r.ID, string(step.Status), tx.Now); err != nil {
+		return err
+	}
+	r.Status = step.Status
+	return writeEvent(ctx, tx, sales.DocReturn, r.ID, step.Event, actorID)
+}
+
+// step locks a return, asks decide for its next step and writes it.
+func (s *ReturnStore) step(ctx context.Context, actor *sales.User, id int64, version int, decide func(*sales.Return) (sales.ReturnStepPlan, error)) (*sales.Return, error) {
 	err := s.db.Transact(ctx, func(tx *Tx) error {
-		r, o, lines, err := lockReturn(ctx, tx, actor, id, version)
+		r, _, _, err := lockReturn(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
-		next, err := sales.NextReturnStatus(r.Status, action)
+		step, err := decide(r)
 		if err != nil {
 			return err
 		}
-		if then != nil {
-			if err := then(tx, r, o, lines); err != nil {
-				return err
-			}
-		}
-		from := string(r.Status)
-		if _, err := tx.ExecContext(ctx, `UPDATE returns SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
-			id, string(next), tx.Now); err != nil {
-			return err
-		}
-		return recordEvent(ctx, tx, sales.DocReturn, id, string(action), &from, string(next), reason, &actor.ID)
+		return writeReturnStep(ctx, tx, r, step, actor.ID)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -260,7 +229,7 @@ func (s *ReturnStore) transition(ctx context.Context, actor *sales.User, id int6
 // Approve approves a requested return. Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION.
 func (s *ReturnStore) Approve(ctx context.Context, actor *sales.User, id int64, version int) (_ *sales.Return, err error) {
 	defer wrap(&err, "Returns.Approve(%d)", id)
-	return s.transition(ctx, actor, id, version, sales.ReturnApprove, "", nil)
+	return s.step(ctx, actor, id, version, sales.PlanReturnApproval)
 }
 
 // Reject rejects a requested return. Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, VALIDATION (reason).
@@ -269,54 +238,67 @@ func (s *ReturnStore) Reject(ctx context.Context, actor *sales.User, id int64, v
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, actor, id, version, sales.ReturnReject, strings.TrimSpace(reason), nil)
+	return s.step(ctx, actor, id, version, func(r *sales.Return) (sales.ReturnStepPlan, error) {
+		return sales.PlanReturnRejection(r, reason)
+	})
 }
 
 // Receive restocks an approved return into a warehouse (RETURN ledger rows)
-// and raises the order lines' returned quantities. Returns NOT_FOUND,
-// CONFLICT, INVALID_TRANSITION, VALIDATION.
+// and raises the order lines' returned quantities, as
+// sales.PlanReturnReceipt decides. Returns NOT_FOUND, CONFLICT,
+// INVALID_TRANSITION, VALIDATION.
 func (s *ReturnStore) Receive(ctx context.Context, actor *sales.User, id int64, version int, warehouseID int64, date *time.Time) (_ *sales.Return, err error) {
 	defer wrap(&err, "Returns.Receive(%d)", id)
-	return s.transition(ctx, actor, id, version, sales.ReturnReceive, "", func(tx *Tx, r *sales.Return, o *sales.SalesOrder, lines []*sales.OrderLine) error {
-		var active bool
-		if err := tx.GetContext(ctx, &active, `SELECT active FROM warehouses WHERE id = $1`, warehouseID); err != nil || !active {
-			if err != nil && !isNoRows(err) {
-				return err
-			}
-			return sales.Errorf(sales.CodeNotFound, "input.warehouseId", "warehouse not found")
-		}
-		var rlines []*sales.ReturnLine
-		if err := tx.SelectContext(ctx, &rlines, `SELECT `+returnLineColumns+` FROM return_lines WHERE return_id = $1`, id); err != nil {
+	err = s.db.Transact(ctx, func(tx *Tx) error {
+		snap, err := loadReturnReceipt(ctx, tx, actor, id, version, warehouseID, date)
+		if err != nil {
 			return err
 		}
-		byID := map[int64]*sales.OrderLine{}
-		for _, l := range lines {
-			byID[l.ID] = l
+		plan, err := sales.PlanReturnReceipt(snap)
+		if err != nil {
+			return err
 		}
-		// Stock levels are locked by product (the lock order), so two receipts never deadlock.
-		sort.Slice(rlines, func(i, j int) bool {
-			return byID[rlines[i].OrderLineID].ProductID < byID[rlines[j].OrderLineID].ProductID
-		})
-		for _, rl := range rlines {
-			ol := byID[rl.OrderLineID]
-			if ol.ReturnedQuantity.Add(rl.Quantity).GreaterThan(ol.DeliveredQuantity) {
-				return sales.Errorf(sales.CodeValidation, "id", "line %d of order %s: %s delivered, %s already returned; %s more cannot come back",
-					ol.LineNo, o.Number, ol.DeliveredQuantity, ol.ReturnedQuantity, rl.Quantity)
-			}
-			ol.ReturnedQuantity = ol.ReturnedQuantity.Add(rl.Quantity)
-			if _, err := moveStock(ctx, tx, StockMove{ProductID: ol.ProductID, WarehouseID: warehouseID, OnHand: rl.Quantity,
-				Kind: sales.MovementReturn, Reference: r.Number, ActorID: &actor.ID, OrderID: &o.ID, Field: "id"}); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET returned_quantity = returned_quantity + $2 WHERE id = $1`, ol.ID, rl.Quantity); err != nil {
-				return err
-			}
-		}
-		day := tx.Now
-		if date != nil {
-			day = *date
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE returns SET warehouse_id = $2, received_date = $3 WHERE id = $1`, id, warehouseID, day)
-		return err
+		return writeReturnReceipt(ctx, tx, snap, plan, actor.ID)
 	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return s.byID(ctx, id)
+}
+
+// loadReturnReceipt locks and reads what sales.PlanReturnReceipt needs, in
+// the lock order: the order, its lines, the return; then the warehouse and
+// the return's lines. Stock levels are locked as the moves are written.
+func loadReturnReceipt(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int, warehouseID int64, date *time.Time) (sales.ReturnReceiptSnapshot, error) {
+	r, o, lines, err := lockReturn(ctx, tx, actor, id, version)
+	if err != nil {
+		return sales.ReturnReceiptSnapshot{}, err
+	}
+	snap := sales.ReturnReceiptSnapshot{Order: o, Lines: lines, Return: r, ReceivedDate: date, Today: tx.Now}
+	var w sales.Warehouse
+	switch err := tx.GetContext(ctx, &w, `SELECT `+warehouseColumns+` FROM warehouses WHERE id = $1`, warehouseID); {
+	case err == nil:
+		snap.Warehouse = &w
+	case !isNoRows(err):
+		return sales.ReturnReceiptSnapshot{}, err
+	}
+	if err := tx.SelectContext(ctx, &snap.ReturnLines, `SELECT `+returnLineColumns+` FROM return_lines WHERE return_id = $1 ORDER BY id`, id); err != nil {
+		return sales.ReturnReceiptSnapshot{}, err
+	}
+	return snap, nil
+}
+
+// writeReturnReceipt writes a return receipt's plan.
+func writeReturnReceipt(ctx context.Context, tx *Tx, snap sales.ReturnReceiptSnapshot, plan sales.ReturnReceiptPlan, actorID int64) error {
+	if err := writeMoves(ctx, tx, snap.Order, plan.Moves, actorID); err != nil {
+		return err
+	}
+	if err := writeLineChanges(ctx, tx, plan.Lines); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE returns SET warehouse_id = $2, received_date = $3 WHERE id = $1`,
+		snap.Return.ID, plan.WarehouseID, plan.ReceivedDate); err != nil {
+		return err
+	}
+	return writeReturnStep(ctx, tx, snap.Return, sales.ReturnStepPlan{Status: plan.Status, Event: plan.Event}, actorID)
 }
