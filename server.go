@@ -19,10 +19,10 @@ import (
 	"golang.org/x/net/netutil"
 
 	"salesgraph/db"
-	"salesgraph/documents"
 	"salesgraph/graph"
 	"salesgraph/migrations"
 	"salesgraph/pgcluster"
+	"salesgraph/printable"
 	"salesgraph/web"
 )
 
@@ -245,7 +245,7 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
-	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", documents.BillOfLading(store, authn, logger))
+	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(store, authn, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })

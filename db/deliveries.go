@@ -156,11 +156,11 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		if err != nil {
 			return 0, err
 		}
-		number, err := nextNumber(ctx, tx, prefixDelivery)
+		number, err := nextNumber(ctx, tx, sales.DocDelivery.Series())
 		if err != nil {
 			return 0, err
 		}
-		bol, err := nextNumber(ctx, tx, prefixBOL)
+		bol, err := nextNumber(ctx, tx, sales.SeriesBillOfLading)
 		if err != nil {
 			return 0, err
 		}

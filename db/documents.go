@@ -8,20 +8,14 @@ import (
 	"salesgraph/sales"
 )
 
-// Document number prefixes (DESIGN.md: unique per type and year).
-const (
-	prefixQuote    = "QT"
-	prefixOrder    = "SO"
-	prefixDelivery = "DN"
-	prefixReturn   = "RMA"
-	prefixBOL      = "BOL"
-)
-
-// nextNumber assigns the next number of a document type for the year of
-// tx.Now: QT-2026-000123. The counter row is locked until tx ends, so
-// numbers are gapless (a rolled-back document gives its number back) and
-// two creators never get the same one.
-func nextNumber(ctx context.Context, tx *Tx, prefix string) (string, error) {
+// nextNumber assigns the next number of a series (a document type's own,
+// from its description in sales, or one it carries such as the bill of
+// lading) for the year of tx.Now: QT-2026-000123. The counter row is locked
+// until tx ends, so numbers are gapless (a rolled-back document gives its
+// number back) and two creators never get the same one. The counter's
+// foreign key to document_number_series refuses a series no migration added.
+func nextNumber(ctx context.Context, tx *Tx, series sales.NumberSeries) (string, error) {
+	prefix := string(series)
 	year := tx.Now.Year()
 	var n int
 	err := tx.GetContext(ctx, &n, `

@@ -1,21 +1,17 @@
 package db
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
-	"salesgraph/sales"
+	"salesgraph/relay"
 )
 
 // Lists page by keyset, never by OFFSET: a page starts strictly after (or
@@ -28,43 +24,22 @@ import (
 // (lower(code), id) > (lower($1::text), $2), so Go never re-implements
 // lower(), collation or numeric comparison.
 
-// keyType is the PostgreSQL type a cursor's text is cast to. Each type
-// accepts only the canonical text Go writes for it, so a hand-edited cursor
-// is a VALIDATION error instead of a failed cast.
-type keyType string
+// keyType is the PostgreSQL type a cursor's text is cast to; relay checks
+// that a cursor's value is canonical text of it before any query sees it.
+type keyType = relay.ValueType
 
 const (
-	keyText   keyType = "text"
-	keyStamp  keyType = "timestamptz"
-	keyDate   keyType = "date"
-	keyNumber keyType = "numeric"
-	keyInt    keyType = "bigint"
+	keyText   = relay.ValueText
+	keyStamp  = relay.ValueStamp
+	keyDate   = relay.ValueDate
+	keyNumber = relay.ValueNumber
+	keyInt    = relay.ValueInt
 )
 
 const (
-	stampLayout = "2006-01-02T15:04:05.999999Z07:00"
-	dateLayout  = "2006-01-02"
+	stampLayout = relay.StampLayout
+	dateLayout  = relay.DateLayout
 )
-
-func (t keyType) canonical(v string) bool {
-	switch t {
-	case keyText:
-		return utf8.ValidString(v) && !strings.ContainsRune(v, 0)
-	case keyStamp:
-		ts, err := time.Parse(time.RFC3339Nano, v)
-		return err == nil && ts.Year() >= 1 && ts.UTC().Format(stampLayout) == v
-	case keyDate:
-		d, err := time.Parse(dateLayout, v)
-		return err == nil && d.Year() >= 1 && d.Format(dateLayout) == v
-	case keyNumber:
-		d, err := decimal.NewFromString(v)
-		return err == nil && d.String() == v
-	case keyInt:
-		n, err := strconv.ParseInt(v, 10, 64)
-		return err == nil && strconv.FormatInt(n, 10) == v
-	}
-	return false
-}
 
 // sortKey is one order of a list. expr wraps the column (and, in the
 // keyset predicate, the cursor's value cast to typ) with %s; a nullable
@@ -130,20 +105,6 @@ type keyset[T any] struct {
 	keyOf    func(*T) []int64
 }
 
-// cursor is a row's position in one order of a list.
-type cursor struct {
-	List  string  `json:"l"`
-	Sort  string  `json:"s"`
-	Desc  bool    `json:"d"`
-	Value *string `json:"v"`
-	Key   []int64 `json:"k"`
-}
-
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c) // a struct of strings and numbers always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // resolve returns the sort field a Sort names (the fallback when it names
 // none) and its key.
 func (ks *keyset[T]) resolve(s Sort) (string, sortKey[T]) {
@@ -153,32 +114,11 @@ func (ks *keyset[T]) resolve(s Sort) (string, sortKey[T]) {
 	return ks.fallback, ks.sorts[ks.fallback]
 }
 
-// decode reads a cursor sent as argument field. Anything this list did not
-// write for this order is a VALIDATION error on that field: the cursor must
-// re-encode to exactly the same text, name this list, sort and direction, and
-// carry a value of the column's type and a whole row key. Cursors are not
-// signed: a well-formed one edited by hand is only another position in the
-// list, and the list's filters and scope still apply to what it returns.
-func (ks *keyset[T]) decode(field, text string, s Sort) (cursor, error) {
+// order describes the cursors of one order of the list, for relay to
+// check a client's cursor against before it becomes a query's position.
+func (ks *keyset[T]) order(s Sort) relay.Order {
 	name, k := ks.resolve(s)
-	bad := sales.Errorf(sales.CodeValidation, field, "%s is not a cursor from this list", field)
-	raw, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil {
-		return cursor{}, bad
-	}
-	var c cursor
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if dec.Decode(&c) != nil || c.encode() != text || c.List != ks.list || len(c.Key) != len(ks.key) {
-		return cursor{}, bad
-	}
-	if c.Sort != name || c.Desc != s.Desc {
-		return cursor{}, sales.Errorf(sales.CodeValidation, field, "%s is a cursor from another order of this list; send it with the orderBy it came from", field)
-	}
-	if c.Value == nil && !k.nullable || c.Value != nil && !k.typ.canonical(*c.Value) {
-		return cursor{}, bad
-	}
-	return c, nil
+	return relay.Order{List: ks.list, Sort: name, Desc: s.Desc, Value: k.typ, Nullable: k.nullable, KeyLen: len(ks.key)}
 }
 
 // columns are the expressions a list is ordered by: the sort expression,
@@ -194,7 +134,7 @@ func (ks *keyset[T]) columns(k sortKey[T]) []string {
 // seek adds "row comes after (or before) c in this order" to w: one row
 // comparison over the order's columns, which a btree index on the same
 // expressions serves as a range scan, in either direction.
-func (ks *keyset[T]) seek(w *where, k sortKey[T], c cursor, desc, after bool) {
+func (ks *keyset[T]) seek(w *where, k sortKey[T], c relay.Cursor, desc, after bool) {
 	op := ">"
 	if desc == after {
 		op = "<"
@@ -221,19 +161,20 @@ func (ks *keyset[T]) seek(w *where, k sortKey[T], c cursor, desc, after bool) {
 func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, fromSQL string, w *where, ks *keyset[T], s Sort, page Page) (Window[T], error) {
 	out := Window[T]{Total: -1}
 	name, k := ks.resolve(s)
-	var after, before *cursor
+	// The cursors were decoded from the client's text by the caller (relay);
+	// checking that they belong to this order needs the list's keyset.
+	order := ks.order(s)
+	after, before := page.After, page.Before
 	for _, b := range []struct {
-		field, text string
-		dst         **cursor
-	}{{"after", page.After, &after}, {"before", page.Before, &before}} {
-		if b.text == "" {
+		field string
+		c     *relay.Cursor
+	}{{"after", after}, {"before", before}} {
+		if b.c == nil {
 			continue
 		}
-		c, err := ks.decode(b.field, b.text, s)
-		if err != nil {
+		if err := order.Check(b.field, *b.c); err != nil {
 			return out, err
 		}
-		*b.dst = &c
 	}
 	if page.Limit > 0 {
 		seek := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
@@ -259,7 +200,7 @@ func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, from
 			slices.Reverse(out.Items)
 		}
 		for _, r := range out.Items {
-			out.Cursors = append(out.Cursors, cursor{List: ks.list, Sort: name, Desc: s.Desc, Value: k.value(r), Key: ks.keyOf(r)}.encode())
+			out.Cursors = append(out.Cursors, relay.Cursor{List: ks.list, Sort: name, Desc: s.Desc, Value: k.value(r), Key: ks.keyOf(r)})
 		}
 	}
 	if page.Count {

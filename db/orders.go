@@ -185,7 +185,7 @@ func insertOrder(ctx context.Context, tx *Tx, actor *sales.User, customer *sales
 	if err != nil {
 		return 0, err
 	}
-	number, err := nextNumber(ctx, tx, prefixOrder)
+	number, err := nextNumber(ctx, tx, sales.DocOrder.Series())
 	if err != nil {
 		return 0, err
 	}

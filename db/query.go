@@ -13,28 +13,29 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
-// Page is a keyset window of a list. After and Before are cursors (from
-// Window.Cursors of the same list and order); the window holds rows strictly
-// between them. At most Limit rows come back, read from the After end, or
+// Page is a keyset window of a list. After and Before are positions (from
+// Window.Cursors of the same list and order, decoded by relay from a
+// client's text); the window holds rows strictly between them. At most Limit rows come back, read from the After end, or
 // from the Before end (the list's end without Before) when FromEnd; either
 // way they are returned in list order. Count asks for the whole list's total
 // too, as a second statement; without it the total is -1 and only the page
 // query runs, which stops after Limit rows instead of reading every match.
 type Page struct {
 	Limit         int
-	After, Before string
+	After, Before *relay.Cursor
 	FromEnd       bool
 	Count         bool
 }
 
-// Window is a fetched page: rows in list order, each row's cursor, and the
-// list's total (-1 when not counted).
+// Window is a fetched page: rows in list order, each row's position, and
+// the list's total (-1 when not counted).
 type Window[T any] struct {
 	Items   []*T
-	Cursors []string
+	Cursors []relay.Cursor
 	Total   int
 }
 

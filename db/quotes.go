@@ -49,7 +49,7 @@ func (s *QuoteStore) Create(ctx context.Context, actor *sales.User, in sales.New
 		if err != nil {
 			return 0, err
 		}
-		number, err := nextNumber(ctx, tx, prefixQuote)
+		number, err := nextNumber(ctx, tx, sales.DocQuote.Series())
 		if err != nil {
 			return 0, err
 		}

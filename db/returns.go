@@ -158,7 +158,7 @@ func onOpenReturns(ctx context.Context, tx *Tx, orderID int64) (map[int64]decima
 
 // insertReturn writes the return a plan chose, for order o.
 func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrder, plan sales.NewReturnPlan) (int64, error) {
-	number, err := nextNumber(ctx, tx, prefixReturn)
+	number, err := nextNumber(ctx, tx, sales.DocReturn.Series())
 	if err != nil {
 		return 0, err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

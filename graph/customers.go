@@ -7,7 +7,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -163,15 +163,3 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
-// More global ID type names: the documents.
-const (
-	typeQuote        = "Quote"
-	typeQuoteLine    = "QuoteLine"
-	typeSalesOrder   = "SalesOrder"
-	typeOrderLine    = "OrderLine"
-	typeDelivery     = "Delivery"
-	typeDeliveryLine = "DeliveryLine"
-	typeReturn       = "Return"
-	typeReturnLine   = "ReturnLine"
-)

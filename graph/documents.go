@@ -2,10 +2,8 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -108,9 +106,4 @@ func (r *Resolver) orderLineProduct(ctx context.Context, orderLineID int64) (*sa
 // billOfLadingURL is where the printable bill of lading is served.
 func billOfLadingURL(d *sales.Delivery) string {
 	return "/documents/deliveries/" + relay.ID(typeDelivery, d.ID) + "/bill-of-lading"
-}
-
-// orderEventCursor is the opaque position of an order event in the live feed.
-func orderEventCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("OrderEvent:" + strconv.FormatInt(id, 10)))
 }

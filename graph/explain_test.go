@@ -20,7 +20,7 @@ import (
 	"salesgraph/demo"
 	"salesgraph/graph"
 	"salesgraph/graph/gqltest"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"math"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
 	"salesgraph/graph/scalar"
+	"salesgraph/relay"
 	"salesgraph/sales"
 	"strconv"
 	"sync/atomic"
@@ -14076,7 +14076,7 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v relay.Node) graphql.Marshaler {
-			return ec.marshalONode2salesgraphᚋgraphᚋrelayᚐNode(ctx, selections, v)
+			return ec.marshalONode2salesgraphᚋrelayᚐNode(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14120,7 +14120,7 @@ func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []relay.Node) graphql.Marshaler {
-			return ec.marshalNNode2ᚕsalesgraphᚋgraphᚋrelayᚐNode(ctx, selections, v)
+			return ec.marshalNNode2ᚕsalesgraphᚋrelayᚐNode(ctx, selections, v)
 		},
 		true,
 		true,
@@ -28285,11 +28285,11 @@ func (ec *executionContext) marshalNInvoicingPolicy2salesgraphᚋsalesᚐInvoici
 	return res
 }
 
-func (ec *executionContext) marshalNNode2ᚕsalesgraphᚋgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v []relay.Node) graphql.Marshaler {
+func (ec *executionContext) marshalNNode2ᚕsalesgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v []relay.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalONode2salesgraphᚋgraphᚋrelayᚐNode(ctx, sel, v[i])
+		return ec.marshalONode2salesgraphᚋrelayᚐNode(ctx, sel, v[i])
 	})
 
 	return ret
@@ -29796,7 +29796,7 @@ func (ec *executionContext) marshalOInvoicingPolicy2ᚖsalesgraphᚋsalesᚐInvo
 	return res
 }
 
-func (ec *executionContext) marshalONode2salesgraphᚋgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v relay.Node) graphql.Marshaler {
+func (ec *executionContext) marshalONode2salesgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v relay.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

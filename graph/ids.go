@@ -5,7 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 )
 
 // omittableKey decodes an optional ID that may also be sent as null.

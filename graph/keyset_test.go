@@ -18,7 +18,7 @@ import (
 	"salesgraph/db"
 	"salesgraph/graph"
 	"salesgraph/graph/gqltest"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

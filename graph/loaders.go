@@ -53,10 +53,8 @@ type Loaders struct {
 	ReturnLineByID             *loader[int64, *sales.ReturnLine]
 	ReturnLinesByReturnID      *loader[int64, []*sales.ReturnLine]
 	ReturnLinesByOrderLineID   *loader[int64, []*sales.ReturnLine]
-	HistoryByQuoteID           *loader[int64, []*sales.DocumentEvent]
-	HistoryByOrderID           *loader[int64, []*sales.DocumentEvent]
-	HistoryByDeliveryID        *loader[int64, []*sales.DocumentEvent]
-	HistoryByReturnID          *loader[int64, []*sales.DocumentEvent]
+	// History has each described document type's events by document ID.
+	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
 	// The currency of the documents and lists whose lines were listed (money.go).
 	currencies currencies
@@ -119,11 +117,17 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		ReturnLineByID:             one(wait, s.Returns.LinesByIDs, func(l *sales.ReturnLine) int64 { return l.ID }),
 		ReturnLinesByReturnID:      many(wait, s.Returns.LinesByReturnIDs, func(l *sales.ReturnLine) int64 { return l.ReturnID }),
 		ReturnLinesByOrderLineID:   many(wait, s.Returns.LinesByOrderLineIDs, func(l *sales.ReturnLine) int64 { return l.OrderLineID }),
-		HistoryByQuoteID:           history(wait, s.Events, sales.DocQuote),
-		HistoryByOrderID:           history(wait, s.Events, sales.DocOrder),
-		HistoryByDeliveryID:        history(wait, s.Events, sales.DocDelivery),
-		HistoryByReturnID:          history(wait, s.Events, sales.DocReturn),
+		History:                    histories(wait, s.Events),
 	}
+}
+
+// histories builds the history loader of every described document type.
+func histories(wait time.Duration, events *db.EventStore) map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent] {
+	out := make(map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent], len(sales.DocumentTypes))
+	for _, d := range sales.DocumentTypes {
+		out[d.Type] = history(wait, events, d.Type)
+	}
+	return out
 }
 
 // history builds the loader of one document type's events.

@@ -7,6 +7,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/model"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -32,10 +33,11 @@ type page[T any] struct {
 }
 
 // paginate turns Relay arguments into a keyset window (db.Page), fetches it,
-// and builds the page info. Cursors are opaque (base64url) positions the db
-// package writes and checks: the order's field and direction, the row's sort
-// value and its key. A cursor of another order, or one edited by hand, is a
-// VALIDATION error on after or before.
+// and builds the page info. Cursors are opaque (base64url) positions that
+// relay encodes and decodes: the list, the order's field and direction, the
+// row's sort value and its key; db checks a decoded one against its list's
+// order with relay's rules. A cursor of another order, or one edited by
+// hand, is a VALIDATION error on after or before.
 //
 // first/after reads forwards from after (or the start), last/before reads
 // backwards from before (or the end); with both after and before the window
@@ -57,7 +59,21 @@ func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) (db.Wi
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	pg := db.Page{Count: selectsTotalCount(ctx), After: deref(a.after), Before: deref(a.before), FromEnd: a.last != nil}
+	pg := db.Page{Count: selectsTotalCount(ctx), FromEnd: a.last != nil}
+	for _, c := range []struct {
+		field string
+		text  *string
+		dst   **relay.Cursor
+	}{{"after", a.after, &pg.After}, {"before", a.before, &pg.Before}} {
+		if c.text == nil {
+			continue
+		}
+		pos, err := relay.ParseCursor(c.field, *c.text)
+		if err != nil {
+			return nil, err
+		}
+		*c.dst = &pos
+	}
 	size := defaultPageSize
 	switch {
 	case a.last != nil:
@@ -70,7 +86,11 @@ func paginate[T any](ctx context.Context, a pageArgs, fetch func(db.Page) (db.Wi
 	if err != nil {
 		return nil, err
 	}
-	items, cursors := w.Items, w.Cursors
+	items := w.Items
+	cursors := make([]string, len(w.Cursors))
+	for i, c := range w.Cursors {
+		cursors[i] = c.String()
+	}
 	more := len(items) > size
 	if more && pg.FromEnd {
 		items, cursors = items[len(items)-size:], cursors[len(cursors)-size:]

@@ -5,7 +5,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"salesgraph/graph/relay"
 	"salesgraph/sales"
 )
 
@@ -169,7 +168,7 @@ func prefetchOrders(ctx context.Context, orders []*sales.SalesOrder, fields []gr
 		case "returns":
 			l.ReturnsByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnImplementors), prefetchReturns))
 		case "history":
-			l.HistoryByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+			l.History[sales.DocOrder].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		case "statusEvents":
 			l.OrderEventsByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, orderStatusEventImplementors), prefetchOrderEvents))
 		}
@@ -247,7 +246,7 @@ func prefetchQuotes(ctx context.Context, quotes []*sales.Quote, fields []graphql
 		case "order":
 			l.OrderByQuoteID.prefetch(ctx, ids, thenOne(ctx, sub(ctx, f, salesOrderImplementors), prefetchOrders))
 		case "history":
-			l.HistoryByQuoteID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+			l.History[sales.DocQuote].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		}
 	}
 }
@@ -283,7 +282,7 @@ func prefetchDeliveries(ctx context.Context, deliveries []*sales.Delivery, field
 		case "returns":
 			l.ReturnsByDeliveryID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnImplementors), prefetchReturns))
 		case "history":
-			l.HistoryByDeliveryID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+			l.History[sales.DocDelivery].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		}
 	}
 }
@@ -323,7 +322,7 @@ func prefetchReturns(ctx context.Context, returns []*sales.Return, fields []grap
 		case "lines":
 			l.ReturnLinesByReturnID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnLineImplementors), prefetchReturnLines))
 		case "history":
-			l.HistoryByReturnID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+			l.History[sales.DocReturn].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		}
 	}
 }
@@ -441,93 +440,6 @@ func prefetchWarehouses(ctx context.Context, warehouses []*sales.Warehouse, fiel
 		if f.Name == "stockLevels" {
 			loadersFrom(ctx).StockLevelsByWarehouseID.prefetch(ctx, keys(warehouses, func(w *sales.Warehouse) int64 { return w.ID }),
 				thenMany(ctx, sub(ctx, f, stockLevelImplementors), prefetchStockLevels))
-		}
-	}
-}
-
-// prefetchNodes starts, for each type among a nodes(ids:) list, one
-// statement for all its keys, and the reads the visibility checks make after
-// it (a sales rep sees documents of their own customers only: a document's
-// order and customer), so that resolving the IDs one by one finds every row
-// loaded or on its way. Malformed IDs are left to node, which reports them.
-func prefetchNodes(ctx context.Context, ids []string) {
-	byType := map[string][]int64{}
-	for _, id := range ids {
-		if typ, ks, err := relay.Parse("ids", id); err == nil && len(ks) == 1 {
-			byType[typ] = append(byType[typ], ks[0])
-		}
-	}
-	l := loadersFrom(ctx)
-	rep := Viewer(ctx) != nil && Viewer(ctx).Role == sales.RoleSalesRep
-	customers := func(ids []int64) {
-		if rep {
-			l.CustomerByID.prefetch(ctx, ids, nil)
-		}
-	}
-	orders := func(ids []int64) {
-		l.OrderByID.prefetch(ctx, ids, func(os []*sales.SalesOrder) {
-			customers(keys(nonNil(os), func(o *sales.SalesOrder) int64 { return o.CustomerID }))
-		})
-	}
-	quotes := func(ids []int64) {
-		l.QuoteByID.prefetch(ctx, ids, func(qs []*sales.Quote) {
-			customers(keys(nonNil(qs), func(q *sales.Quote) int64 { return q.CustomerID }))
-		})
-	}
-	deliveries := func(ids []int64) {
-		l.DeliveryByID.prefetch(ctx, ids, func(ds []*sales.Delivery) {
-			orders(keys(nonNil(ds), func(d *sales.Delivery) int64 { return d.OrderID }))
-		})
-	}
-	returns := func(ids []int64) {
-		l.ReturnByID.prefetch(ctx, ids, func(rs []*sales.Return) {
-			orders(keys(nonNil(rs), func(r *sales.Return) int64 { return r.OrderID }))
-		})
-	}
-	for typ, ks := range byType {
-		switch typ {
-		case typeCustomer:
-			l.CustomerByID.prefetch(ctx, ks, nil)
-		case typeShippingAddress:
-			l.ShippingAddressByID.prefetch(ctx, ks, func(as []*sales.ShippingAddress) {
-				l.CustomerByID.prefetch(ctx, keys(nonNil(as), func(a *sales.ShippingAddress) int64 { return a.CustomerID }), nil)
-			})
-		case typeProduct:
-			l.ProductByID.prefetch(ctx, ks, nil)
-		case typeWarehouse:
-			l.WarehouseByID.prefetch(ctx, ks, nil)
-		case typePriceList:
-			l.PriceListByID.prefetch(ctx, ks, nil)
-		case typePriceListItem:
-			l.PriceListItemByID.prefetch(ctx, ks, nil)
-		case typeUser:
-			l.UserByID.prefetch(ctx, ks, nil)
-		case typeStockMovement:
-			l.StockMovementByID.prefetch(ctx, ks, nil)
-		case typeQuote:
-			quotes(ks)
-		case typeSalesOrder:
-			orders(ks)
-		case typeDelivery:
-			deliveries(ks)
-		case typeReturn:
-			returns(ks)
-		case typeQuoteLine:
-			l.QuoteLineByID.prefetch(ctx, ks, func(ls []*sales.QuoteLine) {
-				quotes(keys(nonNil(ls), func(x *sales.QuoteLine) int64 { return x.QuoteID }))
-			})
-		case typeOrderLine:
-			l.OrderLineByID.prefetch(ctx, ks, func(ls []*sales.OrderLine) {
-				orders(keys(nonNil(ls), func(x *sales.OrderLine) int64 { return x.OrderID }))
-			})
-		case typeDeliveryLine:
-			l.DeliveryLineByID.prefetch(ctx, ks, func(ls []*sales.DeliveryLine) {
-				deliveries(keys(nonNil(ls), func(x *sales.DeliveryLine) int64 { return x.DeliveryID }))
-			})
-		case typeReturnLine:
-			l.ReturnLineByID.prefetch(ctx, ks, func(ls []*sales.ReturnLine) {
-				returns(keys(nonNil(ls), func(x *sales.ReturnLine) int64 { return x.ReturnID }))
-			})
 		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
 	"salesgraph/graph/scalar"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

@@ -2,7 +2,7 @@ package graph_test
 
 import (
 	"context"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 	"strings"
 	"testing"

@@ -13,7 +13,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/gqltest"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 

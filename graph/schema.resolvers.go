@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 	"salesgraph/graph/model"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 	"time"
 
@@ -84,7 +84,7 @@ func (r *deliveryResolver) BillOfLadingURL(ctx context.Context, obj *sales.Deliv
 
 // History is the resolver for the history field.
 func (r *deliveryResolver) History(ctx context.Context, obj *sales.Delivery) ([]*sales.DocumentEvent, error) {
-	return loadersFrom(ctx).HistoryByDeliveryID.Load(ctx, obj.ID)()
+	return loadersFrom(ctx).History[sales.DocDelivery].Load(ctx, obj.ID)()
 }
 
 // ID is the resolver for the id field.
@@ -375,7 +375,7 @@ func (r *orderLineResolver) ReturnLines(ctx context.Context, obj *sales.OrderLin
 
 // Cursor is the resolver for the cursor field.
 func (r *orderStatusEventResolver) Cursor(ctx context.Context, obj *sales.OrderEvent) (string, error) {
-	return orderEventCursor(obj.ID), nil
+	return relay.FeedCursor("OrderEvent", obj.ID), nil
 }
 
 // Order is the resolver for the order field.
@@ -618,7 +618,7 @@ func (r *quoteResolver) CreatedBy(ctx context.Context, obj *sales.Quote) (*sales
 
 // History is the resolver for the history field.
 func (r *quoteResolver) History(ctx context.Context, obj *sales.Quote) ([]*sales.DocumentEvent, error) {
-	return loadersFrom(ctx).HistoryByQuoteID.Load(ctx, obj.ID)()
+	return loadersFrom(ctx).History[sales.DocQuote].Load(ctx, obj.ID)()
 }
 
 // ID is the resolver for the id field.
@@ -683,7 +683,7 @@ func (r *returnResolver) Lines(ctx context.Context, obj *sales.Return) ([]*sales
 
 // History is the resolver for the history field.
 func (r *returnResolver) History(ctx context.Context, obj *sales.Return) ([]*sales.DocumentEvent, error) {
-	return loadersFrom(ctx).HistoryByReturnID.Load(ctx, obj.ID)()
+	return loadersFrom(ctx).History[sales.DocReturn].Load(ctx, obj.ID)()
 }
 
 // ID is the resolver for the id field.
@@ -758,7 +758,7 @@ func (r *salesOrderResolver) Returns(ctx context.Context, obj *sales.SalesOrder)
 
 // History is the resolver for the history field.
 func (r *salesOrderResolver) History(ctx context.Context, obj *sales.SalesOrder) ([]*sales.DocumentEvent, error) {
-	return loadersFrom(ctx).HistoryByOrderID.Load(ctx, obj.ID)()
+	return loadersFrom(ctx).History[sales.DocOrder].Load(ctx, obj.ID)()
 }
 
 // StatusEvents is the resolver for the statusEvents field.

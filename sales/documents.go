@@ -189,17 +189,6 @@ type ReturnLine struct {
 	Reason      string          `db:"reason"`
 }
 
-// DocumentType names a kind of document in the events table.
-type DocumentType string
-
-// Document types.
-const (
-	DocQuote    DocumentType = "QUOTE"
-	DocOrder    DocumentType = "ORDER"
-	DocDelivery DocumentType = "DELIVERY"
-	DocReturn   DocumentType = "RETURN"
-)
-
 // DocumentEvent is one state change of a document: who, when, from, to, why.
 type DocumentEvent struct {
 	ID         int64        `db:"id"`

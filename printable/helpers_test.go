@@ -1,4 +1,4 @@
-package documents_test
+package printable_test
 
 import (
 	"github.com/shopspring/decimal"

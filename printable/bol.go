@@ -1,6 +1,6 @@
-// Package documents serves printable documents — for now the bill of
+// Package printable serves printable documents — for now the bill of
 // lading — over HTTP, with the same bearer-token auth as the API.
-package documents
+package printable
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"salesgraph/auth"
 	"salesgraph/db"
-	"salesgraph/graph/relay"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -78,7 +78,7 @@ func BillOfLading(store *db.Store, authn Authenticator, logger *slog.Logger) htt
 			internal(w, r, logger, err)
 			return
 		}
-		id, err := relay.Key("id", "Delivery", r.PathValue("id"))
+		id, err := relay.Key("id", deliveryNodeType, r.PathValue("id"))
 		if err != nil {
 			http.NotFound(w, r)
 			return
@@ -110,6 +110,13 @@ func BillOfLading(store *db.Store, authn Authenticator, logger *slog.Logger) htt
 }
 
 var errNotFound = errors.New("not found")
+
+// deliveryNodeType is the global-ID type of the delivery in the URL, as its
+// description in sales gives it (the API hands out the same IDs).
+var deliveryNodeType = func() string {
+	d, _ := sales.DocDelivery.Describe()
+	return d.NodeType
+}()
 
 func internal(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	logger.ErrorContext(r.Context(), "bill of lading", "err", err)

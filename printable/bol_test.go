@@ -1,4 +1,4 @@
-package documents_test
+package printable_test
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 	"salesgraph/auth"
 	"salesgraph/db/dbtest"
-	"salesgraph/documents"
 	"salesgraph/graph"
-	"salesgraph/graph/relay"
+	"salesgraph/printable"
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -56,7 +56,7 @@ func TestBillOfLading(t *testing.T) {
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", documents.BillOfLading(s, &graph.Authenticator{Secret: secret, Users: s.Users, Logger: logger}, logger))
+	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(s, &graph.Authenticator{Secret: secret, Users: s.Users, Logger: logger}, logger))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	url := srv.URL + "/documents/deliveries/" + relay.ID("Delivery", d.ID) + "/bill-of-lading"

@@ -1,5 +1,8 @@
-// Package relay holds the Relay conventions: opaque global IDs, cursors and
-// page arguments. It knows nothing of the schema's types.
+// Package relay holds the Relay conventions: opaque global IDs and cursors
+// (a row's position in a list, an event's position in a live feed), how
+// they are written and read, and when a cursor fits a list. It knows nothing
+// of the schema's types; graph, the printable documents and db's lists
+// share it.
 package relay
 
 import (
