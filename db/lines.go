@@ -2,8 +2,12 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"salesgraph/sales"
@@ -81,4 +85,55 @@ func (b *priceBook) listPrice(customer *sales.Customer, productID int64, quantit
 		return nil, err
 	}
 	return &q.UnitPrice, nil
+}
+
+// lineColumns is a document's priced lines column by column: one INSERT …
+// SELECT FROM unnest(…) writes them all, so writing 500 lines costs one
+// statement, not 500. Decimals travel as text and are cast to numeric.
+type lineColumns struct {
+	lineNo, productID                                            []int64
+	quantity, unitPrice, discount, taxRate, subtotal, tax, total []string
+	listPrice                                                    []sql.NullString
+	overrideReason                                               []string
+}
+
+func columnsOf(lines []pricedLine) lineColumns {
+	var c lineColumns
+	for _, l := range lines {
+		c.lineNo = append(c.lineNo, int64(l.LineNo))
+		c.productID = append(c.productID, l.ProductID)
+		c.quantity = append(c.quantity, l.Quantity.String())
+		c.unitPrice = append(c.unitPrice, l.UnitPrice.String())
+		c.discount = append(c.discount, l.Discount.String())
+		c.taxRate = append(c.taxRate, l.TaxRate.String())
+		c.subtotal = append(c.subtotal, l.Subtotal.String())
+		c.tax = append(c.tax, l.Tax.String())
+		c.total = append(c.total, l.Total.String())
+		var list sql.NullString
+		if l.ListPrice != nil {
+			list = sql.NullString{String: l.ListPrice.String(), Valid: true}
+		}
+		c.listPrice = append(c.listPrice, list)
+		c.overrideReason = append(c.overrideReason, l.OverrideReason)
+	}
+	return c
+}
+
+// lineColumnsSQL is the lineColumns arguments from $first on, cast for
+// unnest, in the column order lineColumnNames lists.
+func lineColumnsSQL(first int) string {
+	casts := []string{"int[]", "bigint[]", "numeric[]", "numeric[]", "numeric[]", "numeric[]", "numeric[]", "numeric[]", "numeric[]", "numeric[]", "text[]"}
+	args := make([]string, len(casts))
+	for i, c := range casts {
+		args[i] = fmt.Sprintf("$%d::%s", first+i, c)
+	}
+	return strings.Join(args, ", ")
+}
+
+// lineColumnNames are the columns lineColumnsSQL fills, in order.
+const lineColumnNames = `line_no, product_id, quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
+
+func (c lineColumns) args() []any {
+	return []any{pq.Array(c.lineNo), pq.Array(c.productID), pq.Array(c.quantity), pq.Array(c.unitPrice), pq.Array(c.discount),
+		pq.Array(c.taxRate), pq.Array(c.subtotal), pq.Array(c.tax), pq.Array(c.total), pq.Array(c.listPrice), pq.Array(c.overrideReason)}
 }

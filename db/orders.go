@@ -2,11 +2,13 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
 	"salesgraph/sales"
 
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 )
 
@@ -222,22 +224,16 @@ type quoteOrigin struct {
 }
 
 func insertOrderLines(ctx context.Context, tx *Tx, orderID int64, lines []pricedLine, quote *quoteOrigin) error {
-	for i, l := range lines {
-		var quoteLine *int64
-		if quote != nil {
-			quoteLine = &quote.LineIDs[i]
-		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO order_lines (order_id, line_no, product_id, quote_line_id, quantity, unit_price, discount_percent,
-				tax_rate, subtotal, tax, total, list_price, price_override_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			orderID, l.LineNo, l.ProductID, quoteLine, l.Quantity, l.UnitPrice, l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total,
-			l.ListPrice, l.OverrideReason)
-		if err != nil {
-			return err
+	quoteLines := make([]sql.NullInt64, len(lines))
+	if quote != nil {
+		for i := range lines {
+			quoteLines[i] = sql.NullInt64{Int64: quote.LineIDs[i], Valid: true}
 		}
 	}
-	return nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, quote_line_id, `+lineColumnNames+`)
+		SELECT $1, * FROM unnest($2::bigint[], `+lineColumnsSQL(3)+`)`,
+		append([]any{orderID, pq.Array(quoteLines)}, columnsOf(lines).args()...)...)
+	return err
 }
 
 // Update edits a draft order; sent lines replace all lines (repriced).

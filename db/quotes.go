@@ -84,18 +84,9 @@ func insertQuote(ctx context.Context, tx *Tx, actor *sales.User, q *sales.Quote,
 }
 
 func insertQuoteLines(ctx context.Context, tx *Tx, quoteID int64, lines []pricedLine) error {
-	for _, l := range lines {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO quote_lines (quote_id, line_no, product_id, quantity, unit_price, list_price, price_override_reason,
-				discount_percent, tax_rate, subtotal, tax, total)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			quoteID, l.LineNo, l.ProductID, l.Quantity, l.UnitPrice, l.ListPrice, l.OverrideReason,
-			l.Discount, l.TaxRate, l.Subtotal, l.Tax, l.Total)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO quote_lines (quote_id, `+lineColumnNames+`)
+		SELECT $1, * FROM unnest(`+lineColumnsSQL(2)+`)`, append([]any{quoteID}, columnsOf(lines).args()...)...)
+	return err
 }
 
 // lockQuote locks a quote for a change, in the house lock order: it reads
