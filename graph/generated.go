@@ -83,11 +83,11 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Notes             func(childComplexity int) int
-		Orders            func(childComplexity int, first *int) int
+		Orders            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
 		PaymentTermsDays  func(childComplexity int) int
 		Phone             func(childComplexity int) int
 		PriceList         func(childComplexity int) int
-		Quotes            func(childComplexity int, first *int) int
+		Quotes            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) int
 		SalesRep          func(childComplexity int) int
 		ShippingAddresses func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
@@ -590,8 +590,8 @@ type CustomerResolver interface {
 	PriceList(ctx context.Context, obj *sales.Customer) (*sales.PriceList, error)
 	SalesRep(ctx context.Context, obj *sales.Customer) (*sales.User, error)
 
-	Quotes(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.Quote, error)
-	Orders(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.SalesOrder, error)
+	Quotes(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error)
+	Orders(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
 }
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
@@ -942,7 +942,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
 	case "Customer.paymentTermsDays":
 		if e.ComplexityRoot.Customer.PaymentTermsDays == nil {
 			break
@@ -971,7 +971,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Quotes(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Customer.Quotes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.QuoteFilter), args["orderBy"].(*model.QuoteOrder)), true
 	case "Customer.salesRep":
 		if e.ComplexityRoot.Customer.SalesRep == nil {
 			break
@@ -3802,10 +3802,18 @@ type Customer implements Node {
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
-  "The customer's ` + "`" + `first` + "`" + ` newest quotes (live revisions): default 20, at most 100. Filter quotes by customerId for all."
-  quotes(first: Int = 20): [Quote!]!
-  "The customer's ` + "`" + `first` + "`" + ` newest orders: default 20, at most 100. Filter orders by customerId for all."
-  orders(first: Int = 20): [SalesOrder!]!
+  """
+  The customer's quotes, paged as the root ` + "`" + `quotes` + "`" + ` list is (same arguments,
+  order and cursors; live revisions only unless filter.latestOnly is false),
+  newest first by default. filter.customerId, if sent, must be this customer.
+  """
+  quotes(first: Int, after: String, last: Int, before: String, filter: QuoteFilter, orderBy: QuoteOrder): QuoteConnection!
+  """
+  The customer's orders, paged as the root ` + "`" + `orders` + "`" + ` list is (same arguments,
+  order and cursors), newest first by default. filter.customerId, if sent,
+  must be this customer.
+  """
+  orders(first: Int, after: String, last: Int, before: String, filter: OrderFilter, orderBy: OrderOrder): SalesOrderConnection!
 }
 
 "One of a customer's ship-to addresses."
@@ -5876,6 +5884,46 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.OrderFilter, error) {
+			return ec.unmarshalOOrderFilter2ᚖsalesgraphᚋgraphᚋmodelᚐOrderFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.OrderOrder, error) {
+			return ec.unmarshalOOrderOrder2ᚖsalesgraphᚋgraphᚋmodelᚐOrderOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -5890,6 +5938,46 @@ func (ec *executionContext) field_Customer_quotes_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.QuoteFilter, error) {
+			return ec.unmarshalOQuoteFilter2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.QuoteOrder, error) {
+			return ec.unmarshalOQuoteOrder2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -8377,11 +8465,11 @@ func (ec *executionContext) _Customer_quotes(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Quotes(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Customer().Quotes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.QuoteFilter), fc.Args["orderBy"].(*model.QuoteOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Quote) graphql.Marshaler {
-			return ec.marshalNQuote2ᚕᚖsalesgraphᚋsalesᚐQuoteᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuoteConnection) graphql.Marshaler {
+			return ec.marshalNQuoteConnection2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8394,7 +8482,7 @@ func (ec *executionContext) fieldContext_Customer_quotes(ctx context.Context, fi
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Quote(ctx, field)
+			return ec.childFields_QuoteConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -8421,11 +8509,11 @@ func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.SalesOrder) graphql.Marshaler {
-			return ec.marshalNSalesOrder2ᚕᚖsalesgraphᚋsalesᚐSalesOrderᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SalesOrderConnection) graphql.Marshaler {
+			return ec.marshalNSalesOrderConnection2ᚖsalesgraphᚋgraphᚋmodelᚐSalesOrderConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8438,7 +8526,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SalesOrder(ctx, field)
+			return ec.childFields_SalesOrderConnection(ctx, field)
 		},
 	}
 	defer func() {
