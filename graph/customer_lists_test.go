@@ -35,7 +35,9 @@ func TestCustomerOrders_PagedPastTheOldCut(t *testing.T) {
 
 	const byCustomer = `query($id: ID!, $after: String) { customer(id: $id) {
 		orders(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { number } } } }`
-	var first, second struct{ Customer struct{ Orders orderNumbersPage } }
+	var first, second struct {
+		Customer struct{ Orders orderNumbersPage }
+	}
 	e.with(t).must(sales.RoleAdmin, byCustomer, map[string]any{"id": s.customer}, &first)
 	p1 := first.Customer.Orders
 	if len(p1.Nodes) != 100 || !p1.PageInfo.HasNextPage || p1.TotalCount != n || p1.PageInfo.EndCursor == nil {
@@ -104,7 +106,9 @@ func TestCustomerOrders_PagedPastTheOldCut(t *testing.T) {
 			t.Errorf("%s: orders(first: 3) = %v, hasNextPage %v; want %v, %v", c.Code, numbers, c.Orders.PageInfo.HasNextPage, wantNumbers, wantMore)
 		}
 		if c.Code == "CUST-1" {
-			var next struct{ Customer struct{ Orders orderNumbersPage } }
+			var next struct {
+				Customer struct{ Orders orderNumbersPage }
+			}
 			e.with(t).must(sales.RoleAdmin, `query($id: ID!, $after: String) { customer(id: $id) {
 				orders(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { number } } } }`,
 				map[string]any{"id": s.customer, "after": *c.Orders.PageInfo.EndCursor}, &next)
