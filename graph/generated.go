@@ -3569,11 +3569,13 @@ Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint on
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
 INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
-UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
+LIST_TRUNCATED, UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
 ` + "`" + `extensions.field` + "`" + `.
 
 Every list returns a bounded number of items: connections and some lists take
-` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound). An operation's cost
+` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound), which a rule on the
+write side keeps. Should a list ever hold more, it returns its first items
+and a LIST_TRUNCATED error at its path: it is never cut silently. An operation's cost
 counts each list's selection once per item it may return; ` + "`" + `extensions.cost` + "`" + `
 reports it, and above the limit the operation is refused before it runs
 (QUERY_TOO_COMPLEX with ` + "`" + `extensions.limitKind` + "`" + `, the figure and ` + "`" + `extensions.limit` + "`" + `).
