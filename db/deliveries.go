@@ -137,6 +137,9 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		if o.Status != sales.OrderConfirmed && o.Status != sales.OrderPartiallyDelivered {
 			return 0, sales.Errorf(sales.CodeInvalidTransition, "input.orderId", "cannot deliver a sales order that is %s", o.Status)
 		}
+		if err := checkDeliveryLimit(ctx, tx, o.ID); err != nil {
+			return 0, err
+		}
 		lines, err := lockOrderLines(ctx, tx, o.ID)
 		if err != nil {
 			return 0, err

@@ -266,6 +266,9 @@ func (s *QuoteStore) Revise(ctx context.Context, actor *sales.User, id int64, ve
 		if _, err := sales.CheckQuoteAction(old, sales.QuoteRevise, tx.Now); err != nil {
 			return err
 		}
+		if err := sales.CheckNewRevision(old.Revision + 1); err != nil {
+			return err
+		}
 		if err := activeCustomer(customer); err != nil {
 			return err
 		}

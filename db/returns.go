@@ -120,6 +120,9 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 		if err != nil {
 			return 0, err
 		}
+		if err := checkReturnLimit(ctx, tx, o.ID); err != nil {
+			return 0, err
+		}
 		lines, err := lockOrderLines(ctx, tx, o.ID)
 		if err != nil {
 			return 0, err

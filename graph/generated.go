@@ -4323,9 +4323,9 @@ type Quote implements Node {
   "False once a newer revision exists; only the latest can be sent, accepted or converted."
   isLatestRevision: Boolean!
   supersededBy: Quote
-  "The revisions under this number, oldest first; at most 50 (filter quotes by number with latestOnly false for all)."
+  "The revisions under this number, oldest first; at most 50, as a quote number takes no more (revising the 50th is refused)."
   revisions: [Quote!]! @bound(max: 50)
-  "What changed against the previous revision (empty for the first); at most 1000, two per line of either."
+  "What changed against the previous revision (empty for the first); at most 1000: one per line of either revision (500 lines each), two for a line both repriced and requantified."
   changes: [QuoteLineChange!]! @bound(max: 1000)
   customer: Customer!
   currency: Currency!
@@ -4340,7 +4340,7 @@ type Quote implements Node {
   "The order this quote became."
   order: SalesOrder
   createdBy: User
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
@@ -4498,13 +4498,13 @@ type SalesOrder implements Node {
   subtotal: Decimal!
   taxTotal: Decimal!
   total: Decimal!
-  "The order's deliveries, oldest first; at most 20 (filter deliveries by orderId for all)."
+  "The order's deliveries, oldest first; at most 20, as an order takes no more (cancelled ones count)."
   deliveries: [Delivery!]! @bound(max: 20)
-  "The order's returns, oldest first; at most 20 (filter returns by orderId for all)."
-  returns: [Return!]! @bound(max: 20)
-  "State changes, oldest first; at most 50."
+  "The order's returns, oldest first; at most 40: an order takes return requests until it has 20 returns, plus one refusal at the door per delivery."
+  returns: [Return!]! @bound(max: 40)
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
-  "The order's status changes as the live feed carries them, oldest first; at most 50."
+  "The order's status changes as the live feed carries them, oldest first; at most 50, more than its states allow (one per delivery at most)."
   statusEvents: [OrderStatusEvent!]! @bound(max: 50)
   createdBy: User
   version: Int!
@@ -4533,10 +4533,10 @@ type OrderLine implements Node {
   subtotal: Decimal!
   tax: Decimal!
   total: Decimal!
-  "Where this line was delivered; at most 20 delivery lines."
+  "Where this line was delivered: one delivery line per delivery, so at most 20."
   deliveryLines: [DeliveryLine!]! @bound(max: 20)
-  "What came back of this line; at most 20 return lines."
-  returnLines: [ReturnLine!]! @bound(max: 20)
+  "What came back of this line: one return line per return, so at most 40."
+  returnLines: [ReturnLine!]! @bound(max: 40)
 }
 
 "An order status change, as the live feed carries it."
@@ -4652,11 +4652,11 @@ type Delivery implements Node {
   notes: String!
   "One per order line delivered; at most 500, as an order may have."
   lines: [DeliveryLine!]! @bound(max: 500)
-  "Returns raised against this delivery, including refusals at the door; at most 20."
-  returns: [Return!]! @bound(max: 20)
+  "Returns raised against this delivery, including refusals at the door; at most 40, as its order may have."
+  returns: [Return!]! @bound(max: 40)
   "The printable bill of lading (HTML; send the same Authorization header)."
   billOfLadingUrl: String!
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
@@ -4770,9 +4770,9 @@ type Return implements Node {
   "Where the goods were restocked."
   warehouse: Warehouse
   receivedDate: Date
-  "The goods coming back; at most 500 lines."
+  "The goods coming back: one line per order line, so at most 500."
   lines: [ReturnLine!]! @bound(max: 500)
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
