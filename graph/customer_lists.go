@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
-	"math"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -125,11 +123,15 @@ func prefetchFirstPages[T any](ctx context.Context, l *loader[customerPage, db.W
 	implementors []string, next func(context.Context, []*T, []graphql.CollectedField)) {
 	oc := graphql.GetOperationContext(ctx)
 	args := f.ArgumentMap(oc.Variables)
-	first, ok := intArg(args["first"])
-	if !ok {
-		return
+	var a pageArgs
+	if v := args["first"]; v != nil {
+		n, ok := toInt(v)
+		if !ok || n < 0 || n > maxPageSize {
+			return // the resolver reports it
+		}
+		first := int(n)
+		a.first = &first
 	}
-	a := pageArgs{first: first}
 	if args["after"] != nil || args["before"] != nil || args["last"] != nil {
 		return
 	}
@@ -165,37 +167,4 @@ func fieldSelects(ctx context.Context, c graphql.CollectedField, name string) bo
 		}
 	}
 	return false
-}
-
-// intArg reads an optional Int argument as ArgumentMap gives it (a literal
-// or a variable); ok is false for anything else.
-func intArg(v any) (_ *int, ok bool) {
-	var n int64
-	switch x := v.(type) {
-	case nil:
-		return nil, true
-	case int:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case float64:
-		if x != float64(int64(x)) {
-			return nil, false
-		}
-		n = int64(x)
-	case json.Number:
-		var err error
-		if n, err = x.Int64(); err != nil {
-			return nil, false
-		}
-	default:
-		return nil, false
-	}
-	if n < math.MinInt32 || n > math.MaxInt32 {
-		return nil, false
-	}
-	i := int(n)
-	return &i, true
 }

@@ -3,7 +3,9 @@ package graph_test
 import (
 	"slices"
 	"testing"
+	"time"
 
+	"salesgraph/graph"
 	"salesgraph/sales"
 )
 
@@ -167,4 +169,48 @@ func TestCustomerQuotes_LiveRevisionsPaged(t *testing.T) {
 	if out.Customer.All.TotalCount != 4 || len(out.Customer.All.Nodes) != 4 {
 		t.Errorf("all revisions: totalCount %d, %d nodes; want 4 (3 quotes, one revised)", out.Customer.All.TotalCount, len(out.Customer.All.Nodes))
 	}
+}
+
+// TestCustomerOrders_FirstPagesPrefetchedWithVariables: a page of customers
+// with their first orders and quotes, `first` sent as a variable, is read
+// with one statement per list for all the customers (the same count for 1
+// and 2 customers), and never waits for the loader timer (a minute here).
+func TestCustomerOrders_FirstPagesPrefetchedWithVariables(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, nil)
+	for range 3 {
+		e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "1")))
+	}
+	other := e.with(t).createCustomer(sales.RoleAdmin, validCustomer("CUST-2")).ID
+	e.createOrder(t, sales.RoleAdmin, map[string]any{"input": map[string]any{
+		"customerId": other, "warehouseId": s.warehouse, "lines": []any{line(s.widget, "1")}}})
+	e = e.retuned(t, func(c *graph.HandlerConfig) {
+		c.LoaderWait = time.Minute
+		c.Limits.OperationTimeout = 10 * time.Second
+	})
+	const q = `query($n: Int!, $k: Int) { customers(first: $n) { nodes { code
+		orders(first: $k) { pageInfo { hasNextPage } nodes { number lines { product { sku } } } }
+		quotes(first: $k) { nodes { number } } } } }`
+	count := func(n int) int64 {
+		before := e.store.Statements()
+		var out struct {
+			Customers struct {
+				Nodes []struct {
+					Orders struct{ Nodes []struct{ Number string } }
+				}
+			}
+		}
+		e.with(t).must(sales.RoleAdmin, q, map[string]any{"n": n, "k": 2}, &out)
+		if len(out.Customers.Nodes) != n || len(out.Customers.Nodes[0].Orders.Nodes) == 0 {
+			t.Fatalf("customers(first: %d): %+v", n, out)
+		}
+		return e.store.Statements() - before
+	}
+	count(1) // signs the viewer in; later requests find them cached
+	one, two := count(1), count(2)
+	if one != two {
+		t.Fatalf("statements: %d for 1 customer, %d for 2", one, two)
+	}
+	t.Logf("%d statements for 1 or 2 customers with their orders, lines, products and quotes", two)
 }
