@@ -92,8 +92,13 @@ func (c *countingConn) IsValid() bool {
 	return true
 }
 
-// CheckNamedValue keeps lib/pq's own argument conversion (slices, Valuers).
+// CheckNamedValue stores addresses as JSON (address.go) and otherwise keeps
+// lib/pq's own argument conversion (slices, Valuers).
 func (c *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if v, ok, err := addressValue(nv.Value); ok {
+		nv.Value = v
+		return err
+	}
 	if ch, ok := c.Conn.(driver.NamedValueChecker); ok {
 		return ch.CheckNamedValue(nv)
 	}

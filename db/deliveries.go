@@ -144,6 +144,9 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 		if err != nil {
 			return 0, err
 		}
+		if err := checkDeliveryLimit(ctx, tx, o.ID); err != nil {
+			return 0, err
+		}
 		lines, err := lockOrderLines(ctx, tx, o.ID)
 		if err != nil {
 			return 0, err

@@ -193,7 +193,7 @@ func listPage[T any](ctx context.Context, q sqlx.QueryerContext, selectSQL, from
 			order = append(order, col+" "+dir)
 		}
 		query := selectSQL + " " + fromSQL + seek.sql() + " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %d", page.Limit)
-		if err := sqlx.SelectContext(ctx, q, &out.Items, query, seek.args...); err != nil {
+		if err := selectContext(ctx, q, &out.Items, query, seek.args...); err != nil {
 			return out, err
 		}
 		if page.FromEnd {

@@ -28,15 +28,6 @@ func (s *OrderStore) ByQuoteIDs(ctx context.Context, ids []int64) (_ []*sales.Sa
 	return byIDs[sales.SalesOrder](ctx, s.db, `SELECT `+orderColumns+` FROM sales_orders WHERE quote_id = ANY($1)`, ids)
 }
 
-// LatestByCustomerIDs returns up to 100 newest orders per customer, newest first.
-func (s *OrderStore) LatestByCustomerIDs(ctx context.Context, ids []int64) (_ []*sales.SalesOrder, err error) {
-	defer wrap(&err, "Orders.LatestByCustomerIDs")
-	return byIDs[sales.SalesOrder](ctx, s.db, `SELECT `+orderColumns+` FROM (
-		SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY id DESC) AS rank
-		FROM sales_orders WHERE customer_id = ANY($1)) newest
-		WHERE rank <= 100 ORDER BY customer_id, id DESC`, ids)
-}
-
 // LinesByOrderIDs returns the lines of these orders, by order and line number.
 func (s *OrderStore) LinesByOrderIDs(ctx context.Context, ids []int64) (_ []*sales.OrderLine, err error) {
 	defer wrap(&err, "Orders.LinesByOrderIDs")

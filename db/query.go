@@ -78,7 +78,7 @@ func likePattern(s string) string {
 // them back in key order).
 func byIDs[T any](ctx context.Context, q sqlx.QueryerContext, query string, ids []int64) ([]*T, error) {
 	var out []*T
-	err := sqlx.SelectContext(ctx, q, &out, query, pqArray(ids))
+	err := selectContext(ctx, q, &out, query, pqArray(ids))
 	return out, err
 }
 

@@ -234,6 +234,9 @@ func (s *QuoteStore) Revise(ctx context.Context, actor *sales.User, id int64, ve
 		if err != nil {
 			return err
 		}
+		if err := sales.CheckRevisionLimit(old.Revision + 1); err != nil {
+			return err
+		}
 		if _, err := sales.PlanQuoteAction(old, customer, sales.QuoteRevise, tx.Now); err != nil {
 			return err
 		}

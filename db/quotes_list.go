@@ -25,15 +25,6 @@ func (s *QuoteStore) ByNumbers(ctx context.Context, numbers []string) (_ []*sale
 	return out, err
 }
 
-// LatestByCustomerIDs returns up to 100 newest live revisions per customer, newest first.
-func (s *QuoteStore) LatestByCustomerIDs(ctx context.Context, ids []int64) (_ []*sales.Quote, err error) {
-	defer wrap(&err, "Quotes.LatestByCustomerIDs")
-	return byIDs[sales.Quote](ctx, s.db, `SELECT `+quoteColumns+` FROM (
-		SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY id DESC) AS rank
-		FROM quotes WHERE customer_id = ANY($1) AND superseded_by IS NULL) newest
-		WHERE rank <= 100 ORDER BY customer_id, id DESC`, ids)
-}
-
 // LinesByQuoteIDs returns the lines of these quotes, by quote and line number.
 func (s *QuoteStore) LinesByQuoteIDs(ctx context.Context, ids []int64) (_ []*sales.QuoteLine, err error) {
 	defer wrap(&err, "Quotes.LinesByQuoteIDs")

@@ -110,6 +110,9 @@ func (s *ReturnStore) Create(ctx context.Context, actor *sales.User, in sales.Ne
 		if err != nil {
 			return 0, err
 		}
+		if err := checkReturnLimit(ctx, tx, snap.Order.ID); err != nil {
+			return 0, err
+		}
 		plan, err := sales.PlanReturn(snap)
 		if err != nil {
 			return 0, err

@@ -358,7 +358,7 @@ func readQueries(v explainIDs) []readQuery {
 	// Every edge, from the lists and from single objects.
 	qs = append(qs,
 		readQuery{query: `{ orders(first: 10, filter: {status: [DELIVERED]}) { nodes {
-			customer { salesRep { id } priceList { id } shippingAddresses { id } quotes(first: 5) { id } orders(first: 5) { id } }
+			customer { salesRep { id } priceList { id } shippingAddresses { id } quotes(first: 5) { nodes { id } } orders(first: 5) { nodes { id } } }
 			quote { id } warehouse { id } createdBy { id }
 			history { actor { id } } statusEvents { actor { id } }
 			deliveries { id } returns { id } } } }`},
@@ -377,10 +377,10 @@ func readQueries(v explainIDs) []readQuery {
 		readQuery{query: `{ quotes(first: 10) { nodes { customer { id } createdBy { id } supersededBy { id } revisions { id }
 			order { id } history { actor { id } } lines { product { id } } changes { kind } } } }`},
 		readQuery{query: fmt.Sprintf(`{ quote(id: %q) { order { id lines { quoteLine { id } } } } }`, id("Quote", v.quoteWithOrder))},
-		readQuery{query: fmt.Sprintf(`{ customer(id: %q) { orders(first: 20) { id } quotes(first: 20) { id } shippingAddresses { id } } }`,
+		readQuery{query: fmt.Sprintf(`{ customer(id: %q) { orders(first: 20) { nodes { id } } quotes(first: 20) { nodes { id } } shippingAddresses { id } } }`,
 			id("Customer", v.customer))},
 		readQuery{query: `{ customers(first: 20) { nodes { salesRep { id } priceList { id } shippingAddresses { id }
-			orders(first: 3) { id } quotes(first: 3) { id } } } }`},
+			orders(first: 3) { nodes { id } } quotes(first: 3) { nodes { id } } } } }`},
 		readQuery{query: `{ products(first: 20) { nodes { stockLevels(first: 5) { warehouse { id } product { id } } } } }`},
 		readQuery{query: `{ warehouses(first: 10) { nodes { stockLevels(first: 20) { product { id } } } } }`},
 		readQuery{query: `{ stockLevels(first: 20) { nodes { product { id } warehouse { id } } } }`},

@@ -83,11 +83,11 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Notes             func(childComplexity int) int
-		Orders            func(childComplexity int, first *int) int
+		Orders            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
 		PaymentTermsDays  func(childComplexity int) int
 		Phone             func(childComplexity int) int
 		PriceList         func(childComplexity int) int
-		Quotes            func(childComplexity int, first *int) int
+		Quotes            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) int
 		SalesRep          func(childComplexity int) int
 		ShippingAddresses func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
@@ -592,8 +592,8 @@ type CustomerResolver interface {
 	PriceList(ctx context.Context, obj *sales.Customer) (*sales.PriceList, error)
 	SalesRep(ctx context.Context, obj *sales.Customer) (*sales.User, error)
 
-	Quotes(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.Quote, error)
-	Orders(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.SalesOrder, error)
+	Quotes(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error)
+	Orders(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
 }
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
@@ -945,7 +945,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
 	case "Customer.paymentTermsDays":
 		if e.ComplexityRoot.Customer.PaymentTermsDays == nil {
 			break
@@ -974,7 +974,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Quotes(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Customer.Quotes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.QuoteFilter), args["orderBy"].(*model.QuoteOrder)), true
 	case "Customer.salesRep":
 		if e.ComplexityRoot.Customer.SalesRep == nil {
 			break
@@ -3584,11 +3584,13 @@ Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint on
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
 INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
-UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
+LIST_TRUNCATED, UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
 ` + "`" + `extensions.field` + "`" + `.
 
 Every list returns a bounded number of items: connections and some lists take
-` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound). An operation's cost
+` + "`" + `first` + "`" + `/` + "`" + `last` + "`" + `, the others state their maximum (@bound), which a rule on the
+write side keeps. Should a list ever hold more, it returns its first items
+and a LIST_TRUNCATED error at its path: it is never cut silently. An operation's cost
 counts each list's selection once per item it may return; ` + "`" + `extensions.cost` + "`" + `
 reports it, and above the limit the operation is refused before it runs
 (QUERY_TOO_COMPLEX with ` + "`" + `extensions.limitKind` + "`" + `, the figure and ` + "`" + `extensions.limit` + "`" + `).
@@ -3817,10 +3819,18 @@ type Customer implements Node {
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
-  "The customer's ` + "`" + `first` + "`" + ` newest quotes (live revisions): default 20, at most 100. Filter quotes by customerId for all."
-  quotes(first: Int = 20): [Quote!]!
-  "The customer's ` + "`" + `first` + "`" + ` newest orders: default 20, at most 100. Filter orders by customerId for all."
-  orders(first: Int = 20): [SalesOrder!]!
+  """
+  The customer's quotes, paged as the root ` + "`" + `quotes` + "`" + ` list is (same arguments,
+  order and cursors; live revisions only unless filter.latestOnly is false),
+  newest first by default. filter.customerId, if sent, must be this customer.
+  """
+  quotes(first: Int, after: String, last: Int, before: String, filter: QuoteFilter, orderBy: QuoteOrder): QuoteConnection!
+  """
+  The customer's orders, paged as the root ` + "`" + `orders` + "`" + ` list is (same arguments,
+  order and cursors), newest first by default. filter.customerId, if sent,
+  must be this customer.
+  """
+  orders(first: Int, after: String, last: Int, before: String, filter: OrderFilter, orderBy: OrderOrder): SalesOrderConnection!
 }
 
 "One of a customer's ship-to addresses."
@@ -4328,9 +4338,9 @@ type Quote implements Node {
   "False once a newer revision exists; only the latest can be sent, accepted or converted."
   isLatestRevision: Boolean!
   supersededBy: Quote
-  "The revisions under this number, oldest first; at most 50 (filter quotes by number with latestOnly false for all)."
+  "The revisions under this number, oldest first; at most 50, as a quote number takes no more (revising the 50th is refused)."
   revisions: [Quote!]! @bound(max: 50)
-  "What changed against the previous revision (empty for the first); at most 1000, two per line of either."
+  "What changed against the previous revision (empty for the first); at most 1000: one per line of either revision (500 lines each), two for a line both repriced and requantified."
   changes: [QuoteLineChange!]! @bound(max: 1000)
   customer: Customer!
   currency: Currency!
@@ -4345,7 +4355,7 @@ type Quote implements Node {
   "The order this quote became."
   order: SalesOrder
   createdBy: User
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
@@ -4503,13 +4513,13 @@ type SalesOrder implements Node {
   subtotal: Decimal!
   taxTotal: Decimal!
   total: Decimal!
-  "The order's deliveries, oldest first; at most 20 (filter deliveries by orderId for all)."
+  "The order's deliveries, oldest first; at most 20, as an order takes no more (cancelled ones count)."
   deliveries: [Delivery!]! @bound(max: 20)
-  "The order's returns, oldest first; at most 20 (filter returns by orderId for all)."
-  returns: [Return!]! @bound(max: 20)
-  "State changes, oldest first; at most 50."
+  "The order's returns, oldest first; at most 40: an order takes return requests until it has 20 returns, plus one refusal at the door per delivery."
+  returns: [Return!]! @bound(max: 40)
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
-  "The order's status changes as the live feed carries them, oldest first; at most 50."
+  "The order's status changes as the live feed carries them, oldest first; at most 50, more than its states allow (one per delivery at most)."
   statusEvents: [OrderStatusEvent!]! @bound(max: 50)
   createdBy: User
   version: Int!
@@ -4542,10 +4552,10 @@ type OrderLine implements Node {
   subtotal: Decimal!
   tax: Decimal!
   total: Decimal!
-  "Where this line was delivered; at most 20 delivery lines."
+  "Where this line was delivered: one delivery line per delivery, so at most 20."
   deliveryLines: [DeliveryLine!]! @bound(max: 20)
-  "What came back of this line; at most 20 return lines."
-  returnLines: [ReturnLine!]! @bound(max: 20)
+  "What came back of this line: one return line per return, so at most 40."
+  returnLines: [ReturnLine!]! @bound(max: 40)
 }
 
 "An order status change, as the live feed carries it."
@@ -4662,11 +4672,11 @@ type Delivery implements Node {
   notes: String!
   "One per order line delivered; at most 500, as an order may have."
   lines: [DeliveryLine!]! @bound(max: 500)
-  "Returns raised against this delivery, including refusals at the door; at most 20."
-  returns: [Return!]! @bound(max: 20)
+  "Returns raised against this delivery, including refusals at the door; at most 40, as its order may have."
+  returns: [Return!]! @bound(max: 40)
   "The printable bill of lading (HTML; send the same Authorization header)."
   billOfLadingUrl: String!
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
@@ -4780,9 +4790,9 @@ type Return implements Node {
   "Where the goods were restocked."
   warehouse: Warehouse
   receivedDate: Date
-  "The goods coming back; at most 500 lines."
+  "The goods coming back: one line per order line, so at most 500."
   lines: [ReturnLine!]! @bound(max: 500)
-  "State changes, oldest first; at most 50."
+  "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)
   version: Int!
   createdAt: DateTime!
@@ -5900,6 +5910,46 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.OrderFilter, error) {
+			return ec.unmarshalOOrderFilter2ᚖsalesgraphᚋgraphᚋmodelᚐOrderFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.OrderOrder, error) {
+			return ec.unmarshalOOrderOrder2ᚖsalesgraphᚋgraphᚋmodelᚐOrderOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -5914,6 +5964,46 @@ func (ec *executionContext) field_Customer_quotes_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.QuoteFilter, error) {
+			return ec.unmarshalOQuoteFilter2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.QuoteOrder, error) {
+			return ec.unmarshalOQuoteOrder2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -8401,11 +8491,11 @@ func (ec *executionContext) _Customer_quotes(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Quotes(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Customer().Quotes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.QuoteFilter), fc.Args["orderBy"].(*model.QuoteOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Quote) graphql.Marshaler {
-			return ec.marshalNQuote2ᚕᚖsalesgraphᚋsalesᚐQuoteᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuoteConnection) graphql.Marshaler {
+			return ec.marshalNQuoteConnection2ᚖsalesgraphᚋgraphᚋmodelᚐQuoteConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8418,7 +8508,7 @@ func (ec *executionContext) fieldContext_Customer_quotes(ctx context.Context, fi
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Quote(ctx, field)
+			return ec.childFields_QuoteConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -8445,11 +8535,11 @@ func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.SalesOrder) graphql.Marshaler {
-			return ec.marshalNSalesOrder2ᚕᚖsalesgraphᚋsalesᚐSalesOrderᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SalesOrderConnection) graphql.Marshaler {
+			return ec.marshalNSalesOrderConnection2ᚖsalesgraphᚋgraphᚋmodelᚐSalesOrderConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8462,7 +8552,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SalesOrder(ctx, field)
+			return ec.childFields_SalesOrderConnection(ctx, field)
 		},
 	}
 	defer func() {

@@ -34,11 +34,11 @@ type Loaders struct {
 	QuoteByID                  *loader[int64, *sales.Quote]
 	QuoteLineByID              *loader[int64, *sales.QuoteLine]
 	QuoteRevisionsByNumber     *loader[string, []*sales.Quote]
-	QuotesByCustomerID         *loader[int64, []*sales.Quote]
+	FirstQuotesByCustomer      *loader[customerPage, db.Window[sales.Quote]]
 	QuoteLinesByQuoteID        *loader[int64, []*sales.QuoteLine]
 	OrderByID                  *loader[int64, *sales.SalesOrder]
 	OrderByQuoteID             *loader[int64, *sales.SalesOrder]
-	OrdersByCustomerID         *loader[int64, []*sales.SalesOrder]
+	FirstOrdersByCustomer      *loader[customerPage, db.Window[sales.SalesOrder]]
 	OrderLineByID              *loader[int64, *sales.OrderLine]
 	OrderLinesByOrderID        *loader[int64, []*sales.OrderLine]
 	OrderEventsByOrderID       *loader[int64, []*sales.OrderEvent]
@@ -98,11 +98,11 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		QuoteByID:                  one(wait, s.Quotes.ByIDs, func(q *sales.Quote) int64 { return q.ID }),
 		QuoteLineByID:              one(wait, s.Quotes.LinesByIDs, func(l *sales.QuoteLine) int64 { return l.ID }),
 		QuoteRevisionsByNumber:     many(wait, s.Quotes.ByNumbers, func(q *sales.Quote) string { return q.Number }),
-		QuotesByCustomerID:         many(wait, s.Quotes.LatestByCustomerIDs, func(q *sales.Quote) int64 { return q.CustomerID }),
+		FirstQuotesByCustomer:      firstPageLoader(wait, s.Quotes.FirstQuotePages),
 		QuoteLinesByQuoteID:        many(wait, s.Quotes.LinesByQuoteIDs, func(l *sales.QuoteLine) int64 { return l.QuoteID }),
 		OrderByID:                  one(wait, s.Orders.ByIDs, func(o *sales.SalesOrder) int64 { return o.ID }),
 		OrderByQuoteID:             one(wait, s.Orders.ByQuoteIDs, func(o *sales.SalesOrder) int64 { return *o.QuoteID }),
-		OrdersByCustomerID:         many(wait, s.Orders.LatestByCustomerIDs, func(o *sales.SalesOrder) int64 { return o.CustomerID }),
+		FirstOrdersByCustomer:      firstPageLoader(wait, s.Orders.FirstOrderPages),
 		OrderLineByID:              one(wait, s.Orders.LinesByIDs, func(l *sales.OrderLine) int64 { return l.ID }),
 		OrderLinesByOrderID:        many(wait, s.Orders.LinesByOrderIDs, func(l *sales.OrderLine) int64 { return l.OrderID }),
 		OrderEventsByOrderID:       many(wait, s.Events.OrderEvents, func(e *sales.OrderEvent) int64 { return e.OrderID }),

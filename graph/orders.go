@@ -111,9 +111,14 @@ func (r *Resolver) orders(ctx context.Context, a pageArgs, f *model.OrderFilter,
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.SalesOrder], error) {
+	return orderConnection(ctx, a, func(pg db.Page) (db.Window[sales.SalesOrder], error) {
 		return r.Store.Orders.List(ctx, filter, sort, pg)
 	})
+}
+
+// orderConnection pages orders with fetch and starts the edges the nodes select.
+func orderConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Window[sales.SalesOrder], error)) (*model.SalesOrderConnection, error) {
+	p, err := paginate(ctx, a, fetch)
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,17 @@ func connectionNodeFields(ctx context.Context, implementors []string) []graphql.
 	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
+	return connectionNodeFieldsOf(ctx, fc.Field, implementors)
+}
+
+// connectionNodeFieldsOf is what connection field c selects on its nodes.
+func connectionNodeFieldsOf(ctx context.Context, c graphql.CollectedField, implementors []string) []graphql.CollectedField {
+	if c.Field == nil || c.Definition == nil {
+		return nil
+	}
 	oc := graphql.GetOperationContext(ctx)
 	var out []graphql.CollectedField
-	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
+	for _, f := range graphql.CollectFields(oc, c.Selections, []string{c.Definition.Type.Name()}) {
 		switch f.Name {
 		case "nodes":
 			out = append(out, graphql.CollectFields(oc, f.Selections, implementors)...)
@@ -216,9 +224,9 @@ func prefetchCustomers(ctx context.Context, customers []*sales.Customer, fields 
 		case "salesRep":
 			l.UserByID.prefetch(ctx, optKeys(customers, func(c *sales.Customer) *int64 { return c.SalesRepID }), nil)
 		case "quotes":
-			l.QuotesByCustomerID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, quoteImplementors), prefetchQuotes))
+			prefetchFirstPages(ctx, l.FirstQuotesByCustomer, ids, f, quoteImplementors, prefetchQuotes)
 		case "orders":
-			l.OrdersByCustomerID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, salesOrderImplementors), prefetchOrders))
+			prefetchFirstPages(ctx, l.FirstOrdersByCustomer, ids, f, salesOrderImplementors, prefetchOrders)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
 			deliveries { number warehouse { code } lines { quantity orderLine { lineNo } product { sku } } }
 			history { action actor { email } } statusEvents { status actor { email } } } } } }`,
 		"customers": `query($n: Int!) { customers(first: $n) { nodes { code
-			orders(first: 5) { number lines { product { sku } } } quotes(first: 5) { number } } } }`,
+			orders(first: 5) { nodes { number lines { product { sku } } } } quotes(first: 5) { nodes { number } } } } }`,
 		"deliveries": `query($n: Int!) { deliveries(first: $n) { nodes { number
 			order { number customer { code } } lines { orderLine { product { sku } } } } } }`,
 		"priceLists": `query($n: Int!) { priceLists(first: $n) { nodes { code items(first: 5) { unitPrice product { sku } } } } }`,

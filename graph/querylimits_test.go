@@ -376,7 +376,7 @@ func TestCost_OrdinaryQueryPasses(t *testing.T) {
 	r := e.as(sales.RoleViewer, `{ me { name role }
 		products(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { id sku name stockLevels { warehouse { code } onHand available } } }
 		warehouses { nodes { code name } }
-		customers(first: 20) { nodes { code name priceList { code } orders(first: 5) { number status total } } } }`, nil)
+		customers(first: 20) { nodes { code name priceList { code } orders(first: 5) { nodes { number status total } } } } }`, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}

@@ -166,7 +166,12 @@ func (r *Resolver) quotes(ctx context.Context, a pageArgs, f *model.QuoteFilter,
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Quote], error) { return r.Store.Quotes.List(ctx, filter, sort, pg) })
+	return quoteConnection(ctx, a, func(pg db.Page) (db.Window[sales.Quote], error) { return r.Store.Quotes.List(ctx, filter, sort, pg) })
+}
+
+// quoteConnection pages quotes with fetch and starts the edges the nodes select.
+func quoteConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Window[sales.Quote], error)) (*model.QuoteConnection, error) {
+	p, err := paginate(ctx, a, fetch)
 	if err != nil {
 		return nil, err
 	}

@@ -41,15 +41,13 @@ func (r *customerResolver) SalesRep(ctx context.Context, obj *sales.Customer) (*
 }
 
 // Quotes is the resolver for the quotes field.
-func (r *customerResolver) Quotes(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.Quote, error) {
-	quotes, err := loadersFrom(ctx).QuotesByCustomerID.Load(ctx, obj.ID)()
-	return firstOf(quotes, err, first, defaultPageSize, maxPageSize)
+func (r *customerResolver) Quotes(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error) {
+	return r.customerQuotes(ctx, obj, pageArgs{first, last, after, before}, filter, orderBy)
 }
 
 // Orders is the resolver for the orders field.
-func (r *customerResolver) Orders(ctx context.Context, obj *sales.Customer, first *int) ([]*sales.SalesOrder, error) {
-	orders, err := loadersFrom(ctx).OrdersByCustomerID.Load(ctx, obj.ID)()
-	return firstOf(orders, err, first, defaultPageSize, maxPageSize)
+func (r *customerResolver) Orders(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error) {
+	return r.customerOrders(ctx, obj, pageArgs{first, last, after, before}, filter, orderBy)
 }
 
 // ID is the resolver for the id field.

@@ -189,7 +189,7 @@ func guardFields(ctx context.Context, next graphql.Resolver) (any, error) {
 		return nil, err
 	}
 	res, err := next(ctx)
-	return enforceBounds(fc, res, err)
+	return enforceBounds(ctx, fc, res, err)
 }
 
 // requireSignIn guards every root field but introspection: there is no

@@ -1,9 +1,6 @@
 package sales
 
 import (
-	"database/sql/driver"
-	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -47,8 +44,9 @@ type User struct {
 	UpdatedAt time.Time `db:"updated_at"`
 }
 
-// Address is a postal address. The billing address is stored as JSON on the
-// customer row; shipping addresses have their own table (ShippingAddress).
+// Address is a postal address. The billing address is kept on the customer,
+// shipping addresses apart (ShippingAddress); how they are stored is db's
+// business (db/address.go).
 type Address struct {
 	Line1      string `json:"line1"`
 	Line2      string `json:"line2,omitempty"`
@@ -56,23 +54,6 @@ type Address struct {
 	Region     string `json:"region,omitempty"`
 	PostalCode string `json:"postalCode,omitempty"`
 	Country    string `json:"country"` // ISO 3166-1 alpha-2
-}
-
-// Value stores an Address as JSON.
-func (a Address) Value() (driver.Value, error) { return json.Marshal(a) }
-
-// Scan reads an Address stored as JSON.
-func (a *Address) Scan(src any) error {
-	switch v := src.(type) {
-	case []byte:
-		return json.Unmarshal(v, a)
-	case string:
-		return json.Unmarshal([]byte(v), a)
-	case nil:
-		*a = Address{}
-		return nil
-	}
-	return errors.New("sales.Address: unsupported source type")
 }
 
 // Customer is a company we sell to, with its credit terms.

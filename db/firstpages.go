@@ -1,0 +1,73 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"salesgraph/relay"
+	"salesgraph/sales"
+)
+
+// A connection on an object (customer.orders, customer.quotes) is one list
+// per parent. Its first page in the default order is what screens ask for
+// most, for a whole page of parents at once, so it is read for all the
+// parents in one statement; its cursors are the list's own, so the next
+// page is an ordinary List call with the parent's filter.
+
+// FirstOrderPages returns, for each customer, the first limit orders of
+// List's default order (newest first), as List with that customer's filter
+// would return them, cursors included; the total is not counted (-1).
+func (s *OrderStore) FirstOrderPages(ctx context.Context, customerIDs []int64, limit int) (_ map[int64]Window[sales.SalesOrder], err error) {
+	defer wrap(&err, "Orders.FirstOrderPages")
+	return firstPages(ctx, s.db, orderColumns, "sales_orders", "customer_id", "", orderKeys,
+		Sort{Field: "CREATED_AT", Desc: true}, customerIDs, limit, func(o *sales.SalesOrder) int64 { return o.CustomerID })
+}
+
+// FirstQuotePages is FirstOrderPages for quotes: the customer's live
+// revisions (List's default latestOnly), newest first.
+func (s *QuoteStore) FirstQuotePages(ctx context.Context, customerIDs []int64, limit int) (_ map[int64]Window[sales.Quote], err error) {
+	defer wrap(&err, "Quotes.FirstQuotePages")
+	return firstPages(ctx, s.db, quoteColumns, "quotes", "customer_id", "AND superseded_by IS NULL", quoteKeys,
+		Sort{Field: "CREATED_AT", Desc: true}, customerIDs, limit, func(q *sales.Quote) int64 { return q.CustomerID })
+}
+
+// firstPages reads the first limit rows of table per parent (parentColumn in
+// parentIDs, plus the condition extra) in order s, with one LATERAL page per
+// parent, and gives each row the cursor listPage would.
+func firstPages[T any](ctx context.Context, q sqlx.QueryerContext, columns, table, parentColumn, extra string, ks *keyset[T], s Sort,
+	parentIDs []int64, limit int, parentOf func(*T) int64) (map[int64]Window[T], error) {
+	out := make(map[int64]Window[T], len(parentIDs))
+	for _, id := range parentIDs {
+		out[id] = Window[T]{Items: []*T{}, Total: -1}
+	}
+	if limit <= 0 || len(parentIDs) == 0 {
+		return out, nil
+	}
+	name, k := ks.resolve(s)
+	dir := "ASC"
+	if s.Desc {
+		dir = "DESC"
+	}
+	var order []string
+	for _, col := range ks.columns(k) {
+		order = append(order, col+" "+dir)
+	}
+	query := fmt.Sprintf(`SELECT %[1]s FROM (
+		SELECT page.*, parent.ord FROM unnest($1::bigint[]) WITH ORDINALITY AS parent(id, ord)
+		CROSS JOIN LATERAL (SELECT * FROM %[2]s WHERE %[3]s = parent.id %[4]s ORDER BY %[5]s LIMIT %[6]d) page
+	) pages ORDER BY ord, %[5]s`, columns, table, parentColumn, extra, strings.Join(order, ", "), limit)
+	var rows []*T
+	if err := selectContext(ctx, q, &rows, query, pqArray(parentIDs)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		w := out[parentOf(r)]
+		w.Items = append(w.Items, r)
+		w.Cursors = append(w.Cursors, relay.Cursor{List: ks.list, Sort: name, Desc: s.Desc, Value: k.value(r), Key: ks.keyOf(r)})
+		out[parentOf(r)] = w
+	}
+	return out, nil
+}
