@@ -8,6 +8,19 @@ import (
 	"salesgraph/sales"
 )
 
+// The lookup tables of document types and number series are rows a
+// migration writes; the code names them from sales.DocumentTypes, never from
+// input, so none of their constraints is a client's error.
+var documentTypeConstraints = describeConstraints(nil, map[string]string{
+	"document_types_pkey": documentTypeRows, "document_types_code_shape": documentTypeRows,
+	"document_types_name_not_blank": documentTypeRows, "document_number_series_pkey": documentTypeRows,
+	"document_number_series_prefix_shape": documentTypeRows, "document_number_series_type_fkey": documentTypeRows,
+	"document_number_series_own_key": documentTypeRows, "document_counters_series_fkey": documentTypeRows,
+	"document_events_type_fkey": documentTypeRows,
+})
+
+const documentTypeRows = "document types and number series are rows a migration writes; the code names them from sales.DocumentTypes, never from input"
+
 // nextNumber assigns the next number of a series (a document type's own,
 // from its description in sales, or one it carries such as the bill of
 // lading) for the year of tx.Now: QT-2026-000123. The counter row is locked

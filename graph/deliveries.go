@@ -75,3 +75,39 @@ func (r *Resolver) deliveries(ctx context.Context, a pageArgs, f *model.Delivery
 	return &model.DeliveryConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Delivery) *model.DeliveryEdge { return &model.DeliveryEdge{Cursor: c, Node: n} })}, nil
 }
+
+// Global ID type names of the delivery and its lines; they equal its
+// description's (TestDocumentNodes checks).
+const (
+	typeDelivery     = "Delivery"
+	typeDeliveryLine = "DeliveryLine"
+)
+
+// The delivery's node lookup: node(id:) and nodes(ids:) for it and its lines.
+var deliveryNode = describeNode(sales.DocDelivery, documentNode{
+	nodeType: typeDelivery,
+	node: nodeKind{
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			return nilIfAbsent(r.deliveryByID(ctx, k))
+		},
+		prefetch: prefetchDeliveryNodes,
+	},
+	children: map[string]nodeKind{typeDeliveryLine: {
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			line, err := loadersFrom(ctx).DeliveryLineByID.Load(ctx, k)()
+			return lineIfVisible(line, err, func(x *sales.DeliveryLine) (*sales.Delivery, error) { return r.deliveryByID(ctx, x.DeliveryID) })
+		},
+		prefetch: func(ctx context.Context, ks []int64) {
+			loadersFrom(ctx).DeliveryLineByID.prefetch(ctx, ks, func(ls []*sales.DeliveryLine) {
+				prefetchDeliveryNodes(ctx, keys(nonNil(ls), func(x *sales.DeliveryLine) int64 { return x.DeliveryID }))
+			})
+		},
+	}},
+})
+
+// prefetchDeliveryNodes starts loading delivery nodes, then what their visibility check reads.
+func prefetchDeliveryNodes(ctx context.Context, ids []int64) {
+	loadersFrom(ctx).DeliveryByID.prefetch(ctx, ids, func(ds []*sales.Delivery) {
+		prefetchOrderNodes(ctx, keys(nonNil(ds), func(d *sales.Delivery) int64 { return d.OrderID }))
+	})
+}

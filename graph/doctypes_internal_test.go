@@ -22,7 +22,7 @@ func TestDocumentNodes(t *testing.T) {
 		described[d.Type] = true
 		g, ok := documentNodes[d.Type]
 		if !ok {
-			t.Errorf("%s is described in sales but has no entry in documentNodes (graph/doctypes.go)", d.Type)
+			t.Errorf("%s is described in sales but has no entry in documentNodes (the type's graph file, with describeNode)", d.Type)
 			continue
 		}
 		if g.nodeType != d.NodeType {

@@ -19,8 +19,8 @@ type nodeKind struct {
 }
 
 // masterNodes are the node types that are not documents; the documents'
-// come from documentNodes (doctypes.go). A stock level's ID has two keys
-// and is resolved apart.
+// come from documentNodes, which each type registers from its own file
+// (describeNode). A stock level's ID has two keys and is resolved apart.
 var masterNodes = map[string]nodeKind{
 	typeCustomer: {
 		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {

@@ -128,3 +128,39 @@ func orderConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Wi
 			return &model.SalesOrderEdge{Cursor: c, Node: n}
 		})}, nil
 }
+
+// Global ID type names of the order and its lines; they equal its
+// description's (TestDocumentNodes checks).
+const (
+	typeSalesOrder = "SalesOrder"
+	typeOrderLine  = "OrderLine"
+)
+
+// The order's node lookup: node(id:) and nodes(ids:) for it and its lines.
+var orderNode = describeNode(sales.DocOrder, documentNode{
+	nodeType: typeSalesOrder,
+	node: nodeKind{
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			return nilIfAbsent(r.orderByID(ctx, k))
+		},
+		prefetch: prefetchOrderNodes,
+	},
+	children: map[string]nodeKind{typeOrderLine: {
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			line, err := loadersFrom(ctx).OrderLineByID.Load(ctx, k)()
+			return lineIfVisible(line, err, func(x *sales.OrderLine) (*sales.SalesOrder, error) { return r.orderByID(ctx, x.OrderID) })
+		},
+		prefetch: func(ctx context.Context, ks []int64) {
+			loadersFrom(ctx).OrderLineByID.prefetch(ctx, ks, func(ls []*sales.OrderLine) {
+				prefetchOrderNodes(ctx, keys(nonNil(ls), func(x *sales.OrderLine) int64 { return x.OrderID }))
+			})
+		},
+	}},
+})
+
+// prefetchOrderNodes starts loading order nodes, then what their visibility check reads.
+func prefetchOrderNodes(ctx context.Context, ids []int64) {
+	loadersFrom(ctx).OrderByID.prefetch(ctx, ids, func(os []*sales.SalesOrder) {
+		prefetchVisibleCustomers(ctx, keys(nonNil(os), func(o *sales.SalesOrder) int64 { return o.CustomerID }))
+	})
+}

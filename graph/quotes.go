@@ -179,3 +179,39 @@ func quoteConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Wi
 	return &model.QuoteConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Quote) *model.QuoteEdge { return &model.QuoteEdge{Cursor: c, Node: n} })}, nil
 }
+
+// Global ID type names of the quote and its lines; they equal its
+// description's (TestDocumentNodes checks).
+const (
+	typeQuote     = "Quote"
+	typeQuoteLine = "QuoteLine"
+)
+
+// The quote's node lookup: node(id:) and nodes(ids:) for it and its lines.
+var quoteNode = describeNode(sales.DocQuote, documentNode{
+	nodeType: typeQuote,
+	node: nodeKind{
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			return nilIfAbsent(r.quoteByID(ctx, k))
+		},
+		prefetch: prefetchQuoteNodes,
+	},
+	children: map[string]nodeKind{typeQuoteLine: {
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			line, err := loadersFrom(ctx).QuoteLineByID.Load(ctx, k)()
+			return lineIfVisible(line, err, func(x *sales.QuoteLine) (*sales.Quote, error) { return r.quoteByID(ctx, x.QuoteID) })
+		},
+		prefetch: func(ctx context.Context, ks []int64) {
+			loadersFrom(ctx).QuoteLineByID.prefetch(ctx, ks, func(ls []*sales.QuoteLine) {
+				prefetchQuoteNodes(ctx, keys(nonNil(ls), func(x *sales.QuoteLine) int64 { return x.QuoteID }))
+			})
+		},
+	}},
+})
+
+// prefetchQuoteNodes starts loading quote nodes, then what their visibility check reads.
+func prefetchQuoteNodes(ctx context.Context, ids []int64) {
+	loadersFrom(ctx).QuoteByID.prefetch(ctx, ids, func(qs []*sales.Quote) {
+		prefetchVisibleCustomers(ctx, keys(nonNil(qs), func(q *sales.Quote) int64 { return q.CustomerID }))
+	})
+}

@@ -63,3 +63,39 @@ func (r *Resolver) returns(ctx context.Context, a pageArgs, f *model.ReturnFilte
 	return &model.ReturnConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Return) *model.ReturnEdge { return &model.ReturnEdge{Cursor: c, Node: n} })}, nil
 }
+
+// Global ID type names of the return and its lines; they equal its
+// description's (TestDocumentNodes checks).
+const (
+	typeReturn     = "Return"
+	typeReturnLine = "ReturnLine"
+)
+
+// The return's node lookup: node(id:) and nodes(ids:) for it and its lines.
+var returnNode = describeNode(sales.DocReturn, documentNode{
+	nodeType: typeReturn,
+	node: nodeKind{
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			return nilIfAbsent(r.returnByID(ctx, k))
+		},
+		prefetch: prefetchReturnNodes,
+	},
+	children: map[string]nodeKind{typeReturnLine: {
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			line, err := loadersFrom(ctx).ReturnLineByID.Load(ctx, k)()
+			return lineIfVisible(line, err, func(x *sales.ReturnLine) (*sales.Return, error) { return r.returnByID(ctx, x.ReturnID) })
+		},
+		prefetch: func(ctx context.Context, ks []int64) {
+			loadersFrom(ctx).ReturnLineByID.prefetch(ctx, ks, func(ls []*sales.ReturnLine) {
+				prefetchReturnNodes(ctx, keys(nonNil(ls), func(x *sales.ReturnLine) int64 { return x.ReturnID }))
+			})
+		},
+	}},
+})
+
+// prefetchReturnNodes starts loading return nodes, then what their visibility check reads.
+func prefetchReturnNodes(ctx context.Context, ids []int64) {
+	loadersFrom(ctx).ReturnByID.prefetch(ctx, ids, func(rs []*sales.Return) {
+		prefetchOrderNodes(ctx, keys(nonNil(rs), func(r *sales.Return) int64 { return r.OrderID }))
+	})
+}

@@ -9,6 +9,11 @@ import (
 // types share a code, table, number series or global-ID type: a copied
 // description left half-edited fails here, before any database is involved.
 func TestDocumentTypesDescribed(t *testing.T) {
+	for _, typ := range []DocumentType{DocQuote, DocOrder, DocDelivery, DocReturn} {
+		if _, ok := typ.Describe(); !ok {
+			t.Errorf("%s has no description", typ)
+		}
+	}
 	prefix := regexp.MustCompile(`^[A-Z]{2,5}$`)
 	seen := map[string]DocumentType{}
 	claim := func(d DocumentDescription, what, v string) {

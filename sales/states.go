@@ -72,6 +72,12 @@ var (
 	QuoteActions  = []QuoteAction{QuoteEdit, QuoteSend, QuoteAccept, QuoteReject, QuoteExpire, QuoteCancel, QuoteRevise, QuoteConvert}
 )
 
+var quoteDocument = describe(DocumentDescription{
+	Type: DocQuote, Name: "quote", Table: "quotes", Series: "QT",
+	NodeType: "Quote", States: names(QuoteStatuses),
+	Children: []ChildType{{Table: "quote_lines", NodeType: "QuoteLine"}},
+})
+
 // NextQuoteStatus returns the state action leads to, or INVALID_TRANSITION.
 // Revise leaves the old revision SENT (and superseded); the new revision is a DRAFT.
 func NextQuoteStatus(from QuoteStatus, action QuoteAction) (QuoteStatus, error) {
@@ -124,6 +130,12 @@ var (
 	OrderActions  = []OrderAction{OrderEdit, OrderConfirm, OrderHold, OrderRelease, OrderDeliverPart, OrderDeliverAll, OrderComplete, OrderClose, OrderCancel}
 )
 
+var orderDocument = describe(DocumentDescription{
+	Type: DocOrder, Name: "sales order", Table: "sales_orders", Series: "SO",
+	NodeType: "SalesOrder", States: names(OrderStatuses),
+	Children: []ChildType{{Table: "order_lines", NodeType: "OrderLine"}},
+})
+
 // NextOrderStatus returns the state action leads to, or INVALID_TRANSITION.
 // Cancelling is allowed only while nothing is delivered: the states after a
 // shipment have no CANCEL.
@@ -164,6 +176,13 @@ var (
 	DeliveryActions  = []DeliveryAction{DeliveryEdit, DeliveryShip, DeliveryConfirmReceipt, DeliveryCancel}
 )
 
+var deliveryDocument = describe(DocumentDescription{
+	Type: DocDelivery, Name: "delivery", Table: "deliveries", Series: "DN",
+	OtherNumbers: []NumberSeries{SeriesBillOfLading},
+	NodeType:     "Delivery", States: names(DeliveryStatuses),
+	Children: []ChildType{{Table: "delivery_lines", NodeType: "DeliveryLine"}},
+})
+
 // NextDeliveryStatus returns the state action leads to, or INVALID_TRANSITION.
 func NextDeliveryStatus(from DeliveryStatus, action DeliveryAction) (DeliveryStatus, error) {
 	return deliveryMachine.next("delivery", from, action)
@@ -203,6 +222,12 @@ var (
 	ReturnStatuses = []ReturnStatus{ReturnRequested, ReturnApproved, ReturnReceived, ReturnCredited, ReturnRejected}
 	ReturnActions  = []ReturnAction{ReturnApprove, ReturnReject, ReturnReceive, ReturnCredit}
 )
+
+var returnDocument = describe(DocumentDescription{
+	Type: DocReturn, Name: "return", Table: "returns", Series: "RMA",
+	NodeType: "Return", States: names(ReturnStatuses),
+	Children: []ChildType{{Table: "return_lines", NodeType: "ReturnLine"}},
+})
 
 // NextReturnStatus returns the state action leads to, or INVALID_TRANSITION.
 func NextReturnStatus(from ReturnStatus, action ReturnAction) (ReturnStatus, error) {
