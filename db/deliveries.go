@@ -175,11 +175,12 @@ func (s *DeliveryStore) Create(ctx context.Context, actor *sales.User, in sales.
 			plan.Notes, actor.ID, tx.Now); err != nil {
 			return 0, err
 		}
-		for _, l := range plan.Lines {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_lines (delivery_id, order_line_id, quantity) VALUES ($1, $2, $3)`,
-				id, l.OrderLineID, l.Quantity); err != nil {
-				return 0, err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_lines (delivery_id, order_line_id, quantity)
+			SELECT $1, l.order_line_id, l.quantity FROM unnest($2::bigint[], $3::numeric[]) WITH ORDINALITY AS l(order_line_id, quantity, n)
+			ORDER BY l.n`, id,
+			idArray(plan.Lines, func(l sales.DeliveryLineInput) int64 { return l.OrderLineID }),
+			decimalArray(plan.Lines, func(l sales.DeliveryLineInput) decimal.Decimal { return l.Quantity })); err != nil {
+			return 0, err
 		}
 		return id, writeEvent(ctx, tx, sales.DocDelivery, id, plan.Event, actor.ID)
 	})
@@ -239,25 +240,12 @@ func writeEvent(ctx context.Context, tx *Tx, doc sales.DocumentType, id int64, e
 // writeMoves applies a plan's stock movements in the plan's order (by
 // product: the lock order) for order o.
 func writeMoves(ctx context.Context, tx *Tx, o *sales.SalesOrder, moves []sales.PlannedStockMove, actorID int64) error {
-	for _, m := range moves {
-		if _, err := moveStock(ctx, tx, StockMove{ProductID: m.ProductID, WarehouseID: m.WarehouseID, OnHand: m.OnHand,
-			Reserved: m.Reserved, Kind: m.Kind, Reference: m.Reference, ActorID: &actorID, OrderID: &o.ID, Field: "id"}); err != nil {
-			return err
-		}
+	out := make([]StockMove, len(moves))
+	for i, m := range moves {
+		out[i] = StockMove{ProductID: m.ProductID, WarehouseID: m.WarehouseID, OnHand: m.OnHand,
+			Reserved: m.Reserved, Kind: m.Kind, Reference: m.Reference, ActorID: &actorID, OrderID: &o.ID, Field: "id"}
 	}
-	return nil
-}
-
-// writeLineChanges adds a plan's quantity changes to its order lines.
-func writeLineChanges(ctx context.Context, tx *Tx, changes []sales.LineQuantityChange) error {
-	for _, c := range changes {
-		if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = reserved_quantity + $2,
-			delivered_quantity = delivered_quantity + $3, returned_quantity = returned_quantity + $4 WHERE id = $1`,
-			c.OrderLineID, c.Reserved, c.Delivered, c.Returned); err != nil {
-			return err
-		}
-	}
-	return nil
+	return moveStocks(ctx, tx, out)
 }
 
 // Update edits a draft delivery's carrier, tracking, ship-to or notes.

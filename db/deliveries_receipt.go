@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 
+	"github.com/shopspring/decimal"
+
 	"salesgraph/sales"
 )
 
@@ -35,11 +37,12 @@ func (s *DeliveryStore) ConfirmReceipt(ctx context.Context, actor *sales.User, i
 		if err != nil {
 			return err
 		}
-		for _, l := range plan.Outcomes {
-			if _, err := tx.ExecContext(ctx, `UPDATE delivery_lines SET accepted_quantity = $2, refused_quantity = $3 WHERE id = $1`,
-				l.DeliveryLineID, l.Accepted, l.Refused); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE delivery_lines d SET accepted_quantity = o.accepted, refused_quantity = o.refused
+			FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS o(id, accepted, refused) WHERE d.id = o.id`,
+			idArray(plan.Outcomes, func(o sales.ReceiptOutcome) int64 { return o.DeliveryLineID }),
+			decimalArray(plan.Outcomes, func(o sales.ReceiptOutcome) decimal.Decimal { return o.Accepted }),
+			decimalArray(plan.Outcomes, func(o sales.ReceiptOutcome) decimal.Decimal { return o.Refused })); err != nil {
+			return err
 		}
 		if plan.Refusal != nil {
 			if _, err := insertReturn(ctx, tx, actor.ID, o, *plan.Refusal); err != nil {

@@ -17,14 +17,15 @@ import (
 // lock is one statement that takes row locks: an explicit SELECT … FOR
 // UPDATE/SHARE, or an UPDATE of a table the transaction had not locked yet.
 type lock struct {
-	table    string
-	products []int64 // for stock_levels: the product ids, in the order locked
-	args     []any
+	table     string
+	products  []int64 // for stock_levels: the product ids, in the order locked
+	warehouse int64   // for stock_levels: the warehouse
 }
 
 var (
 	lockingStatement  = regexp.MustCompile(`(?is)\bFROM\s+(\w+)\b.*\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE)\b`)
 	updateStatement   = regexp.MustCompile(`(?is)^\s*UPDATE\s+(\w+)\b`)
+	warehouseArg      = regexp.MustCompile(`warehouse_id = \$(\d+)`)
 	ascendingProducts = regexp.MustCompile(`(?i)ORDER BY (\w+\.)?product_id(\s+ASC)?\b`)
 )
 
@@ -49,11 +50,15 @@ func checkLockOrder(stmts []db.Statement, want ...string) ([]lock, error) {
 		if _, known := lockRank[table]; !known {
 			return nil, fmt.Errorf("locks %s, which the lock order does not name: %s", table, s.Query)
 		}
-		l := lock{table: table, args: s.Args}
+		l := lock{table: table}
 		if table == "stock_levels" {
 			var err error
 			if l.products, err = productArgs(s); err != nil {
 				return nil, err
+			}
+			if m := warehouseArg.FindStringSubmatch(s.Query); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				l.warehouse, _ = s.Args[n-1].(int64)
 			}
 		}
 		locks = append(locks, l)

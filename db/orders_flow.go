@@ -260,15 +260,18 @@ func applyOrderPlan(ctx context.Context, tx *Tx, o *sales.SalesOrder, plan sales
 			return err
 		}
 	}
-	for _, r := range plan.Reservations {
-		orderID := r.OrderID
-		if _, err := moveStock(ctx, tx, StockMove{ProductID: r.ProductID, WarehouseID: r.WarehouseID, Reserved: r.Quantity,
-			Kind: r.Kind(), Reference: r.OrderNumber, ActorID: &actorID, OrderID: &orderID, Field: r.Field}); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET reserved_quantity = reserved_quantity + $2 WHERE id = $1`, r.LineID, r.Quantity); err != nil {
-			return err
-		}
+	moves := make([]StockMove, len(plan.Reservations))
+	lines := make([]sales.LineQuantityChange, len(plan.Reservations))
+	for i, r := range plan.Reservations {
+		moves[i] = StockMove{ProductID: r.ProductID, WarehouseID: r.WarehouseID, Reserved: r.Quantity,
+			Kind: r.Kind(), Reference: r.OrderNumber, ActorID: &actorID, OrderID: &r.OrderID, Field: r.Field}
+		lines[i] = sales.LineQuantityChange{OrderLineID: r.LineID, Reserved: r.Quantity}
+	}
+	if err := moveStocks(ctx, tx, moves); err != nil {
+		return err
+	}
+	if err := writeLineChanges(ctx, tx, lines); err != nil {
+		return err
 	}
 	for _, e := range plan.Events {
 		if err := recordEvent(ctx, tx, e.DocType, e.DocID, e.Action, e.From, e.To, e.Reason, &actorID); err != nil {

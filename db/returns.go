@@ -170,11 +170,13 @@ func insertReturn(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrde
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, number, o.ID, plan.DeliveryID, string(plan.Status), plan.Reason, actorID, tx.Now); err != nil {
 		return 0, err
 	}
-	for _, l := range plan.Lines {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO return_lines (return_id, order_line_id, quantity, reason) VALUES ($1, $2, $3, $4)`,
-			id, l.OrderLineID, l.Quantity, l.Reason); err != nil {
-			return 0, err
-		}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO return_lines (return_id, order_line_id, quantity, reason)
+		SELECT $1, l.order_line_id, l.quantity, l.reason FROM unnest($2::bigint[], $3::numeric[], $4::text[]) WITH ORDINALITY
+			AS l(order_line_id, quantity, reason, n)
+		ORDER BY l.n`, id,
+		idArray(plan.Lines, func(l sales.ReturnLineInput) int64 { return l.OrderLineID }),
+		decimalArray(plan.Lines, func(l sales.ReturnLineInput) decimal.Decimal { return l.Quantity }), textArray(plan.Lines, func(l sales.ReturnLineInput) string { return l.Reason })); err != nil {
+		return 0, err
 	}
 	return id, writeEvent(ctx, tx, sales.DocReturn, id, plan.Event, actorID)
 }

@@ -132,7 +132,7 @@ func TestReturnReceive_LockOrder(t *testing.T) {
 	for _, l := range locks {
 		if l.table == "stock_levels" {
 			products = append(products, l.products...)
-			if w := l.args[1].(int64); w != f.returnsTo {
+			if w := l.warehouse; w != f.returnsTo {
 				t.Fatalf("locks a stock level of warehouse %d; the goods go to %d", w, f.returnsTo)
 			}
 		}
