@@ -101,9 +101,7 @@ func requestHash(request any) (string, error) {
 // first commits (then replays it) or rolls back (then proceeds itself).
 // The same key with different input is IDEMPOTENCY_KEY_REUSED.
 func claimKey(ctx context.Context, tx *Tx, userID int64, mutation, key string, request any) (int64, bool, error) {
-	var p sales.Problems
-	p.Check(len(key) >= 1 && len(key) <= 255, "idempotencyKey", "idempotencyKey must be 1 to 255 characters")
-	if err := p.Err(); err != nil {
+	if err := sales.CheckIdempotencyKey(key); err != nil {
 		return 0, false, err
 	}
 	hash, err := requestHash(request)

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"salesgraph/sales"
 )
@@ -29,20 +28,13 @@ const (
 // (customer, also another rep's; product), NO_PRICE, IDEMPOTENCY_KEY_REUSED.
 func (s *QuoteStore) Create(ctx context.Context, actor *sales.User, in sales.NewQuote, key *string) (_ *sales.Quote, err error) {
 	defer wrap(&err, "Quotes.Create")
-	in.Notes = strings.TrimSpace(in.Notes)
-	var p sales.Problems
-	sales.CheckQuoteNotes(&p, "input.notes", in.Notes)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	id, err := s.db.createOnce(ctx, actor, "createQuote", key, in, func(tx *Tx) (int64, error) {
 		customer, err := customerForDocument(ctx, tx, actor, in.CustomerID, "input.customerId")
 		if err != nil {
 			return 0, err
 		}
-		var p sales.Problems
-		sales.CheckValidUntil(&p, "input.validUntil", in.ValidUntil, tx.Now)
-		if err := p.Err(); err != nil {
+		in, err := sales.CheckNewQuote(in, tx.Now)
+		if err != nil {
 			return 0, err
 		}
 		lines, total, err := priceLines(ctx, tx, customer, in.Lines, tx.Now, "input.lines")
@@ -119,16 +111,7 @@ func lockQuote(ctx context.Context, tx *Tx, actor *sales.User, id int64, version
 // it to q, inside tx, pricing new lines for customer when ch has lines.
 // It returns the new lines and totals, or nil lines when they stay.
 func applyQuoteChange(ctx context.Context, tx *Tx, q *sales.Quote, customer *sales.Customer, ch sales.QuoteChange) ([]pricedLine, *sales.Amounts, error) {
-	var p sales.Problems
-	if ch.ValidUntil != nil {
-		q.ValidUntil = *ch.ValidUntil
-	}
-	sales.CheckValidUntil(&p, "input.validUntil", q.ValidUntil, tx.Now)
-	if ch.Notes != nil {
-		q.Notes = strings.TrimSpace(*ch.Notes)
-		sales.CheckQuoteNotes(&p, "input.notes", q.Notes)
-	}
-	if err := p.Err(); err != nil {
+	if err := sales.ApplyQuoteTerms(q, ch, tx.Now); err != nil {
 		return nil, nil, err
 	}
 	if ch.Lines == nil {

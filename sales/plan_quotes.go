@@ -1,6 +1,9 @@
 package sales
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Quote decisions that need more than CheckQuoteAction (quotes.go): the
 // conversion to an order and the currency a kept set of lines is priced in.
@@ -64,4 +67,32 @@ func PlanQuoteAction(q *Quote, customer *Customer, action QuoteAction, day time.
 		}
 	}
 	return to, nil
+}
+
+// CheckNewQuote validates a new quote's notes (trimmed) and valid-until date
+// against today (the transaction's date). Returns VALIDATION on
+// "input.notes" or "input.validUntil".
+func CheckNewQuote(in NewQuote, today time.Time) (NewQuote, error) {
+	in.Notes = strings.TrimSpace(in.Notes)
+	var p Problems
+	CheckQuoteNotes(&p, "input.notes", in.Notes)
+	CheckValidUntil(&p, "input.validUntil", in.ValidUntil, today)
+	return in, p.Err()
+}
+
+// ApplyQuoteTerms applies a change's valid-until date and notes (trimmed)
+// to q and validates the result against today: a quote whose date has
+// passed must be given a new one with any edit. Returns VALIDATION on
+// "input.validUntil" or "input.notes".
+func ApplyQuoteTerms(q *Quote, ch QuoteChange, today time.Time) error {
+	var p Problems
+	if ch.ValidUntil != nil {
+		q.ValidUntil = *ch.ValidUntil
+	}
+	CheckValidUntil(&p, "input.validUntil", q.ValidUntil, today)
+	if ch.Notes != nil {
+		q.Notes = strings.TrimSpace(*ch.Notes)
+		CheckQuoteNotes(&p, "input.notes", q.Notes)
+	}
+	return p.Err()
 }

@@ -1,6 +1,10 @@
 package sales
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestPlanQuoteConversion(t *testing.T) {
 	next := int64(8)
@@ -87,5 +91,59 @@ func TestPlanQuoteAction(t *testing.T) {
 				t.Fatalf("leads to %s, want %s", to, tc.want)
 			}
 		})
+	}
+}
+
+func TestQuoteTerms(t *testing.T) {
+	today := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	yesterday, nextYear := today.AddDate(0, 0, -1), today.AddDate(1, 0, 0)
+	long := strings.Repeat("n", 4001)
+	for _, tc := range []struct {
+		name      string
+		in        NewQuote
+		wantField string
+	}{
+		{"today is still valid", NewQuote{ValidUntil: today, Notes: " call first "}, ""},
+		{"yesterday", NewQuote{ValidUntil: yesterday}, "input.validUntil"},
+		{"year 3000", NewQuote{ValidUntil: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}, "input.validUntil"},
+		{"notes too long", NewQuote{ValidUntil: nextYear, Notes: long}, "input.notes"},
+	} {
+		t.Run("new/"+tc.name, func(t *testing.T) {
+			got, err := CheckNewQuote(tc.in, today)
+			checkField(t, err, tc.wantField)
+			if err == nil && got.Notes != strings.TrimSpace(tc.in.Notes) {
+				t.Fatalf("notes %q, want them trimmed", got.Notes)
+			}
+		})
+	}
+	// An edit revalidates the date even when it does not change it: a quote
+	// past its date must be given a new one.
+	stale := Quote{ValidUntil: yesterday, Notes: "old"}
+	notes := "  new notes "
+	checkField(t, ApplyQuoteTerms(&stale, QuoteChange{Notes: &notes}, today), "input.validUntil")
+	q := Quote{ValidUntil: yesterday}
+	if err := ApplyQuoteTerms(&q, QuoteChange{ValidUntil: &nextYear, Notes: &notes}, today); err != nil {
+		t.Fatal(err)
+	}
+	if !q.ValidUntil.Equal(nextYear) || q.Notes != "new notes" {
+		t.Fatalf("applied %v %q; want %v and the notes trimmed", q.ValidUntil, q.Notes, nextYear)
+	}
+	checkField(t, CheckIdempotencyKey(""), "idempotencyKey")
+	checkField(t, CheckIdempotencyKey(strings.Repeat("k", 256)), "idempotencyKey")
+	checkField(t, CheckIdempotencyKey(strings.Repeat("k", 255)), "")
+}
+
+// checkField fails unless err is VALIDATION on want, or nil when want is "".
+func checkField(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		return
+	}
+	e, ok := AsError(err)
+	if !ok || e.Code != CodeValidation || e.Field != want {
+		t.Fatalf("got %v; want VALIDATION on %s", err, want)
 	}
 }

@@ -159,3 +159,11 @@ func ValidateItem(field string, it *PriceListItem) error {
 
 // label is the last part of a field path, for messages: "input.billingAddress.city" → "city".
 func label(field string) string { return field[strings.LastIndex(field, ".")+1:] }
+
+// CheckIdempotencyKey validates the key a client sends with a creating
+// mutation: 1 to 255 characters. Returns VALIDATION on "idempotencyKey".
+func CheckIdempotencyKey(key string) error {
+	var p Problems
+	p.Check(len(key) >= 1 && len(key) <= 255, "idempotencyKey", "idempotencyKey must be 1 to 255 characters")
+	return p.Err()
+}
