@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"salesgraph/db"
 )
 
 // The cost of an operation is the number of field values it may produce,
@@ -34,8 +32,8 @@ const costCeiling = math.MaxInt64 / 4
 // schema test keeps there being none, and this keeps the count honest anyway.
 const unboundedList = 1000
 
-// largestPage is the largest first/last any field accepts (PriceList.items).
-const largestPage = db.ItemsPerList
+// largestPage is the largest first/last any field accepts.
+const largestPage = maxPageSize
 
 // boundDirective declares a plain list's largest length.
 const boundDirective = "bound"
