@@ -393,7 +393,9 @@ func TestCost_OrdinaryQueryPasses(t *testing.T) {
 	}
 	var out struct {
 		Products struct {
-			Nodes []struct{ StockLevels struct{ Nodes []struct{ OnHand string } } }
+			Nodes []struct {
+				StockLevels struct{ Nodes []struct{ OnHand string } }
+			}
 		}
 	}
 	r.Decode(t, &out)
@@ -410,7 +412,9 @@ func TestBounds_ObjectConnectionsTakeFirst(t *testing.T) {
 	e := stockedEnv(t)
 	var out struct {
 		Warehouses struct {
-			Nodes []struct{ StockLevels struct{ Nodes []struct{ OnHand string } } }
+			Nodes []struct {
+				StockLevels struct{ Nodes []struct{ OnHand string } }
+			}
 		}
 	}
 	e.must(sales.RoleViewer, `{ warehouses { nodes { stockLevels(first: 2) { nodes { onHand } } } } }`, nil, &out)
