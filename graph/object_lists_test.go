@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,11 @@ func (x *objectLists) walk(t *testing.T, query string, vars map[string]any, tota
 
 const levelFields = `totalCount pageInfo { hasNextPage endCursor } nodes { product { sku } warehouse { code } }`
 
+// firstPageOf is fields without totalCount: a page of parents with their
+// first pages, which the first-page statement serves (a total is a query
+// per parent).
+func firstPageOf(fields string) string { return strings.TrimPrefix(fields, "totalCount ") }
+
 // TestWarehouseStockLevels_Paged: warehouse.stockLevels used to stop at
 // first (at most 100) without saying whether more existed. It is now the
 // root stockLevels connection filtered by the warehouse: 25 levels come in
@@ -177,7 +183,7 @@ func TestWarehouseStockLevels_Paged(t *testing.T) {
 			}
 		}
 	}
-	x.with(t).must(sales.RoleViewer, `{ warehouses(first: 30) { nodes { code stockLevels(first: 10) { `+levelFields+` } } } }`, nil, &list)
+	x.with(t).must(sales.RoleViewer, `{ warehouses(first: 30) { nodes { code stockLevels(first: 10) { `+firstPageOf(levelFields)+` } } } }`, nil, &list)
 	if n := len(list.Warehouses.Nodes); n != 25 {
 		t.Fatalf("%d warehouses, want 25", n)
 	}
@@ -250,7 +256,7 @@ func TestProductStockLevels_Paged(t *testing.T) {
 			}
 		}
 	}
-	x.with(t).must(sales.RoleViewer, `{ products(first: 30) { nodes { sku stockLevels(first: 10) { `+levelFields+` } } } }`, nil, &list)
+	x.with(t).must(sales.RoleViewer, `{ products(first: 30) { nodes { sku stockLevels(first: 10) { `+firstPageOf(levelFields)+` } } } }`, nil, &list)
 	if n := len(list.Products.Nodes); n != 25 {
 		t.Fatalf("%d products, want 25", n)
 	}
@@ -325,7 +331,7 @@ func TestPriceListItems_Paged(t *testing.T) {
 		}
 	}
 	x.with(t).must(sales.RoleViewer, `query($p: ID!) { priceLists(first: 10) { nodes { code
-		items(first: 10) { `+itemFields+` } of00: items(productId: $p, first: 1) { `+itemFields+` } } } }`,
+		items(first: 10) { `+firstPageOf(itemFields)+` } of00: items(productId: $p, first: 1) { `+firstPageOf(itemFields)+` } } } }`,
 		map[string]any{"p": x.products[0]}, &list)
 	if n := len(list.PriceLists.Nodes); n != 3 {
 		t.Fatalf("%d price lists, want 3", n)
@@ -350,6 +356,13 @@ func TestPriceListItems_Paged(t *testing.T) {
 			next, _ := x.walk(t, byList, map[string]any{"id": x.lists[0], "after": *l.Items.PageInfo.EndCursor}, 25)
 			if !slices.Equal(next, want[10:]) {
 				t.Errorf("the batched page's cursor continues with %v, want %v", next, want[10:])
+			}
+			// And pages backwards: the three items before the tenth.
+			var back struct{ Node struct{ Items listPage } }
+			x.with(t).must(sales.RoleViewer, `query($id: ID!, $before: String) { node(id: $id) { ... on PriceList {
+				items(last: 3, before: $before) { `+itemFields+` } } } }`, map[string]any{"id": x.lists[0], "before": *l.Items.PageInfo.EndCursor}, &back)
+			if got := rows(back.Node.Items); !slices.Equal(got, want[6:9]) {
+				t.Errorf("items(last: 3, before: the tenth) = %v, want %v", got, want[6:9])
 			}
 		}
 	}
