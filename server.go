@@ -322,7 +322,7 @@ query FirstLook {
     }
   }
   products(first: 3) {
-    nodes { sku name stockLevels { warehouse { code } onHand reserved available } }
+    nodes { sku name stockLevels { nodes { warehouse { code } onHand reserved available } } }
   }
 }
 `

@@ -53,6 +53,10 @@ type sortKey[T any] struct {
 	typ      keyType
 	nullable bool
 	value    func(*T) *string
+	// within is how many of the key's columns come before the sort
+	// expression: 0 for a list ordered by a field, then its key; 1 for price
+	// list items, ordered by product, then quantity break, then id.
+	within int
 }
 
 func (k sortKey[T]) rowExpr() string   { return fmt.Sprintf(k.expr, k.column) }
@@ -128,7 +132,7 @@ func (ks *keyset[T]) columns(k sortKey[T]) []string {
 	if k.rowExpr() == ks.key[0] {
 		return ks.key
 	}
-	return append([]string{k.rowExpr()}, ks.key...)
+	return slices.Concat(ks.key[:k.within], []string{k.rowExpr()}, ks.key[k.within:])
 }
 
 // seek adds "row comes after (or before) c in this order" to w: one row
@@ -142,12 +146,15 @@ func (ks *keyset[T]) seek(w *where, k sortKey[T], c relay.Cursor, desc, after bo
 	left := ks.columns(k)
 	var right []string
 	var args []any
-	if len(left) > len(ks.key) {
-		right, args = []string{k.paramExpr()}, []any{c.Value}
-	}
-	for _, id := range c.Key {
+	for i, id := range c.Key {
+		if i == k.within && len(left) > len(ks.key) {
+			right, args = append(right, k.paramExpr()), append(args, c.Value)
+		}
 		right = append(right, "?")
 		args = append(args, id)
+	}
+	if len(right) < len(left) { // the sort expression comes after the whole key
+		right, args = append(right, k.paramExpr()), append(args, c.Value)
 	}
 	w.add("("+strings.Join(left, ", ")+") "+op+" ("+strings.Join(right, ", ")+")", args...)
 }

@@ -26,43 +26,6 @@ func (s *PriceListStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Pri
 	return byIDs[sales.PriceList](ctx, s.db, `SELECT `+priceListColumns+` FROM price_lists WHERE id = ANY($1)`, ids)
 }
 
-// ItemsPerList is the most items ItemsByListIDs and ItemsByListProducts
-// return per list (or list and product).
-const ItemsPerList = 500
-
-// ItemsByListIDs returns the items of these lists, by product and quantity
-// break, at most ItemsPerList per list.
-func (s *PriceListStore) ItemsByListIDs(ctx context.Context, ids []int64) (_ []*sales.PriceListItem, err error) {
-	defer wrap(&err, "PriceLists.ItemsByListIDs")
-	// One index range per list, stopped at the limit: numbering every item
-	// of a list to keep the first ItemsPerList read the whole list.
-	return byIDs[sales.PriceListItem](ctx, s.db, `SELECT `+itemColumns+`
-		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
-			SELECT `+itemColumns+` FROM price_list_items WHERE price_list_id = k.key
-			ORDER BY product_id, min_quantity, id LIMIT `+strconv.Itoa(ItemsPerList)+`) first
-		ORDER BY price_list_id, product_id, min_quantity, id`, ids)
-}
-
-// ListProduct names one product's prices in one list.
-type ListProduct struct{ ListID, ProductID int64 }
-
-// ItemsByListProducts returns the items of these products in these lists,
-// by quantity break, at most ItemsPerList per pair.
-func (s *PriceListStore) ItemsByListProducts(ctx context.Context, keys []ListProduct) (_ []*sales.PriceListItem, err error) {
-	defer wrap(&err, "PriceLists.ItemsByListProducts")
-	lists, products := make([]int64, len(keys)), make([]int64, len(keys))
-	for i, k := range keys {
-		lists[i], products[i] = k.ListID, k.ProductID
-	}
-	var out []*sales.PriceListItem
-	err = sqlx.SelectContext(ctx, s.db, &out, `SELECT `+itemColumns+` FROM (
-		SELECT i.*, row_number() OVER (PARTITION BY i.price_list_id, i.product_id ORDER BY i.min_quantity, i.id) AS rank
-		FROM price_list_items i JOIN unnest($1::bigint[], $2::bigint[]) AS k(list_id, product_id)
-		ON i.price_list_id = k.list_id AND i.product_id = k.product_id) first
-		WHERE rank <= `+strconv.Itoa(ItemsPerList)+` ORDER BY price_list_id, product_id, min_quantity, id`, pqArray(lists), pqArray(products))
-	return out, err
-}
-
 // ItemsByIDs returns price list items by ID, in any order.
 func (s *PriceListStore) ItemsByIDs(ctx context.Context, ids []int64) (_ []*sales.PriceListItem, err error) {
 	defer wrap(&err, "PriceLists.ItemsByIDs")
@@ -79,6 +42,33 @@ var priceListKeys = &keyset[sales.PriceList]{
 	fallback: "CODE",
 	key:      []string{"id"},
 	keyOf:    func(r *sales.PriceList) []int64 { return []int64{r.ID} },
+}
+
+// Price list items are ordered by product, then quantity break, then id
+// (breaks of one product valid from different dates): the quantity break is
+// a sort within the key's product column.
+var itemKeys = &keyset[sales.PriceListItem]{
+	list: "priceListItems",
+	sorts: map[string]sortKey[sales.PriceListItem]{
+		"PRODUCT": {column: "min_quantity", expr: "%s", typ: keyNumber, within: 1,
+			value: func(r *sales.PriceListItem) *string { s := r.MinQuantity.String(); return &s }},
+	},
+	fallback: "PRODUCT",
+	key:      []string{"product_id", "id"},
+	keyOf:    func(r *sales.PriceListItem) []int64 { return []int64{r.ProductID, r.ID} },
+}
+
+// Items returns a page of a price list's items, only productID's when it is
+// not nil, by product and quantity break, and when page.Count asks, the
+// total (else -1).
+func (s *PriceListStore) Items(ctx context.Context, listID int64, productID *int64, page Page) (_ Window[sales.PriceListItem], err error) {
+	defer wrap(&err, "PriceLists.Items")
+	var w where
+	w.add("price_list_id = ?", listID)
+	if productID != nil {
+		w.add("product_id = ?", *productID)
+	}
+	return listPage(ctx, s.db, `SELECT `+itemColumns, `FROM price_list_items`, &w, itemKeys, Sort{}, page)
 }
 
 // List returns a page of price lists and, when page.Count asks, the total (else -1).

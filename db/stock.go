@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -20,37 +19,6 @@ const (
 	levelColumns    = `product_id, warehouse_id, on_hand, reserved, updated_at`
 	movementColumns = `id, product_id, warehouse_id, kind, quantity, on_hand_after, reserved_change, reserved_after, order_id, reason, reference, actor_id, occurred_at`
 )
-
-// LevelsPerParent is the most stock levels LevelsByProductIDs and
-// LevelsByWarehouseIDs return per product or warehouse: a warehouse may hold
-// any number of products, and the stockLevels connection pages through them.
-const LevelsPerParent = 100
-
-// LevelsByProductIDs returns the stock levels of these products, by
-// warehouse, at most LevelsPerParent per product.
-func (s *StockStore) LevelsByProductIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
-	defer wrap(&err, "Stock.LevelsByProductIDs")
-	// One index range per key, stopped at the limit: a row_number() over
-	// the keys would read every level of each before filtering.
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+`
-		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
-			SELECT `+levelColumns+` FROM stock_levels WHERE product_id = k.key
-			ORDER BY warehouse_id LIMIT `+strconv.Itoa(LevelsPerParent)+`) first
-		ORDER BY product_id, warehouse_id`, ids)
-}
-
-// LevelsByWarehouseIDs returns the stock levels held in these warehouses, by
-// product, at most LevelsPerParent per warehouse.
-func (s *StockStore) LevelsByWarehouseIDs(ctx context.Context, ids []int64) (_ []*sales.StockLevel, err error) {
-	defer wrap(&err, "Stock.LevelsByWarehouseIDs")
-	// As LevelsByProductIDs: a warehouse holds most products, and numbering
-	// them all to keep the first hundred read the whole table.
-	return byIDs[sales.StockLevel](ctx, s.db, `SELECT `+levelColumns+`
-		FROM (SELECT DISTINCT unnest($1::bigint[]) AS key) k CROSS JOIN LATERAL (
-			SELECT `+levelColumns+` FROM stock_levels WHERE warehouse_id = k.key
-			ORDER BY product_id LIMIT `+strconv.Itoa(LevelsPerParent)+`) first
-		ORDER BY warehouse_id, product_id`, ids)
-}
 
 // Level returns one stock level. Returns NOT_FOUND.
 func (s *StockStore) Level(ctx context.Context, productID, warehouseID int64) (_ *sales.StockLevel, err error) {

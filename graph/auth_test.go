@@ -116,7 +116,7 @@ func TestNodes(t *testing.T) {
 	e.with(t).must(sales.RoleWarehouse, receiveMutation, map[string]any{"input": map[string]any{"productId": p, "warehouseId": w, "quantity": "1"}}, &rec)
 	var lv levelOut
 	e.with(t).must(sales.RoleViewer, levelQuery, map[string]any{"id": p}, &lv)
-	ids := []string{p, w, c.ID, rec.ReceiveStock.ID, lv.Product.StockLevels[0].ID, userID(e.users[sales.RoleAdmin].ID)}
+	ids := []string{p, w, c.ID, rec.ReceiveStock.ID, lv.Product.StockLevels.Nodes[0].ID, userID(e.users[sales.RoleAdmin].ID)}
 	var out struct {
 		Nodes []struct {
 			ID       string

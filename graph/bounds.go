@@ -7,28 +7,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"salesgraph/db"
 	"salesgraph/sales"
 )
-
-// maxStockLevels is the most a product's or warehouse's stockLevels returns.
-const maxStockLevels = db.LevelsPerParent
-
-// firstOf cuts a plain list to its first argument: def when first is null,
-// an error outside 0..most. The loaders fetch at most most rows per parent.
-func firstOf[T any](items []*T, err error, first *int, def, most int) ([]*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	n := def
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > most {
-		return nil, sales.Errorf(sales.CodeValidation, "first", "first must be between 0 and %d", most)
-	}
-	return items[:min(n, len(items))], nil
-}
 
 // codeListTruncated marks a list that held more items than its @bound: the
 // response carries the first N and this error, never a silent cut.

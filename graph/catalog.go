@@ -125,9 +125,14 @@ func (r *Resolver) stockLevels(ctx context.Context, a pageArgs, f *model.StockLe
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.StockLevel], error) {
+	return stockLevelConnection(ctx, a, func(pg db.Page) (db.Window[sales.StockLevel], error) {
 		return r.Store.Stock.Levels(ctx, filter, sort, pg)
 	})
+}
+
+// stockLevelConnection pages stock levels read by fetch.
+func stockLevelConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Window[sales.StockLevel], error)) (*model.StockLevelConnection, error) {
+	p, err := paginate(ctx, a, fetch)
 	if err != nil {
 		return nil, err
 	}

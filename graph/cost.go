@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"salesgraph/db"
 )
 
 // The cost of an operation is the number of field values it may produce,
@@ -16,9 +14,9 @@ import (
 // selection once per item it may return. How many items a list may return
 // comes from the schema:
 //
-//   - a field with first/last (a connection, or a plain list that takes
-//     first) returns that many, defaultPageSize when neither is sent; a
-//     connection's nodes and edges are its page;
+//   - a field with first/last (a connection: the schema test refuses a plain
+//     list that takes first) returns that many, defaultPageSize when neither
+//     is sent; a connection's nodes and edges are its page;
 //   - any other list declares its bound with @bound(max: N), and the
 //     resolver never returns more (TestSchema_EveryListHasAMultiplier).
 //
@@ -34,8 +32,8 @@ const costCeiling = math.MaxInt64 / 4
 // schema test keeps there being none, and this keeps the count honest anyway.
 const unboundedList = 1000
 
-// largestPage is the largest first/last any field accepts (PriceList.items).
-const largestPage = db.ItemsPerList
+// largestPage is the largest first/last any field accepts.
+const largestPage = maxPageSize
 
 // boundDirective declares a plain list's largest length.
 const boundDirective = "bound"
@@ -117,7 +115,7 @@ func (c *coster) field(f *ast.Field, page int64) int64 {
 	isList := def.Type != nil && def.Type.Elem != nil && !isIntrospectionField(f)
 	if n, paged := c.pageSize(f); paged {
 		if isList {
-			items = n // a plain list that takes first
+			items = n // a plain list that takes first, should one appear
 		} else {
 			childPage = n // a connection: its nodes and edges are the page
 		}

@@ -247,7 +247,7 @@ type ComplexityRoot struct {
 		Currency  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		IsDefault func(childComplexity int) int
-		Items     func(childComplexity int, productID *string, first *int) int
+		Items     func(childComplexity int, productID *string, first *int, after *string, last *int, before *string) int
 		Name      func(childComplexity int) int
 		ValidFrom func(childComplexity int) int
 		ValidTo   func(childComplexity int) int
@@ -276,6 +276,18 @@ type ComplexityRoot struct {
 		ValidTo     func(childComplexity int) int
 	}
 
+	PriceListItemConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PriceListItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PriceQuote struct {
 		Currency    func(childComplexity int) int
 		Date        func(childComplexity int) int
@@ -294,7 +306,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Name          func(childComplexity int) int
 		SKU           func(childComplexity int) int
-		StockLevels   func(childComplexity int, first *int) int
+		StockLevels   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) int
 		TaxRate       func(childComplexity int) int
 		UnitOfMeasure func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -562,7 +574,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
-		StockLevels func(childComplexity int, first *int) int
+		StockLevels func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) int
 	}
 
 	WarehouseConnection struct {
@@ -680,7 +692,7 @@ type OrderStatusEventResolver interface {
 type PriceListResolver interface {
 	ID(ctx context.Context, obj *sales.PriceList) (string, error)
 
-	Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error)
+	Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int, after *string, last *int, before *string) (*model.PriceListItemConnection, error)
 }
 type PriceListItemResolver interface {
 	ID(ctx context.Context, obj *sales.PriceListItem) (string, error)
@@ -697,7 +709,7 @@ type PriceQuoteResolver interface {
 type ProductResolver interface {
 	ID(ctx context.Context, obj *sales.Product) (string, error)
 
-	StockLevels(ctx context.Context, obj *sales.Product, first *int) ([]*sales.StockLevel, error)
+	StockLevels(ctx context.Context, obj *sales.Product, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) (*model.StockLevelConnection, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
@@ -811,7 +823,7 @@ type UserResolver interface {
 type WarehouseResolver interface {
 	ID(ctx context.Context, obj *sales.Warehouse) (string, error)
 
-	StockLevels(ctx context.Context, obj *sales.Warehouse, first *int) ([]*sales.StockLevel, error)
+	StockLevels(ctx context.Context, obj *sales.Warehouse, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) (*model.StockLevelConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1925,7 +1937,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.PriceList.Items(childComplexity, args["productId"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.PriceList.Items(childComplexity, args["productId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "PriceList.name":
 		if e.ComplexityRoot.PriceList.Name == nil {
 			break
@@ -2032,6 +2044,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceListItem.ValidTo(childComplexity), true
 
+	case "PriceListItemConnection.edges":
+		if e.ComplexityRoot.PriceListItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemConnection.Edges(childComplexity), true
+	case "PriceListItemConnection.nodes":
+		if e.ComplexityRoot.PriceListItemConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemConnection.Nodes(childComplexity), true
+	case "PriceListItemConnection.pageInfo":
+		if e.ComplexityRoot.PriceListItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemConnection.PageInfo(childComplexity), true
+	case "PriceListItemConnection.totalCount":
+		if e.ComplexityRoot.PriceListItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemConnection.TotalCount(childComplexity), true
+
+	case "PriceListItemEdge.cursor":
+		if e.ComplexityRoot.PriceListItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemEdge.Cursor(childComplexity), true
+	case "PriceListItemEdge.node":
+		if e.ComplexityRoot.PriceListItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListItemEdge.Node(childComplexity), true
+
 	case "PriceQuote.currency":
 		if e.ComplexityRoot.PriceQuote.Currency == nil {
 			break
@@ -2127,7 +2177,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.StockLevels(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Product.StockLevels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.StockLevelFilter), args["orderBy"].(*model.StockLevelOrder)), true
 	case "Product.taxRate":
 		if e.ComplexityRoot.Product.TaxRate == nil {
 			break
@@ -3399,7 +3449,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Warehouse.StockLevels(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Warehouse.StockLevels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.StockLevelFilter), args["orderBy"].(*model.StockLevelOrder)), true
 
 	case "WarehouseConnection.edges":
 		if e.ComplexityRoot.WarehouseConnection.Edges == nil {
@@ -3929,8 +3979,12 @@ type Product implements Node {
   "A fraction: 0.2 is 20 %."
   taxRate: Decimal!
   active: Boolean!
-  "Stock of this product in the first ` + "`" + `first` + "`" + ` warehouses that have held it, by warehouse: default 20, at most 100. Filter stockLevels by productId for all."
-  stockLevels(first: Int = 20): [StockLevel!]!
+  """
+  Stock of this product in the warehouses that have held it, paged as the root
+  ` + "`" + `stockLevels` + "`" + ` list is (same arguments, order and cursors), by warehouse by
+  default. filter.productId, if sent, must be this product.
+  """
+  stockLevels(first: Int, after: String, last: Int, before: String, filter: StockLevelFilter, orderBy: StockLevelOrder): StockLevelConnection!
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -3988,8 +4042,12 @@ type Warehouse implements Node {
   name: String!
   address: Address
   active: Boolean!
-  "Stock of the first ` + "`" + `first` + "`" + ` products this warehouse has held, by product: default 20, at most 100. Filter stockLevels by warehouseId for all."
-  stockLevels(first: Int = 20): [StockLevel!]!
+  """
+  Stock of the products this warehouse has held, paged as the root
+  ` + "`" + `stockLevels` + "`" + ` list is (same arguments, order and cursors), by product by
+  default. filter.warehouseId, if sent, must be this warehouse.
+  """
+  stockLevels(first: Int, after: String, last: Int, before: String, filter: StockLevelFilter, orderBy: StockLevelOrder): StockLevelConnection!
   createdAt: DateTime!
 }
 
@@ -4160,8 +4218,12 @@ type PriceList implements Node {
   validTo: Date
   "The default list of its currency prices customers without a list of their own."
   isDefault: Boolean!
-  "The list's prices by product and quantity break, the first ` + "`" + `first` + "`" + ` of them: default 100, at most 500."
-  items(productId: ID, first: Int = 100): [PriceListItem!]!
+  """
+  The list's prices, paged, by product and then quantity break (items of
+  one product and break valid from different dates by ID). productId keeps
+  one product's prices.
+  """
+  items(productId: ID, first: Int, after: String, last: Int, before: String): PriceListItemConnection!
   version: Int!
   createdAt: DateTime!
 }
@@ -4175,6 +4237,18 @@ type PriceListItem implements Node {
   unitPrice: Decimal!
   validFrom: Date
   validTo: Date
+}
+
+type PriceListItemConnection {
+  edges: [PriceListItemEdge!]!
+  nodes: [PriceListItem!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PriceListItemEdge {
+  cursor: String!
+  node: PriceListItem!
 }
 
 input CreatePriceListInput {
@@ -5215,6 +5289,30 @@ func (ec *executionContext) childFields_PriceListItem(ctx context.Context, field
 		return ec.fieldContext_PriceListItem_validTo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceListItem", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceListItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PriceListItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PriceListItemConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PriceListItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PriceListItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceListItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceListItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PriceListItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PriceListItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceListItemEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PriceQuote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7016,6 +7114,30 @@ func (ec *executionContext) field_PriceList_items_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -7030,6 +7152,46 @@ func (ec *executionContext) field_Product_stockLevels_args(ctx context.Context, 
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.StockLevelFilter, error) {
+			return ec.unmarshalOStockLevelFilter2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StockLevelOrder, error) {
+			return ec.unmarshalOStockLevelOrder2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -7818,6 +7980,46 @@ func (ec *executionContext) field_Warehouse_stockLevels_args(ctx context.Context
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.StockLevelFilter, error) {
+			return ec.unmarshalOStockLevelFilter2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StockLevelOrder, error) {
+			return ec.unmarshalOStockLevelOrder2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -13071,11 +13273,11 @@ func (ec *executionContext) _PriceList_items(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.PriceList().Items(ctx, obj, fc.Args["productId"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.PriceList().Items(ctx, obj, fc.Args["productId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.PriceListItem) graphql.Marshaler {
-			return ec.marshalNPriceListItem2ᚕᚖsalesgraphᚋsalesᚐPriceListItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceListItemConnection) graphql.Marshaler {
+			return ec.marshalNPriceListItemConnection2ᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13088,7 +13290,7 @@ func (ec *executionContext) fieldContext_PriceList_items(ctx context.Context, fi
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PriceListItem(ctx, field)
+			return ec.childFields_PriceListItemConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -13504,6 +13706,180 @@ func (ec *executionContext) fieldContext_PriceListItem_validTo(_ context.Context
 	return graphql.NewScalarFieldContext("PriceListItem", field, false, false, "Date")
 }
 
+func (ec *executionContext) _PriceListItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceListItemEdge) graphql.Marshaler {
+			return ec.marshalNPriceListItemEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceListItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.PriceListItem) graphql.Marshaler {
+			return ec.marshalNPriceListItem2ᚕᚖsalesgraphᚋsalesᚐPriceListItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceListItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖsalesgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceListItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceListItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceListItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceListItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PriceListItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.PriceListItem) graphql.Marshaler {
+			return ec.marshalNPriceListItem2ᚖsalesgraphᚋsalesᚐPriceListItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PriceQuote_unitPrice(ctx context.Context, field graphql.CollectedField, obj *sales.PriceQuote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13877,11 +14253,11 @@ func (ec *executionContext) _Product_stockLevels(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().StockLevels(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Product().StockLevels(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.StockLevelFilter), fc.Args["orderBy"].(*model.StockLevelOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.StockLevel) graphql.Marshaler {
-			return ec.marshalNStockLevel2ᚕᚖsalesgraphᚋsalesᚐStockLevelᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StockLevelConnection) graphql.Marshaler {
+			return ec.marshalNStockLevelConnection2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13894,7 +14270,7 @@ func (ec *executionContext) fieldContext_Product_stockLevels(ctx context.Context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_StockLevel(ctx, field)
+			return ec.childFields_StockLevelConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -19312,11 +19688,11 @@ func (ec *executionContext) _Warehouse_stockLevels(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Warehouse().StockLevels(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Warehouse().StockLevels(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.StockLevelFilter), fc.Args["orderBy"].(*model.StockLevelOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sales.StockLevel) graphql.Marshaler {
-			return ec.marshalNStockLevel2ᚕᚖsalesgraphᚋsalesᚐStockLevelᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StockLevelConnection) graphql.Marshaler {
+			return ec.marshalNStockLevelConnection2ᚖsalesgraphᚋgraphᚋmodelᚐStockLevelConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19329,7 +19705,7 @@ func (ec *executionContext) fieldContext_Warehouse_stockLevels(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_StockLevel(ctx, field)
+			return ec.childFields_StockLevelConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -25574,6 +25950,92 @@ func (ec *executionContext) _PriceListItem(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var priceListItemConnectionImplementors = []string{"PriceListItemConnection"}
+
+func (ec *executionContext) _PriceListItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PriceListItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceListItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceListItemConnection")
+		case "edges":
+			out.Values[i] = ec._PriceListItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PriceListItemConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PriceListItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PriceListItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceListItemEdgeImplementors = []string{"PriceListItemEdge"}
+
+func (ec *executionContext) _PriceListItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PriceListItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceListItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceListItemEdge")
+		case "cursor":
+			out.Values[i] = ec._PriceListItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PriceListItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var priceQuoteImplementors = []string{"PriceQuote"}
 
 func (ec *executionContext) _PriceQuote(ctx context.Context, sel ast.SelectionSet, obj *sales.PriceQuote) graphql.Marshaler {
@@ -28565,6 +29027,38 @@ func (ec *executionContext) marshalNPriceListItem2ᚖsalesgraphᚋsalesᚐPriceL
 		return graphql.Null
 	}
 	return ec._PriceListItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPriceListItemConnection2ᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.PriceListItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceListItemConnection!")
+		return graphql.Null
+	}
+	return ec._PriceListItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPriceListItemEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceListItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceListItemEdge2ᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceListItemEdge2ᚖsalesgraphᚋgraphᚋmodelᚐPriceListItemEdge(ctx context.Context, sel ast.SelectionSet, v *model.PriceListItemEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceListItemEdge!")
+		return graphql.Null
+	}
+	return ec._PriceListItemEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPriceListItemInput2salesgraphᚋgraphᚋmodelᚐPriceListItemInput(ctx context.Context, v any) (model.PriceListItemInput, error) {

@@ -25,20 +25,19 @@ type Loaders struct {
 	StockMovementByID   *loader[int64, *sales.StockMovement]
 	ShippingAddressByID *loader[int64, *sales.ShippingAddress]
 
-	AddressesByCustomerID    *loader[int64, []*sales.ShippingAddress]
-	StockLevelsByProductID   *loader[int64, []*sales.StockLevel]
-	StockLevelsByWarehouseID *loader[int64, []*sales.StockLevel]
-	ItemsByPriceListID       *loader[int64, []*sales.PriceListItem]
-	ItemsByListProduct       *loader[db.ListProduct, []*sales.PriceListItem]
+	AddressesByCustomerID  *loader[int64, []*sales.ShippingAddress]
+	FirstLevelsByProduct   *loader[parentPage, db.Window[sales.StockLevel]]
+	FirstLevelsByWarehouse *loader[parentPage, db.Window[sales.StockLevel]]
+	FirstItemsByPriceList  *loader[parentPage, db.Window[sales.PriceListItem]]
 	// Documents.
 	QuoteByID                  *loader[int64, *sales.Quote]
 	QuoteLineByID              *loader[int64, *sales.QuoteLine]
 	QuoteRevisionsByNumber     *loader[string, []*sales.Quote]
-	FirstQuotesByCustomer      *loader[customerPage, db.Window[sales.Quote]]
+	FirstQuotesByCustomer      *loader[parentPage, db.Window[sales.Quote]]
 	QuoteLinesByQuoteID        *loader[int64, []*sales.QuoteLine]
 	OrderByID                  *loader[int64, *sales.SalesOrder]
 	OrderByQuoteID             *loader[int64, *sales.SalesOrder]
-	FirstOrdersByCustomer      *loader[customerPage, db.Window[sales.SalesOrder]]
+	FirstOrdersByCustomer      *loader[parentPage, db.Window[sales.SalesOrder]]
 	OrderLineByID              *loader[int64, *sales.OrderLine]
 	OrderLinesByOrderID        *loader[int64, []*sales.OrderLine]
 	OrderEventsByOrderID       *loader[int64, []*sales.OrderEvent]
@@ -87,22 +86,19 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		StockMovementByID:   one(wait, s.Stock.MovementsByIDs, func(m *sales.StockMovement) int64 { return m.ID }),
 		ShippingAddressByID: one(wait, s.Customers.AddressesByIDs, func(a *sales.ShippingAddress) int64 { return a.ID }),
 
-		AddressesByCustomerID:    many(wait, s.Customers.AddressesByCustomerIDs, func(a *sales.ShippingAddress) int64 { return a.CustomerID }),
-		StockLevelsByProductID:   many(wait, s.Stock.LevelsByProductIDs, func(l *sales.StockLevel) int64 { return l.ProductID }),
-		StockLevelsByWarehouseID: many(wait, s.Stock.LevelsByWarehouseIDs, func(l *sales.StockLevel) int64 { return l.WarehouseID }),
-		ItemsByPriceListID:       many(wait, s.PriceLists.ItemsByListIDs, func(i *sales.PriceListItem) int64 { return i.PriceListID }),
-		ItemsByListProduct: many(wait, s.PriceLists.ItemsByListProducts, func(i *sales.PriceListItem) db.ListProduct {
-			return db.ListProduct{ListID: i.PriceListID, ProductID: i.ProductID}
-		}),
+		AddressesByCustomerID:  many(wait, s.Customers.AddressesByCustomerIDs, func(a *sales.ShippingAddress) int64 { return a.CustomerID }),
+		FirstLevelsByProduct:   firstPageLoader(wait, byLimit(s.Stock.FirstLevelPagesByProduct)),
+		FirstLevelsByWarehouse: firstPageLoader(wait, byLimit(s.Stock.FirstLevelPagesByWarehouse)),
+		FirstItemsByPriceList:  firstPageLoader(wait, firstItemPages(s.PriceLists)),
 
 		QuoteByID:                  one(wait, s.Quotes.ByIDs, func(q *sales.Quote) int64 { return q.ID }),
 		QuoteLineByID:              one(wait, s.Quotes.LinesByIDs, func(l *sales.QuoteLine) int64 { return l.ID }),
 		QuoteRevisionsByNumber:     many(wait, s.Quotes.ByNumbers, func(q *sales.Quote) string { return q.Number }),
-		FirstQuotesByCustomer:      firstPageLoader(wait, s.Quotes.FirstQuotePages),
+		FirstQuotesByCustomer:      firstPageLoader(wait, byLimit(s.Quotes.FirstQuotePages)),
 		QuoteLinesByQuoteID:        many(wait, s.Quotes.LinesByQuoteIDs, func(l *sales.QuoteLine) int64 { return l.QuoteID }),
 		OrderByID:                  one(wait, s.Orders.ByIDs, func(o *sales.SalesOrder) int64 { return o.ID }),
 		OrderByQuoteID:             one(wait, s.Orders.ByQuoteIDs, func(o *sales.SalesOrder) int64 { return *o.QuoteID }),
-		FirstOrdersByCustomer:      firstPageLoader(wait, s.Orders.FirstOrderPages),
+		FirstOrdersByCustomer:      firstPageLoader(wait, byLimit(s.Orders.FirstOrderPages)),
 		OrderLineByID:              one(wait, s.Orders.LinesByIDs, func(l *sales.OrderLine) int64 { return l.ID }),
 		OrderLinesByOrderID:        many(wait, s.Orders.LinesByOrderIDs, func(l *sales.OrderLine) int64 { return l.OrderID }),
 		OrderEventsByOrderID:       many(wait, s.Events.OrderEvents, func(e *sales.OrderEvent) int64 { return e.OrderID }),

@@ -43,7 +43,7 @@ func TestLoaders_StatementsPerPage(t *testing.T) {
 		}
 	}
 	const q = `query($n: Int!) { customers(first: $n) { totalCount nodes {
-		code priceList { code items { minQuantity } } salesRep { email role }
+		code priceList { code items { nodes { minQuantity } } } salesRep { email role }
 		shippingAddresses { label address { city } } } } }`
 	count := func(n int) (int64, int) {
 		before := e.store.Statements()

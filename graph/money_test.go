@@ -64,15 +64,17 @@ func TestMoney_RendersAtCurrencyMinorUnits(t *testing.T) {
 
 			var items struct {
 				Node struct {
-					Items []struct {
-						UnitPrice, MinQuantity string
-						Product                struct{ SKU string }
+					Items struct {
+						Nodes []struct {
+							UnitPrice, MinQuantity string
+							Product                struct{ SKU string }
+						}
 					}
 				}
 			}
-			e.with(t).must(sales.RoleViewer, `query($id: ID!) { node(id: $id) { ... on PriceList { items { unitPrice minQuantity product { sku } } } } }`,
+			e.with(t).must(sales.RoleViewer, `query($id: ID!) { node(id: $id) { ... on PriceList { items { nodes { unitPrice minQuantity product { sku } } } } } }`,
 				map[string]any{"id": list}, &items)
-			for _, it := range items.Node.Items {
+			for _, it := range items.Node.Items.Nodes {
 				want := map[string]string{"FINE": tc.finePrice}[it.Product.SKU]
 				if want == "" {
 					want = tc.priceOut

@@ -99,10 +99,10 @@ func (e *env) level(t *testing.T, product string) (onHand, reserved string) {
 	t.Helper()
 	var lv levelOut
 	e.with(t).must(sales.RoleViewer, levelQuery, map[string]any{"id": product}, &lv)
-	if len(lv.Product.StockLevels) == 0 {
+	if len(lv.Product.StockLevels.Nodes) == 0 {
 		return "0", "0"
 	}
-	return lv.Product.StockLevels[0].OnHand, lv.Product.StockLevels[0].Reserved
+	return lv.Product.StockLevels.Nodes[0].OnHand, lv.Product.StockLevels.Nodes[0].Reserved
 }
 
 func TestOrders_ConfirmReservesAndCancelReleases(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -224,9 +225,9 @@ func prefetchCustomers(ctx context.Context, customers []*sales.Customer, fields 
 		case "salesRep":
 			l.UserByID.prefetch(ctx, optKeys(customers, func(c *sales.Customer) *int64 { return c.SalesRepID }), nil)
 		case "quotes":
-			prefetchFirstPages(ctx, l.FirstQuotesByCustomer, ids, f, quoteImplementors, prefetchQuotes)
+			prefetchFirstPages(ctx, l.FirstQuotesByCustomer, ids, 0, f, quoteImplementors, prefetchQuotes)
 		case "orders":
-			prefetchFirstPages(ctx, l.FirstOrdersByCustomer, ids, f, salesOrderImplementors, prefetchOrders)
+			prefetchFirstPages(ctx, l.FirstOrdersByCustomer, ids, 0, f, salesOrderImplementors, prefetchOrders)
 		}
 	}
 }
@@ -373,8 +374,8 @@ func prefetchProducts(ctx context.Context, products []*sales.Product, fields []g
 	l := loadersFrom(ctx)
 	for _, f := range fields {
 		if f.Name == "stockLevels" {
-			l.StockLevelsByProductID.prefetch(ctx, keys(products, func(p *sales.Product) int64 { return p.ID }),
-				thenMany(ctx, sub(ctx, f, stockLevelImplementors), prefetchStockLevels))
+			prefetchFirstPages(ctx, l.FirstLevelsByProduct, keys(products, func(p *sales.Product) int64 { return p.ID }), 0,
+				f, stockLevelImplementors, prefetchStockLevels)
 		}
 	}
 }
@@ -416,14 +417,22 @@ func prefetchPriceLists(ctx context.Context, lists []*sales.PriceList, fields []
 	}
 	l := loadersFrom(ctx)
 	for _, f := range fields {
-		// Items of one product use another loader (ItemsByListProduct).
-		if f.Name == "items" && f.Arguments.ForName("productId") == nil {
-			for _, pl := range lists {
-				l.currencies.note("price_lists", pl.ID, pl.Currency)
-			}
-			l.ItemsByPriceListID.prefetch(ctx, keys(lists, func(pl *sales.PriceList) int64 { return pl.ID }),
-				thenMany(ctx, sub(ctx, f, priceListItemImplementors), prefetchPriceListItems))
+		if f.Name != "items" {
+			continue
 		}
+		var product int64
+		if sent, ok := f.ArgumentMap(graphql.GetOperationContext(ctx).Variables)["productId"].(string); ok {
+			key, err := relay.Key("productId", typeProduct, sent)
+			if err != nil {
+				continue // the resolver reports it
+			}
+			product = key
+		}
+		for _, pl := range lists {
+			l.currencies.note("price_lists", pl.ID, pl.Currency)
+		}
+		prefetchFirstPages(ctx, l.FirstItemsByPriceList, keys(lists, func(pl *sales.PriceList) int64 { return pl.ID }), product,
+			f, priceListItemImplementors, prefetchPriceListItems)
 	}
 }
 
@@ -446,8 +455,8 @@ func prefetchWarehouses(ctx context.Context, warehouses []*sales.Warehouse, fiel
 	}
 	for _, f := range fields {
 		if f.Name == "stockLevels" {
-			loadersFrom(ctx).StockLevelsByWarehouseID.prefetch(ctx, keys(warehouses, func(w *sales.Warehouse) int64 { return w.ID }),
-				thenMany(ctx, sub(ctx, f, stockLevelImplementors), prefetchStockLevels))
+			prefetchFirstPages(ctx, loadersFrom(ctx).FirstLevelsByWarehouse, keys(warehouses, func(w *sales.Warehouse) int64 { return w.ID }), 0,
+				f, stockLevelImplementors, prefetchStockLevels)
 		}
 	}
 }

@@ -42,8 +42,8 @@ func TestPrefetch_NoLevelWaitsForTheLoaderTimer(t *testing.T) {
 			orders(first: 5) { nodes { number lines { product { sku } } } } quotes(first: 5) { nodes { number } } } } }`,
 		"deliveries": `query($n: Int!) { deliveries(first: $n) { nodes { number
 			order { number customer { code } } lines { orderLine { product { sku } } } } } }`,
-		"priceLists": `query($n: Int!) { priceLists(first: $n) { nodes { code items(first: 5) { unitPrice product { sku } } } } }`,
-		"products":   `query($n: Int!) { products(first: $n) { nodes { sku stockLevels { onHand product { sku } warehouse { code } } } } }`,
+		"priceLists": `query($n: Int!) { priceLists(first: $n) { nodes { code items(first: 5) { nodes { unitPrice product { sku } } } } } }`,
+		"products":   `query($n: Int!) { products(first: $n) { nodes { sku stockLevels { nodes { onHand product { sku } warehouse { code } } } } } }`,
 	}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {

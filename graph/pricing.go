@@ -95,25 +95,6 @@ func (r *Resolver) priceLists(ctx context.Context, a pageArgs, f *model.PriceLis
 		})}, nil
 }
 
-// defaultPriceListItems is PriceList.items' default first (schema.graphqls).
-const defaultPriceListItems = 100
-
-func (r *Resolver) priceListItems(ctx context.Context, l *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error) {
-	product, err := relay.OptionalKey("productId", typeProduct, productID)
-	if err != nil {
-		return nil, err
-	}
-	loaders := loadersFrom(ctx)
-	loaders.currencies.note("price_lists", l.ID, l.Currency) // for the items' prices
-	var items []*sales.PriceListItem
-	if product == nil {
-		items, err = loaders.ItemsByPriceListID.Load(ctx, l.ID)()
-	} else {
-		items, err = loaders.ItemsByListProduct.Load(ctx, db.ListProduct{ListID: l.ID, ProductID: *product})()
-	}
-	return firstOf(items, err, first, defaultPriceListItems, db.ItemsPerList)
-}
-
 func (r *Resolver) priceQuote(ctx context.Context, customerID, productID string, qty decimal.Decimal, date *time.Time) (*sales.PriceQuote, error) {
 	c, err := relay.Key("customerId", typeCustomer, customerID)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 const (
-	createPriceListMutation = `mutation($input: CreatePriceListInput!) { createPriceList(input: $input) { id code isDefault version items { minQuantity unitPrice product { sku } } } }`
+	createPriceListMutation = `mutation($input: CreatePriceListInput!) { createPriceList(input: $input) { id code isDefault version items { nodes { minQuantity unitPrice product { sku } } } } }`
 	priceQuoteQuery         = `query($c: ID!, $p: ID!, $q: Decimal!, $d: Date) {
 	  priceQuote(customerId: $c, productId: $p, quantity: $q, date: $d) {
 	    unitPrice currency source priceList { code } item { minQuantity } explanation

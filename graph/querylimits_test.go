@@ -63,7 +63,7 @@ func aliasFlood(n int) string {
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range n {
-		fmt.Fprintf(&b, " a%d: products(first: 100) { nodes { stockLevels { warehouse { stockLevels { product { name } } } } } }", i)
+		fmt.Fprintf(&b, " a%d: products(first: 100) { nodes { stockLevels { nodes { warehouse { stockLevels { nodes { product { name } } } } } } } }", i)
 	}
 	b.WriteString(" }")
 	return b.String()
@@ -169,9 +169,11 @@ func TestLimits_TypenameFloodWithoutToken(t *testing.T) {
 	}
 }
 
-// Every list the schema can return has a multiplier for the cost: pagination
-// arguments, a connection's page, or a declared @bound that its description
-// states. A list without one would make the cost blind to it.
+// Every list the schema can return has a multiplier for the cost: a
+// connection's page, or a declared @bound that its description states. A
+// list without one would make the cost blind to it; a plain list that takes
+// first would be cut where the client asked without saying whether more
+// exist, so there is none (docs/read-path.md, "Lists on an object").
 func TestSchema_EveryListHasAMultiplier(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	paged := func(f *ast.FieldDefinition) bool {
@@ -190,7 +192,12 @@ func TestSchema_EveryListHasAMultiplier(t *testing.T) {
 			if strings.HasSuffix(f.Type.Name(), "Connection") && !paged(f) {
 				missing = append(missing, name+" (a connection without first/last)")
 			}
-			if f.Type.Elem == nil || paged(f) {
+			if f.Type.Elem != nil && paged(f) {
+				// It would return what was asked for but could not say whether more exist.
+				missing = append(missing, name+" (a plain list that takes first: make it a connection)")
+				continue
+			}
+			if f.Type.Elem == nil {
 				continue
 			}
 			if strings.HasSuffix(typ.Name, "Connection") && (f.Name == "nodes" || f.Name == "edges") {
@@ -304,8 +311,8 @@ func TestLimits_EveryTransport(t *testing.T) {
 }
 
 // heavy is a products page whose stock levels nest two pages of 100: a cost
-// of 2,020,102, ten times the limit, in one small document.
-const heavy = `{ products(first: 100) { nodes { stockLevels(first: 100) { warehouse { stockLevels(first: 100) { product { name } } } } } } }`
+// of 2,030,202, five times the limit, in one small document.
+const heavy = `{ products(first: 100) { nodes { stockLevels(first: 100) { nodes { warehouse { stockLevels(first: 100) { nodes { product { name } } } } } } } } }`
 
 // The cost cannot be walked around: fragments, inline fragments, variables
 // and aliases inside fragments count what they select, and a list without
@@ -319,21 +326,21 @@ func TestCost_WalkArounds(t *testing.T) {
 	}{
 		"Written": {query: heavy},
 		"Fragments": {query: `query { products(first: 100) { ...Page } }
-			fragment Page on ProductConnection { nodes { stockLevels(first: 100) { ...Level } } }
-			fragment Level on StockLevel { warehouse { stockLevels(first: 100) { product { ...Name } } } }
+			fragment Page on ProductConnection { nodes { stockLevels(first: 100) { nodes { ...Level } } } }
+			fragment Level on StockLevel { warehouse { stockLevels(first: 100) { nodes { product { ...Name } } } } }
 			fragment Name on Product { name }`},
 		"InlineFragments": {query: `{ products(first: 100) { ... on ProductConnection { nodes { ... on Product {
-			stockLevels(first: 100) { ... { warehouse { ... on Warehouse { stockLevels(first: 100) { product { name } } } } } } } } } } }`},
-		"Variables": {query: `query($n: Int!, $m: Int) { products(first: $n) { nodes { stockLevels(first: $m) { warehouse {
-			stockLevels(first: $m) { product { name } } } } } } }`, vars: map[string]any{"n": 100, "m": 100}},
+			stockLevels(first: 100) { nodes { ... { warehouse { ... on Warehouse { stockLevels(first: 100) { nodes { product { name } } } } } } } } } } } } }`},
+		"Variables": {query: `query($n: Int!, $m: Int) { products(first: $n) { nodes { stockLevels(first: $m) { nodes { warehouse {
+			stockLevels(first: $m) { nodes { product { name } } } } } } } } }`, vars: map[string]any{"n": 100, "m": 100}},
 		"Last": {query: strings.Replace(heavy, "products(first: 100)", "products(last: 100)", 1)},
 		"SameFragmentTwice": {query: `{ products(first: 100) { ...A ...A } }
-			fragment A on ProductConnection { nodes { stockLevels(first: 100) { warehouse { stockLevels(first: 100) { product { name } } } } } }`},
+			fragment A on ProductConnection { nodes { stockLevels(first: 100) { nodes { warehouse { stockLevels(first: 100) { nodes { product { name } } } } } } } }`},
 		"AliasesInFragment": {query: `{ products(first: 50) { ...A } }
-			fragment A on ProductConnection { nodes { a: stockLevels(first: 100) { ...W } b: stockLevels(first: 100) { ...W } } }
-			fragment W on StockLevel { warehouse { stockLevels(first: 100) { product { name } } } }`},
-		"NodesAndEdges": {query: `{ products(first: 100) { edges { node { stockLevels(first: 100) { warehouse { stockLevels(first: 50) { product { name } } } } } }
-			nodes { stockLevels(first: 100) { warehouse { stockLevels(first: 50) { product { name } } } } } } }`},
+			fragment A on ProductConnection { nodes { a: stockLevels(first: 100) { nodes { ...W } } b: stockLevels(first: 100) { nodes { ...W } } } }
+			fragment W on StockLevel { warehouse { stockLevels(first: 100) { nodes { product { name } } } } }`},
+		"NodesAndEdges": {query: `{ products(first: 100) { edges { node { stockLevels(first: 100) { nodes { warehouse { stockLevels(first: 50) { nodes { product { name } } } } } } } }
+			nodes { stockLevels(first: 100) { nodes { warehouse { stockLevels(first: 50) { nodes { product { name } } } } } } } } }`},
 	}
 	costs := map[string]float64{}
 	for name, c := range refused {
@@ -362,8 +369,8 @@ func TestCost_WalkArounds(t *testing.T) {
 		c, _ := r.Extensions["cost"].(float64)
 		return c
 	}
-	absent := cost(`{ products { nodes { stockLevels { warehouse { stockLevels { product { name } } } } } } }`)
-	explicit := cost(`{ products(first: 20) { nodes { stockLevels(first: 20) { warehouse { stockLevels(first: 20) { product { name } } } } } } }`)
+	absent := cost(`{ products { nodes { stockLevels { nodes { warehouse { stockLevels { nodes { product { name } } } } } } } } }`)
+	explicit := cost(`{ products(first: 20) { nodes { stockLevels(first: 20) { nodes { warehouse { stockLevels(first: 20) { nodes { product { name } } } } } } } } }`)
 	if absent != explicit || absent < 20*20*20 {
 		t.Fatalf("without first the cost is %.0f, with first: 20 it is %.0f; want equal and at least 8000", absent, explicit)
 	}
@@ -374,7 +381,7 @@ func TestCost_OrdinaryQueryPasses(t *testing.T) {
 	t.Parallel()
 	e := stockedEnv(t)
 	r := e.as(sales.RoleViewer, `{ me { name role }
-		products(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { id sku name stockLevels { warehouse { code } onHand available } } }
+		products(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { id sku name stockLevels { nodes { warehouse { code } onHand available } } } }
 		warehouses { nodes { code name } }
 		customers(first: 20) { nodes { code name priceList { code } orders(first: 5) { nodes { number status total } } } } }`, nil)
 	if len(r.Errors) > 0 {
@@ -386,31 +393,35 @@ func TestCost_OrdinaryQueryPasses(t *testing.T) {
 	}
 	var out struct {
 		Products struct {
-			Nodes []struct{ StockLevels []struct{ OnHand string } }
+			Nodes []struct {
+				StockLevels struct{ Nodes []struct{ OnHand string } }
+			}
 		}
 	}
 	r.Decode(t, &out)
-	if len(out.Products.Nodes) != 3 || len(out.Products.Nodes[0].StockLevels) != 2 {
+	if len(out.Products.Nodes) != 3 || len(out.Products.Nodes[0].StockLevels.Nodes) != 2 {
 		t.Fatalf("data: %s", r.Data)
 	}
 	t.Logf("cost %.0f", cost)
 }
 
-// The plain lists that grow with the business take first, and refuse a page
-// above their maximum.
-func TestBounds_PlainListsTakeFirst(t *testing.T) {
+// The lists on an object that grow with the business are connections: they
+// take first, and refuse a page above the connections' maximum.
+func TestBounds_ObjectConnectionsTakeFirst(t *testing.T) {
 	t.Parallel()
 	e := stockedEnv(t)
 	var out struct {
 		Warehouses struct {
-			Nodes []struct{ StockLevels []struct{ OnHand string } }
+			Nodes []struct {
+				StockLevels struct{ Nodes []struct{ OnHand string } }
+			}
 		}
 	}
-	e.must(sales.RoleViewer, `{ warehouses { nodes { stockLevels(first: 2) { onHand } } } }`, nil, &out)
-	if len(out.Warehouses.Nodes) != 2 || len(out.Warehouses.Nodes[0].StockLevels) != 2 {
+	e.must(sales.RoleViewer, `{ warehouses { nodes { stockLevels(first: 2) { nodes { onHand } } } } }`, nil, &out)
+	if len(out.Warehouses.Nodes) != 2 || len(out.Warehouses.Nodes[0].StockLevels.Nodes) != 2 {
 		t.Fatalf("first: 2 gave %+v, want 2 warehouses of 2 levels (each holds 3)", out)
 	}
-	r := e.as(sales.RoleViewer, `{ warehouses { nodes { stockLevels(first: 101) { onHand } } } }`, nil)
+	r := e.as(sales.RoleViewer, `{ warehouses { nodes { stockLevels(first: 101) { nodes { onHand } } } } }`, nil)
 	wantError(t, r, "VALIDATION", "first")
 }
 
@@ -449,7 +460,7 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 	return cond()
 }
 
-const stockQuery = `{ products(first: 5) { nodes { stockLevels { onHand } } } }`
+const stockQuery = `{ products(first: 5) { nodes { stockLevels { nodes { onHand } } } } }`
 
 // Every operation runs under a deadline that reaches SQL: a query stuck in
 // PostgreSQL ends with TIMEOUT, and so does its backend query.

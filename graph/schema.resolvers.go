@@ -392,8 +392,8 @@ func (r *priceListResolver) ID(ctx context.Context, obj *sales.PriceList) (strin
 }
 
 // Items is the resolver for the items field.
-func (r *priceListResolver) Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int) ([]*sales.PriceListItem, error) {
-	return r.priceListItems(ctx, obj, productID, first)
+func (r *priceListResolver) Items(ctx context.Context, obj *sales.PriceList, productID *string, first *int, after *string, last *int, before *string) (*model.PriceListItemConnection, error) {
+	return r.priceListItems(ctx, obj, productID, pageArgs{first, last, after, before})
 }
 
 // ID is the resolver for the id field.
@@ -432,9 +432,8 @@ func (r *productResolver) ID(ctx context.Context, obj *sales.Product) (string, e
 }
 
 // StockLevels is the resolver for the stockLevels field.
-func (r *productResolver) StockLevels(ctx context.Context, obj *sales.Product, first *int) ([]*sales.StockLevel, error) {
-	levels, err := loadersFrom(ctx).StockLevelsByProductID.Load(ctx, obj.ID)()
-	return firstOf(levels, err, first, defaultPageSize, maxStockLevels)
+func (r *productResolver) StockLevels(ctx context.Context, obj *sales.Product, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) (*model.StockLevelConnection, error) {
+	return r.productStockLevels(ctx, obj, pageArgs{first, last, after, before}, filter, orderBy)
 }
 
 // Node is the resolver for the node field.
@@ -825,9 +824,8 @@ func (r *warehouseResolver) ID(ctx context.Context, obj *sales.Warehouse) (strin
 }
 
 // StockLevels is the resolver for the stockLevels field.
-func (r *warehouseResolver) StockLevels(ctx context.Context, obj *sales.Warehouse, first *int) ([]*sales.StockLevel, error) {
-	levels, err := loadersFrom(ctx).StockLevelsByWarehouseID.Load(ctx, obj.ID)()
-	return firstOf(levels, err, first, defaultPageSize, maxStockLevels)
+func (r *warehouseResolver) StockLevels(ctx context.Context, obj *sales.Warehouse, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) (*model.StockLevelConnection, error) {
+	return r.warehouseStockLevels(ctx, obj, pageArgs{first, last, after, before}, filter, orderBy)
 }
 
 // Customer returns CustomerResolver implementation.

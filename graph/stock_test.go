@@ -14,7 +14,7 @@ const (
 	  receiveStock(input: $input, idempotencyKey: $key) { id kind quantity onHandAfter reference actor { email } product { sku } warehouse { code } }
 	}`
 	adjustMutation = `mutation($input: AdjustStockInput!) { adjustStock(input: $input) { id kind quantity onHandAfter reason } }`
-	levelQuery     = `query($id: ID!) { product(id: $id) { stockLevels { id onHand reserved available warehouse { code } } } }`
+	levelQuery     = `query($id: ID!) { product(id: $id) { stockLevels { nodes { id onHand reserved available warehouse { code } } } } }`
 )
 
 func (e *env) product(sku string) string {
@@ -33,9 +33,11 @@ func (e *env) warehouse(code string) string {
 
 type levelOut struct {
 	Product struct {
-		StockLevels []struct {
-			ID                          string
-			OnHand, Reserved, Available string
+		StockLevels struct {
+			Nodes []struct {
+				ID                          string
+				OnHand, Reserved, Available string
+			}
 		}
 	}
 }
@@ -64,7 +66,7 @@ func TestStock_ReceiveAndAdjust(t *testing.T) {
 	}
 	var lv levelOut
 	e.with(t).must(sales.RoleViewer, levelQuery, map[string]any{"id": p}, &lv)
-	if len(lv.Product.StockLevels) != 1 || lv.Product.StockLevels[0].Available != "10" {
+	if len(lv.Product.StockLevels.Nodes) != 1 || lv.Product.StockLevels.Nodes[0].Available != "10" {
 		t.Fatalf("levels: %+v", lv.Product.StockLevels)
 	}
 
@@ -196,7 +198,7 @@ func TestStock_ReceiveIsIdempotent(t *testing.T) {
 	}
 	var lv levelOut
 	e.with(t).must(sales.RoleViewer, levelQuery, map[string]any{"id": p}, &lv)
-	if lv.Product.StockLevels[0].OnHand != "7" {
-		t.Fatalf("on hand %s after a retried receipt of 7", lv.Product.StockLevels[0].OnHand)
+	if lv.Product.StockLevels.Nodes[0].OnHand != "7" {
+		t.Fatalf("on hand %s after a retried receipt of 7", lv.Product.StockLevels.Nodes[0].OnHand)
 	}
 }

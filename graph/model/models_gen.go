@@ -270,6 +270,18 @@ type PriceListFilter struct {
 	ValidOn *time.Time `json:"validOn,omitempty"`
 }
 
+type PriceListItemConnection struct {
+	Edges      []*PriceListItemEdge   `json:"edges"`
+	Nodes      []*sales.PriceListItem `json:"nodes"`
+	PageInfo   *PageInfo              `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+type PriceListItemEdge struct {
+	Cursor string               `json:"cursor"`
+	Node   *sales.PriceListItem `json:"node"`
+}
+
 type PriceListItemInput struct {
 	ProductID string `json:"productId"`
 	// Default 1.

@@ -225,7 +225,7 @@ func memory(o options) error {
 	for i := range o.aliases {
 		fmt.Fprintf(&q, "a%d:products(first:100){...P}", i)
 	}
-	q.WriteString("} fragment P on ProductConnection{nodes{stockLevels{warehouse{stockLevels{product{name}}}}}}")
+	q.WriteString("} fragment P on ProductConnection{nodes{stockLevels{nodes{warehouse{stockLevels{nodes{product{name}}}}}}}}")
 	p := proc{o.pid}
 	fmt.Printf("memory: %d-byte query, %d aliases; server RSS before %.0f MB\n", q.Len(), o.aliases, p.rssMB())
 	cpu0 := p.cpuSeconds()
