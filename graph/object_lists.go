@@ -105,38 +105,67 @@ func typeNoun(typ string) string {
 	return strings.ToLower(typ[:1]) + typ[1:]
 }
 
-func (r *Resolver) customerOrders(ctx context.Context, c *sales.Customer, a pageArgs, f *model.OrderFilter, o *model.OrderOrder) (*model.SalesOrderConnection, error) {
-	if limit, ok := firstPageLimit(a, f != nil, o != nil, selectsTotalCount(ctx)); ok {
-		return orderConnection(ctx, a, func(db.Page) (db.Window[sales.SalesOrder], error) {
-			return loadersFrom(ctx).FirstOrdersByCustomer.Load(ctx, parentPage{parentID: c.ID, limit: limit})()
+// objectList answers a list on an object (customer.orders,
+// product.stockLevels, …): the first page in the default order from the
+// parents' batched first pages (first), any other page from the root list
+// (root) with the parent forced into its filter (scope).
+func objectList[T, F, C any](ctx context.Context, a pageArgs, f *F, ordered bool, first *loader[parentPage, db.Window[T]], parentID int64,
+	connection func(context.Context, pageArgs, func(db.Page) (db.Window[T], error)) (C, error),
+	scope func(*F) error, root func(*F) (C, error)) (C, error) {
+	if limit, ok := firstPageLimit(a, f != nil, ordered, selectsTotalCount(ctx)); ok {
+		return connection(ctx, a, func(db.Page) (db.Window[T], error) {
+			return first.Load(ctx, parentPage{parentID: parentID, limit: limit})()
 		})
 	}
-	filter := model.OrderFilter{}
+	var filter F
 	if f != nil {
 		filter = *f
 	}
-	var err error
-	if filter.CustomerID, err = ownParent("filter.customerId", typeCustomer, c.ID, filter.CustomerID); err != nil {
-		return nil, err
+	if err := scope(&filter); err != nil {
+		var none C
+		return none, err
 	}
-	return r.orders(ctx, a, &filter, o)
+	return root(&filter)
+}
+
+func (r *Resolver) customerOrders(ctx context.Context, c *sales.Customer, a pageArgs, f *model.OrderFilter, o *model.OrderOrder) (*model.SalesOrderConnection, error) {
+	return objectList(ctx, a, f, o != nil, loadersFrom(ctx).FirstOrdersByCustomer, c.ID, orderConnection,
+		func(f *model.OrderFilter) (err error) {
+			f.CustomerID, err = ownParent("filter.customerId", typeCustomer, c.ID, f.CustomerID)
+			return err
+		},
+		func(f *model.OrderFilter) (*model.SalesOrderConnection, error) { return r.orders(ctx, a, f, o) })
 }
 
 func (r *Resolver) customerQuotes(ctx context.Context, c *sales.Customer, a pageArgs, f *model.QuoteFilter, o *model.QuoteOrder) (*model.QuoteConnection, error) {
-	if limit, ok := firstPageLimit(a, f != nil, o != nil, selectsTotalCount(ctx)); ok {
-		return quoteConnection(ctx, a, func(db.Page) (db.Window[sales.Quote], error) {
-			return loadersFrom(ctx).FirstQuotesByCustomer.Load(ctx, parentPage{parentID: c.ID, limit: limit})()
+	return objectList(ctx, a, f, o != nil, loadersFrom(ctx).FirstQuotesByCustomer, c.ID, quoteConnection,
+		func(f *model.QuoteFilter) (err error) {
+			f.CustomerID, err = ownParent("filter.customerId", typeCustomer, c.ID, f.CustomerID)
+			return err
+		},
+		func(f *model.QuoteFilter) (*model.QuoteConnection, error) { return r.quotes(ctx, a, f, o) })
+}
+
+func (r *Resolver) productStockLevels(ctx context.Context, p *sales.Product, a pageArgs, f *model.StockLevelFilter, o *model.StockLevelOrder) (*model.StockLevelConnection, error) {
+	return objectList(ctx, a, f, o != nil, loadersFrom(ctx).FirstLevelsByProduct, p.ID, stockLevelConnection,
+		func(f *model.StockLevelFilter) (err error) {
+			f.ProductID, err = ownParent("filter.productId", typeProduct, p.ID, f.ProductID)
+			return err
+		},
+		func(f *model.StockLevelFilter) (*model.StockLevelConnection, error) {
+			return r.stockLevels(ctx, a, f, o)
 		})
-	}
-	filter := model.QuoteFilter{}
-	if f != nil {
-		filter = *f
-	}
-	var err error
-	if filter.CustomerID, err = ownParent("filter.customerId", typeCustomer, c.ID, filter.CustomerID); err != nil {
-		return nil, err
-	}
-	return r.quotes(ctx, a, &filter, o)
+}
+
+func (r *Resolver) warehouseStockLevels(ctx context.Context, w *sales.Warehouse, a pageArgs, f *model.StockLevelFilter, o *model.StockLevelOrder) (*model.StockLevelConnection, error) {
+	return objectList(ctx, a, f, o != nil, loadersFrom(ctx).FirstLevelsByWarehouse, w.ID, stockLevelConnection,
+		func(f *model.StockLevelFilter) (err error) {
+			f.WarehouseID, err = ownParent("filter.warehouseId", typeWarehouse, w.ID, f.WarehouseID)
+			return err
+		},
+		func(f *model.StockLevelFilter) (*model.StockLevelConnection, error) {
+			return r.stockLevels(ctx, a, f, o)
+		})
 }
 
 // prefetchFirstPages starts the first page of a list on an object (field f:
@@ -192,40 +221,6 @@ func fieldSelects(ctx context.Context, c graphql.CollectedField, name string) bo
 		}
 	}
 	return false
-}
-
-func (r *Resolver) productStockLevels(ctx context.Context, p *sales.Product, a pageArgs, f *model.StockLevelFilter, o *model.StockLevelOrder) (*model.StockLevelConnection, error) {
-	if limit, ok := firstPageLimit(a, f != nil, o != nil, selectsTotalCount(ctx)); ok {
-		return stockLevelConnection(ctx, a, func(db.Page) (db.Window[sales.StockLevel], error) {
-			return loadersFrom(ctx).FirstLevelsByProduct.Load(ctx, parentPage{parentID: p.ID, limit: limit})()
-		})
-	}
-	filter := model.StockLevelFilter{}
-	if f != nil {
-		filter = *f
-	}
-	var err error
-	if filter.ProductID, err = ownParent("filter.productId", typeProduct, p.ID, filter.ProductID); err != nil {
-		return nil, err
-	}
-	return r.stockLevels(ctx, a, &filter, o)
-}
-
-func (r *Resolver) warehouseStockLevels(ctx context.Context, w *sales.Warehouse, a pageArgs, f *model.StockLevelFilter, o *model.StockLevelOrder) (*model.StockLevelConnection, error) {
-	if limit, ok := firstPageLimit(a, f != nil, o != nil, selectsTotalCount(ctx)); ok {
-		return stockLevelConnection(ctx, a, func(db.Page) (db.Window[sales.StockLevel], error) {
-			return loadersFrom(ctx).FirstLevelsByWarehouse.Load(ctx, parentPage{parentID: w.ID, limit: limit})()
-		})
-	}
-	filter := model.StockLevelFilter{}
-	if f != nil {
-		filter = *f
-	}
-	var err error
-	if filter.WarehouseID, err = ownParent("filter.warehouseId", typeWarehouse, w.ID, filter.WarehouseID); err != nil {
-		return nil, err
-	}
-	return r.stockLevels(ctx, a, &filter, o)
 }
 
 // priceListItems pages a price list's items (productID's only, when sent).
