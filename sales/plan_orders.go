@@ -42,9 +42,10 @@ type OrderSnapshot struct {
 	Reason string
 }
 
-// OrderPlan is what an order decision asks db to write, in this order: the
-// reservation changes (each a ledger row and the line's reserved quantity),
-// the deliveries to cancel with their history, then the order's status.
+// OrderPlan is what an order decision asks db to write: the deliveries to
+// cancel, the reservation changes (each a ledger row and the line's
+// reserved quantity), the history of the cancelled deliveries, then the
+// order's status. db writes them in that order, the lock order.
 type OrderPlan struct {
 	// Reservations change what is reserved for order lines, in the order the
 	// stock levels are locked: by product, then by line.
@@ -170,8 +171,12 @@ func PlanConfirm(s OrderSnapshot) (OrderPlan, error) {
 		return OrderPlan{}, err
 	}
 	if s.Customer.CreditHold {
+		to, err := NextOrderStatus(s.Order.Status, OrderHold)
+		if err != nil {
+			return OrderPlan{}, err
+		}
 		hold := HoldCustomerOnHold
-		return OrderPlan{Status: &StatusChange{Action: OrderHold, From: s.Order.Status, To: OrderOnHold,
+		return OrderPlan{Status: &StatusChange{Action: OrderHold, From: s.Order.Status, To: to,
 			HoldReason: &hold, Reason: "customer is on credit hold"}}, nil
 	}
 	reservations, err := reserve(s)
