@@ -62,9 +62,6 @@ func NewLinks(secret []byte, ttl time.Duration) *Links {
 	return &Links{key: mac.Sum(nil), ttl: ttl}
 }
 
-// TTL is how long a link from Link opens its document.
-func (l *Links) TTL() time.Duration { return l.ttl }
-
 // Link returns path signed for userID, valid for the TTL from now.
 func (l *Links) Link(path string, userID int64) string {
 	return l.Sign(path, userID, time.Now().Add(l.ttl))
