@@ -304,6 +304,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"MAX_CONNECTIONS", "many", nil, "MAX_CONNECTIONS"},
 		{"", "", []string{"--max-connections", "-1"}, "MAX_CONNECTIONS must be at least 1"},
 		{"", "", []string{"--idle-timeout", "0s"}, "IDLE_TIMEOUT must be positive"},
+		{"", "", []string{"--document-link-ttl", "0s"}, "DOCUMENT_LINK_TTL must be positive"},
 	} {
 		if tc.env != "" {
 			t.Setenv(tc.env, tc.value)

@@ -16,6 +16,7 @@ import (
 
 	"salesgraph/graph"
 	"salesgraph/pgcluster"
+	"salesgraph/printable"
 )
 
 // config is the whole configuration. Every setting is an environment
@@ -44,6 +45,8 @@ type config struct {
 	PoolWait         time.Duration
 	// SocketRecheck is how often an open websocket re-reads its user.
 	SocketRecheck time.Duration
+	// DocumentLinkTTL is how long a signed link to a printable document opens it.
+	DocumentLinkTTL time.Duration
 	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
 	PprofAddr string
 }
@@ -180,6 +183,8 @@ func (c *config) bindServe(f *flags) {
 		"how long a request waits for a free database connection (UNAVAILABLE after it)")
 	f.duration(&c.SocketRecheck, "socket-recheck", "SOCKET_RECHECK", graph.DefaultSocketRecheck,
 		"how often an open websocket re-reads its user: a deactivated user's socket closes (4403) within this")
+	f.duration(&c.DocumentLinkTTL, "document-link-ttl", "DOCUMENT_LINK_TTL", printable.DefaultLinkTTL,
+		"how long a signed link to a printable document (delivery.billOfLadingUrl) opens it in a browser tab")
 	f.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "",
 		"serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; empty: off")
 }
@@ -188,7 +193,8 @@ func (c *config) bindServe(f *flags) {
 func (c *config) checkServe() error {
 	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout, "BODY_TIMEOUT": c.BodyTimeout,
 		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace, "OPERATION_TIMEOUT": c.OperationTimeout,
-		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait, "SOCKET_RECHECK": c.SocketRecheck} {
+		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait, "SOCKET_RECHECK": c.SocketRecheck,
+		"DOCUMENT_LINK_TTL": c.DocumentLinkTTL} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}

@@ -239,13 +239,15 @@ type server struct {
 
 func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger, SocketRecheck: cfg.SocketRecheck}
+	links := printable.NewLinks(secret, cfg.DocumentLinkTTL)
 	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins(),
-		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout, MaxCost: cfg.MaxQueryCost}})
+		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout, MaxCost: cfg.MaxQueryCost}, DocumentLinks: links})
 	s := &server{gql: gql, store: store, logger: logger}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
-	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(store, authn, logger))
+	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(store,
+		&printable.Access{Authn: authn, Links: links, Users: store.Users}, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"salesgraph/printable"
 	"salesgraph/relay"
 	"salesgraph/sales"
 )
@@ -103,7 +104,12 @@ func (r *Resolver) orderLineProduct(ctx context.Context, orderLineID int64) (*sa
 	return loadersFrom(ctx).ProductByID.Load(ctx, l.ProductID)()
 }
 
-// billOfLadingURL is where the printable bill of lading is served.
-func billOfLadingURL(d *sales.Delivery) string {
-	return "/documents/deliveries/" + relay.ID(typeDelivery, d.ID) + "/bill-of-lading"
+// billOfLadingURL is the printable bill of lading's path, signed for the
+// viewer so that a plain browser tab opens it (printable/links.go).
+func (r *Resolver) billOfLadingURL(ctx context.Context, d *sales.Delivery) string {
+	path := printable.BillOfLadingPath(d.ID)
+	if v := Viewer(ctx); v != nil {
+		return r.Links.Link(path, v.ID)
+	}
+	return path // no viewer, no signature: the path still opens with the header
 }

@@ -4750,7 +4750,12 @@ type Delivery implements Node {
   lines: [DeliveryLine!]! @bound(max: 500)
   "Returns raised against this delivery, including refusals at the door; at most 40, as its order may have."
   returns: [Return!]! @bound(max: 40)
-  "The printable bill of lading (HTML; send the same Authorization header)."
+  """
+  The printable bill of lading (HTML): a path signed for the viewer that opens in a plain
+  browser tab for a few minutes (DOCUMENT_LINK_TTL, 5 minutes by default), as long as the
+  viewer stays active and may see the delivery. Without its query it opens with the same
+  Authorization header as the API.
+  """
   billOfLadingUrl: String!
   "State changes, oldest first; at most 50, more than its states allow (edits are not recorded)."
   history: [DocumentEvent!]! @bound(max: 50)

@@ -15,6 +15,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/gorillaws"
+	"salesgraph/printable"
 	"salesgraph/sales"
 )
 
@@ -40,6 +41,9 @@ type HandlerConfig struct {
 	// before it queries (0: loaderWait). Tests set it long to prove a query
 	// never waits for it.
 	LoaderWait time.Duration
+	// DocumentLinks signs the printable documents' links the API hands out
+	// (billOfLadingUrl); nil signs with Auth's secret for the default TTL.
+	DocumentLinks *printable.Links
 }
 
 // Handler serves /graphql: POST and GET queries, and websocket upgrades for
@@ -54,8 +58,12 @@ type Handler struct {
 func NewHandler(cfg HandlerConfig) *Handler {
 	sockets := gorillaws.New(gorillaws.Options{AllowedOrigins: cfg.AllowedOrigins, WriteWait: 10 * time.Second, Logger: cfg.Logger})
 	limits := cfg.Limits.withDefaults()
+	links := cfg.DocumentLinks
+	if links == nil {
+		links = printable.NewLinks(cfg.Auth.Secret, 0)
+	}
 	srv := handler.New(NewExecutableSchema(Config{
-		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger},
+		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger, Links: links},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	}))
 	// The websocket transport goes first: the first transport that supports

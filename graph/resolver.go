@@ -7,10 +7,13 @@ import (
 	"log/slog"
 
 	"salesgraph/db"
+	"salesgraph/printable"
 )
 
 // Resolver holds the dependencies every resolver shares.
 type Resolver struct {
 	Store  *db.Store
 	Logger *slog.Logger
+	// Links signs the links of printable documents for the viewer.
+	Links *printable.Links
 }

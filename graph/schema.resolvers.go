@@ -77,7 +77,7 @@ func (r *deliveryResolver) Returns(ctx context.Context, obj *sales.Delivery) ([]
 
 // BillOfLadingURL is the resolver for the billOfLadingUrl field.
 func (r *deliveryResolver) BillOfLadingURL(ctx context.Context, obj *sales.Delivery) (string, error) {
-	return billOfLadingURL(obj), nil
+	return r.billOfLadingURL(ctx, obj), nil
 }
 
 // History is the resolver for the history field.

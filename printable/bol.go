@@ -1,5 +1,6 @@
 // Package printable serves printable documents — for now the bill of
-// lading — over HTTP, with the same bearer-token auth as the API.
+// lading — over HTTP, with the same bearer-token auth as the API or a
+// short-lived signed link that a plain browser tab can open (links.go).
 package printable
 
 import (
@@ -15,7 +16,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"salesgraph/auth"
 	"salesgraph/db"
 	"salesgraph/relay"
 	"salesgraph/sales"
@@ -32,11 +32,6 @@ var bolPage = template.Must(template.New("bol").Funcs(template.FuncMap{
 		return t.Format("2006-01-02")
 	},
 }).Parse(bolHTML))
-
-// Authenticator turns a bearer token into its (active) user.
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (*sales.User, error)
-}
 
 // bolLine is one printed line.
 type bolLine struct {
@@ -59,23 +54,12 @@ type bolData struct {
 
 // BillOfLading serves GET /documents/deliveries/{id}/bill-of-lading: the
 // delivery's bill of lading as HTML that prints on one A4 or Letter page.
-// 401 without a valid token; 404 for an unknown delivery or one the user
-// may not see (a sales rep sees their own customers' only).
-func BillOfLading(store *db.Store, authn Authenticator, logger *slog.Logger) http.Handler {
+// 401 without a valid token or signed link; 404 for an unknown delivery or
+// one the user may not see (a sales rep sees their own customers' only).
+func BillOfLading(store *db.Store, access *Access, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := auth.FromHeader(r.Header.Get("Authorization"))
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="salesgraph"`)
-			http.Error(w, "send Authorization: Bearer <token>", http.StatusUnauthorized)
-			return
-		}
-		user, err := authn.Authenticate(r.Context(), token)
-		if err != nil {
-			if sales.CodeOf(err) == sales.CodeUnauthenticated {
-				http.Error(w, "the token is invalid or expired, or its user is inactive", http.StatusUnauthorized)
-				return
-			}
-			internal(w, r, logger, err)
+		user, byLink := access.viewer(w, r, logger)
+		if user == nil {
 			return
 		}
 		id, err := relay.Key("id", deliveryNodeType, r.PathValue("id"))
@@ -98,15 +82,14 @@ func BillOfLading(store *db.Store, authn Authenticator, logger *slog.Logger) htt
 			internal(w, r, logger, err)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+data.Nonce+"'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		_, _ = w.Write(page.Bytes())
+		writePage(w, page.Bytes(), data.Nonce, byLink)
 	})
+}
+
+// BillOfLadingPath is where a delivery's bill of lading is served, for the
+// API to hand out (signed with Links.Link).
+func BillOfLadingPath(deliveryID int64) string {
+	return "/documents/deliveries/" + relay.ID(deliveryNodeType, deliveryID) + "/bill-of-lading"
 }
 
 var errNotFound = errors.New("not found")
@@ -119,7 +102,7 @@ var deliveryNodeType = func() string {
 }()
 
 func internal(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	logger.ErrorContext(r.Context(), "bill of lading", "err", err)
+	logger.ErrorContext(r.Context(), "printable document", "path", r.URL.Path, "err", err)
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 

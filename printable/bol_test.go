@@ -56,7 +56,8 @@ func TestBillOfLading(t *testing.T) {
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(s, &graph.Authenticator{Secret: secret, Users: s.Users, Logger: logger}, logger))
+	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(s, &printable.Access{
+		Authn: &graph.Authenticator{Secret: secret, Users: s.Users, Logger: logger}, Links: printable.NewLinks(secret, 0), Users: s.Users}, logger))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	url := srv.URL + "/documents/deliveries/" + relay.ID("Delivery", d.ID) + "/bill-of-lading"
