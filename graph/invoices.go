@@ -74,7 +74,9 @@ func (r *Resolver) invoices(ctx context.Context, a pageArgs, f *model.InvoiceFil
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Invoice], error) { return r.Store.Invoices.List(ctx, filter, sort, pg) })
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Invoice], error) {
+		return r.Store.Invoices.List(ctx, filter, sort, pg)
+	})
 	if err != nil {
 		return nil, err
 	}
