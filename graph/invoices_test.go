@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"salesgraph/graph"
 	"salesgraph/relay"
 	"salesgraph/sales"
 )
@@ -388,4 +389,48 @@ func TestInvoices_GaplessNumbersUnderConcurrencyAndRollback(t *testing.T) {
 		t.Fatalf("after the retries: numbers %v, want %v", got, want)
 	}
 	t.Logf("%d invoices issued concurrently, %d rolled back after taking a number, then issued: numbers 1..%d without gap", total, nDoomed, total)
+}
+
+// TestPrefetch_InvoicePagesStayFlat: a page of invoices with their lines,
+// order, customer and history, and a page of orders with their invoices,
+// cost as many statements for 1 parent as for 3, with the loader timer set
+// to a minute (an edge no prefetch foresaw would wait for it and time out).
+func TestPrefetch_InvoicePagesStayFlat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "100", "gadget": "100"})
+	for i := range 3 {
+		o, _ := e.shippedOrder(t, s)
+		if i == 0 {
+			e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID, invoiceLine(o.Lines[0].ID, "1")))
+		}
+		inv := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID))
+		e.invoiceDo(t, sales.RoleAccountant, issueInvoiceMutation, map[string]any{"id": inv.ID, "v": inv.Version})
+	}
+	e = e.retuned(t, func(c *graph.HandlerConfig) {
+		c.LoaderWait = time.Minute
+		c.Limits.OperationTimeout = 10 * time.Second
+		c.Limits.MaxCost = 1_000_000
+	})
+	queries := map[string]string{
+		"invoices": `query($n: Int!) { invoices(first: $n) { nodes { number total balance daysOverdue
+			order { number customer { code } lines { invoicedQuantity } } customer { code salesRep { email } } createdBy { email }
+			lines { quantity total product { sku } orderLine { lineNo } invoice { number } } history { action actor { email } } } } }`,
+		"orders": `query($n: Int!) { orders(first: $n) { nodes { number invoices { number total lines { total product { sku } } history { action } } } } }`,
+	}
+	for name, q := range queries {
+		t.Run(name, func(t *testing.T) {
+			count := func(n int) int64 {
+				before := e.store.Statements()
+				e.with(t).must(sales.RoleAdmin, q, map[string]any{"n": n}, nil)
+				return e.store.Statements() - before
+			}
+			count(1)
+			one, three := count(1), count(3)
+			if one != three || count(3) != three {
+				t.Fatalf("statements per request: %d for 1 parent, %d for 3, then %d", one, three, count(3))
+			}
+			t.Logf("%s: %d statements for 1 or 3 parents", name, three)
+		})
+	}
 }
