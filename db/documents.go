@@ -110,7 +110,7 @@ func customerForDocument(ctx context.Context, tx *Tx, actor *sales.User, custome
 }
 
 // Lock order, so concurrent mutations never deadlock: customer → order →
-// order lines (by id) → delivery or return → stock levels (by product id).
+// order lines (by id) → delivery, return or invoice → stock levels (by product id).
 // db/lockorder_test.go checks the statements each action sends against it.
 
 // Column lists of the document tables, shared by the stores that read them.
