@@ -105,6 +105,20 @@ func TestInvoices_PartThenRestCompletesTheOrder(t *testing.T) {
 			}
 		})
 	})
+	t.Run("IdempotencyKey", func(t *testing.T) {
+		vars := invoiceIn(o.ID, invoiceLine(o.Lines[1].ID, "1"))
+		vars["key"] = "inv-retry-1"
+		a := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, vars)
+		unchanged(t, e.store, func() {
+			if b := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, vars); b.ID != a.ID {
+				t.Fatalf("the same key made a second invoice: %s and %s", a.ID, b.ID)
+			}
+			other := invoiceIn(o.ID, invoiceLine(o.Lines[1].ID, "2"))
+			other["key"] = "inv-retry-1"
+			wantError(t, e.with(t).as(sales.RoleAccountant, createInvoiceMutation, other), "IDEMPOTENCY_KEY_REUSED", "")
+		})
+		e.invoiceDo(t, sales.RoleAccountant, voidInvoiceMutation, map[string]any{"id": a.ID, "v": a.Version, "r": "test of the key"})
+	})
 	t.Run("OnlyBillingRoles", func(t *testing.T) {
 		for _, role := range []sales.Role{sales.RoleSalesRep, sales.RoleWarehouse, sales.RoleViewer} {
 			unchanged(t, e.store, func() {
@@ -146,10 +160,11 @@ func TestInvoices_PartThenRestCompletesTheOrder(t *testing.T) {
 			StatusEvents []struct{ Status string }
 		}
 	}
+	// Two issued, and the voided draft of the idempotency check.
 	e.with(t).must(sales.RoleAccountant, `query($id: ID!) { order(id: $id) { status invoices { number } history { action toStatus reason } statusEvents { status } } }`,
 		map[string]any{"id": o.ID}, &oq)
 	last := oq.Order.History[len(oq.Order.History)-1]
-	if len(oq.Order.Invoices) != 2 || last.Action != "COMPLETE" || last.ToStatus != "COMPLETED" || !strings.Contains(last.Reason, *rest.Number) ||
+	if len(oq.Order.Invoices) != 3 || last.Action != "COMPLETE" || last.ToStatus != "COMPLETED" || !strings.Contains(last.Reason, *rest.Number) ||
 		oq.Order.StatusEvents[len(oq.Order.StatusEvents)-1].Status != "COMPLETED" {
 		t.Fatalf("order after the last invoice: %+v", oq.Order)
 	}
