@@ -323,3 +323,23 @@ func (s *InvoiceStore) Void(ctx context.Context, actor *sales.User, id int64, ve
 	}
 	return s.byID(ctx, id)
 }
+
+// completeAfterShipment completes the order a shipment delivered in full
+// when it is already invoiced in full (the ORDERED policy) and no draft
+// invoice of it is left, as sales.ShipmentCompletes decides. The drafts are
+// counted only when the lines are invoiced in full, so a usual shipment
+// costs no statement more. It runs after the order's DELIVER_ALL.
+func completeAfterShipment(ctx context.Context, tx *Tx, snap sales.ShipmentSnapshot, plan sales.ShipmentPlan, actorID int64) error {
+	if plan.OrderStatus != sales.OrderDelivered || !sales.InvoicedInFull(snap.Lines) {
+		return nil
+	}
+	var drafts int
+	if err := tx.GetContext(ctx, &drafts, `SELECT count(*) FROM invoices WHERE order_id = $1 AND status = $2`,
+		snap.Order.ID, string(sales.InvoiceDraft)); err != nil {
+		return err
+	}
+	if !sales.ShipmentCompletes(plan, snap.Lines, drafts) {
+		return nil
+	}
+	return setOrderStatus(ctx, tx, snap.Order, sales.OrderComplete, nil, "delivered and invoiced in full: delivery "+snap.Delivery.Number, &actorID)
+}

@@ -449,3 +449,38 @@ func TestPrefetch_InvoicePagesStayFlat(t *testing.T) {
 		})
 	}
 }
+
+// TestInvoices_OrderedPolicyCompletesOnLastShipment: an order invoiced in
+// full under the ORDERED policy before it ships stays CONFIRMED; the
+// shipment that delivers it in full completes it, with its order event.
+func TestInvoices_OrderedPolicyCompletesOnLastShipment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "50", "gadget": "50"})
+	o := e.createOrder(t, sales.RoleAdmin, s.order(map[string]any{"invoicingPolicy": "ORDERED"}, line(s.widget, "5"), line(s.gadget, "2")))
+	e.with(t).must(sales.RoleAdmin, confirmOrderMutation, map[string]any{"id": o.ID, "v": o.Version}, nil)
+	inv := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID))
+	if got, want := invoiceSummary(inv), "1:5×10.00=50.00+9.50=59.50 2:2×2.50=5.00+0.95=5.95 | 55.00+10.45=65.45 paid 0.00 balance 65.45"; got != want {
+		t.Fatalf("invoice %s, want %s", got, want)
+	}
+	inv = e.invoiceDo(t, sales.RoleAccountant, issueInvoiceMutation, map[string]any{"id": inv.ID, "v": inv.Version})
+	if inv.Order.Status != "CONFIRMED" {
+		t.Fatalf("order %s after invoicing before shipment, want CONFIRMED", inv.Order.Status)
+	}
+	d := e.delivery(t, map[string]any{"orderId": o.ID})
+	e.with(t).must(sales.RoleWarehouse, shipMutation, map[string]any{"id": d.ID, "v": d.Version}, nil)
+	var oq struct {
+		Order struct {
+			Status       string
+			StatusEvents []struct{ Status string }
+		}
+	}
+	e.with(t).must(sales.RoleAdmin, `query($id: ID!) { order(id: $id) { status statusEvents { status } } }`, map[string]any{"id": o.ID}, &oq)
+	var events []string
+	for _, ev := range oq.Order.StatusEvents {
+		events = append(events, ev.Status)
+	}
+	if oq.Order.Status != "COMPLETED" || strings.Join(events, ",") != "DRAFT,CONFIRMED,DELIVERED,COMPLETED" {
+		t.Fatalf("order %s with events %v, want COMPLETED after DRAFT,CONFIRMED,DELIVERED", oq.Order.Status, events)
+	}
+}

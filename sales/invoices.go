@@ -402,3 +402,22 @@ func PlanVoid(s VoidSnapshot) (VoidPlan, error) {
 	}
 	return plan, nil
 }
+
+// InvoicedInFull reports whether every line is invoiced in full (drafts included).
+func InvoicedInFull(lines []*OrderLine) bool {
+	for _, l := range lines {
+		if l.InvoicedQuantity.LessThan(l.Quantity) {
+			return false
+		}
+	}
+	return true
+}
+
+// ShipmentCompletes reports whether the shipment plan describes completes
+// its order: under the ORDERED policy an order can be invoiced in full
+// before its last units ship, and then the shipment that delivers it in
+// full completes it, unless a draft invoice of it is left (its issue will).
+// lines are the order's lines before the shipment.
+func ShipmentCompletes(plan ShipmentPlan, lines []*OrderLine, drafts int) bool {
+	return plan.OrderStatus == OrderDelivered && drafts == 0 && InvoicedInFull(lines)
+}

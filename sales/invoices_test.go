@@ -248,3 +248,24 @@ func TestInvoice_DaysOverdue(t *testing.T) {
 		t.Error("a draft without a due date is overdue")
 	}
 }
+
+func TestShipmentCompletes(t *testing.T) {
+	cases := []struct {
+		name     string
+		status   OrderStatus
+		invoiced [2]string
+		drafts   int
+		want     bool
+	}{
+		{"the last units of an order invoiced in full", OrderDelivered, [2]string{"10", "3"}, 0, true},
+		{"a draft invoice left", OrderDelivered, [2]string{"10", "3"}, 1, false},
+		{"a line not invoiced in full", OrderDelivered, [2]string{"10", "2"}, 0, false},
+		{"not the last units", OrderPartiallyDelivered, [2]string{"10", "3"}, 0, false},
+	}
+	for _, c := range cases {
+		_, lines := invoiceOrder(OrderConfirmed, InvoiceOrdered, [2]string{"0", "0"}, c.invoiced)
+		if got := ShipmentCompletes(ShipmentPlan{OrderStatus: c.status}, lines, c.drafts); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
