@@ -330,7 +330,10 @@ func writeShipment(ctx context.Context, tx *Tx, snap sales.ShipmentSnapshot, pla
 	if err := writeDeliveryStep(ctx, tx, snap.Delivery, step, actorID); err != nil {
 		return err
 	}
-	return setOrderStatus(ctx, tx, snap.Order, plan.OrderAction, nil, plan.OrderReason, &actorID)
+	if err := setOrderStatus(ctx, tx, snap.Order, plan.OrderAction, nil, plan.OrderReason, &actorID); err != nil {
+		return err
+	}
+	return completeAfterShipment(ctx, tx, snap, plan, actorID)
 }
 
 // Cancel cancels a draft delivery (it reserved nothing of its own).

@@ -110,7 +110,7 @@ func customerForDocument(ctx context.Context, tx *Tx, actor *sales.User, custome
 }
 
 // Lock order, so concurrent mutations never deadlock: customer → order →
-// order lines (by id) → delivery or return → stock levels (by product id).
+// order lines (by id) → delivery, return or invoice → stock levels (by product id).
 // db/lockorder_test.go checks the statements each action sends against it.
 
 // Column lists of the document tables, shared by the stores that read them.
@@ -119,7 +119,7 @@ const (
 	payment_terms_days, invoicing_policy, allow_backorder, status, hold_reason, customer_reference, notes, subtotal, tax_total,
 	total, created_by, version, created_at, updated_at`
 	orderLineColumns = `id, order_id, line_no, product_id, quote_line_id, quantity, reserved_quantity, delivered_quantity,
-	returned_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
+	returned_quantity, invoiced_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
 )
 
 // unversioned tells lockOrder that the caller locks the order on behalf of

@@ -30,7 +30,7 @@ var (
 )
 
 // lockRank is the documented lock order.
-var lockRank = map[string]int{"customers": 0, "sales_orders": 1, "order_lines": 2, "deliveries": 3, "returns": 3, "stock_levels": 4}
+var lockRank = map[string]int{"customers": 0, "sales_orders": 1, "order_lines": 2, "deliveries": 3, "returns": 3, "invoices": 3, "stock_levels": 4}
 
 // checkLockOrder returns an error unless the statements take their row
 // locks in the documented order, stock levels by ascending product id, and

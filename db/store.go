@@ -14,6 +14,7 @@ type Store struct {
 	Orders     *OrderStore
 	Deliveries *DeliveryStore
 	Returns    *ReturnStore
+	Invoices   *InvoiceStore
 }
 
 // NewStore builds the stores on d.
@@ -31,5 +32,6 @@ func NewStore(d *DB) *Store {
 		Orders:     &OrderStore{d},
 		Deliveries: &DeliveryStore{d},
 		Returns:    &ReturnStore{d},
+		Invoices:   &InvoiceStore{d},
 	}
 }

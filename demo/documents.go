@@ -266,7 +266,67 @@ func loadDocuments(ctx context.Context, s *db.Store, manager, warehouse *sales.U
 		}
 	}
 	_ = fromQuote
-	return fmt.Sprintf("Documents: %d quotes, orders in every state before billing, deliveries and returns.\n", counts["quotes"]), nil
+	if err := d.invoices(partly, closing); err != nil {
+		return fail("invoices", err)
+	}
+	return fmt.Sprintf("Documents: %d quotes, orders in every state, deliveries, returns and invoices.\n", counts["quotes"]), nil
+}
+
+// invoices bills what was delivered: a draft for the partly delivered
+// order, an issued and overdue invoice that completes a fully delivered
+// order, and a void one (issued, then voided: it keeps its number).
+// Payments and disputes, which reach the other invoice states, come with
+// billing's next step.
+func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
+	if _, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: partly.ID}, nil); err != nil {
+		return fmt.Errorf("draft invoice: %w", err)
+	}
+	// An order shipped in full, invoiced and issued: it becomes COMPLETED.
+	var done *sales.SalesOrder
+	for range 10 {
+		o, err := d.confirmed()
+		if err != nil {
+			return err
+		}
+		if _, err := d.ship(o, false); err != nil {
+			return err
+		}
+		got, err := d.s.Orders.ByIDs(d.ctx, []int64{o.ID})
+		if err != nil {
+			return err
+		}
+		if got[0].Status == sales.OrderDelivered {
+			done = got[0]
+			break
+		}
+	}
+	if done == nil {
+		return fmt.Errorf("no order could be delivered in full")
+	}
+	inv, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: done.ID}, nil)
+	if err != nil {
+		return fmt.Errorf("invoice: %w", err)
+	}
+	if inv, err = d.s.Invoices.Issue(d.ctx, d.manager, inv.ID, inv.Version); err != nil {
+		return fmt.Errorf("issue invoice: %w", err)
+	}
+	// Issued six weeks ago on 30 days: overdue (the API dates an issue today, rightly).
+	if _, err := d.s.ExecContext(d.ctx, `UPDATE invoices SET issue_date = current_date - 45, due_date = current_date - 15 WHERE id = $1`, inv.ID); err != nil {
+		return err
+	}
+	// The short-closed order's delivered goods, invoiced to the wrong order
+	// reference, voided after issue.
+	inv, err = d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: closing.ID}, nil)
+	if err != nil {
+		return fmt.Errorf("invoice to void: %w", err)
+	}
+	if inv, err = d.s.Invoices.Issue(d.ctx, d.manager, inv.ID, inv.Version); err != nil {
+		return fmt.Errorf("issue invoice to void: %w", err)
+	}
+	if _, err := d.s.Invoices.Void(d.ctx, d.manager, inv.ID, inv.Version, "Issued with the wrong purchase order reference"); err != nil {
+		return fmt.Errorf("void invoice: %w", err)
+	}
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }

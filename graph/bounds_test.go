@@ -162,6 +162,9 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"SalesOrder.lines":           documentLines,
 		"Delivery.lines":             documentLines, // one per order line
 		"Return.lines":               documentLines, // one per order line
+		"Invoice.lines":              documentLines, // one per order line (invoice_lines_order_line_key)
+		"Invoice.history":            sales.MaxHistoryEvents,
+		"SalesOrder.invoices":        sales.MaxInvoicesPerOrder,
 		"Quote.changes":              2 * documentLines,
 		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
 		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more

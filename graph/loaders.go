@@ -52,6 +52,10 @@ type Loaders struct {
 	ReturnLineByID             *loader[int64, *sales.ReturnLine]
 	ReturnLinesByReturnID      *loader[int64, []*sales.ReturnLine]
 	ReturnLinesByOrderLineID   *loader[int64, []*sales.ReturnLine]
+	InvoiceByID                *loader[int64, *sales.Invoice]
+	InvoicesByOrderID          *loader[int64, []*sales.Invoice]
+	InvoiceLineByID            *loader[int64, *sales.InvoiceLine]
+	InvoiceLinesByInvoiceID    *loader[int64, []*sales.InvoiceLine]
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
@@ -113,6 +117,10 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		ReturnLineByID:             one(wait, s.Returns.LinesByIDs, func(l *sales.ReturnLine) int64 { return l.ID }),
 		ReturnLinesByReturnID:      many(wait, s.Returns.LinesByReturnIDs, func(l *sales.ReturnLine) int64 { return l.ReturnID }),
 		ReturnLinesByOrderLineID:   many(wait, s.Returns.LinesByOrderLineIDs, func(l *sales.ReturnLine) int64 { return l.OrderLineID }),
+		InvoiceByID:                one(wait, s.Invoices.ByIDs, func(inv *sales.Invoice) int64 { return inv.ID }),
+		InvoicesByOrderID:          many(wait, s.Invoices.ByOrderIDs, func(inv *sales.Invoice) int64 { return inv.OrderID }),
+		InvoiceLineByID:            one(wait, s.Invoices.LinesByIDs, func(l *sales.InvoiceLine) int64 { return l.ID }),
+		InvoiceLinesByInvoiceID:    many(wait, s.Invoices.LinesByInvoiceIDs, func(l *sales.InvoiceLine) int64 { return l.InvoiceID }),
 		History:                    histories(wait, s.Events),
 	}
 }

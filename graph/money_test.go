@@ -169,6 +169,7 @@ var notMoney = []string{
 	"OrderLine.openQuantity", "OrderLine.discountPercent", "OrderLine.taxRate",
 	"DeliveryLine.quantity", "DeliveryLine.acceptedQuantity", "DeliveryLine.refusedQuantity",
 	"ReturnLine.quantity",
+	"OrderLine.invoicedQuantity", "InvoiceLine.quantity", "InvoiceLine.discountPercent", "InvoiceLine.taxRate",
 }
 
 // TestMoney_EveryDecimalFieldIsClassified walks the schema: each Decimal an

@@ -176,6 +176,8 @@ func prefetchOrders(ctx context.Context, orders []*sales.SalesOrder, fields []gr
 			l.DeliveriesByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, deliveryImplementors), prefetchDeliveries))
 		case "returns":
 			l.ReturnsByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnImplementors), prefetchReturns))
+		case "invoices":
+			l.InvoicesByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, invoiceImplementors), prefetchInvoices))
 		case "history":
 			l.History[sales.DocOrder].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		case "statusEvents":

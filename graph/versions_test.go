@@ -105,6 +105,7 @@ func (e *env) versionOf(t *testing.T, id string) int {
 	e.with(t).must(sales.RoleAdmin, `query($id: ID!) { node(id: $id) {
 	  ... on Customer { version } ... on Product { version } ... on PriceList { version } ... on User { version }
 	  ... on Quote { version } ... on SalesOrder { version } ... on Delivery { version } ... on Return { version }
+	  ... on Invoice { version }
 	} }`, map[string]any{"id": id}, &out)
 	if out.Node == nil || out.Node.Version < 1 {
 		t.Fatalf("no version for %s: %+v", id, out.Node)
@@ -140,6 +141,10 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 	requestedReturn := func(t *testing.T) returnOut {
 		o, _ := e.shippedOrder(t, s)
 		return e.returnDo(t, rep, createReturnKey, returnIn(o.ID, "wrong colour", returnLine(o.Lines[1].ID, "1")))
+	}
+	draftInvoice := func(t *testing.T) string {
+		o, _ := e.shippedOrder(t, s)
+		return e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID)).ID
 	}
 	addr := map[string]any{"line1": "Road 1", "city": "Town", "country": "DE"}
 
@@ -240,6 +245,12 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 			r := requestedReturn(t)
 			r = e.returnDo(t, mgr, approveReturn, map[string]any{"id": r.ID, "v": r.Version})
 			return versionedCase{wh, mutation("receiveReturn", ", $w: ID!", ", input: {warehouseId: $w}"), map[string]any{"w": s.warehouse}, r.ID}
+		},
+		"issueInvoice": func(t *testing.T) versionedCase {
+			return versionedCase{sales.RoleAccountant, mutation("issueInvoice", "", ""), nil, draftInvoice(t)}
+		},
+		"voidInvoice": func(t *testing.T) versionedCase {
+			return versionedCase{sales.RoleAccountant, mutation("voidInvoice", "", `, reason: "wrong order"`), nil, draftInvoice(t)}
 		},
 	}
 

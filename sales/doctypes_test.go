@@ -9,7 +9,7 @@ import (
 // types share a code, table, number series or global-ID type: a copied
 // description left half-edited fails here, before any database is involved.
 func TestDocumentTypesDescribed(t *testing.T) {
-	for _, typ := range []DocumentType{DocQuote, DocOrder, DocDelivery, DocReturn} {
+	for _, typ := range []DocumentType{DocQuote, DocOrder, DocDelivery, DocReturn, DocInvoice} {
 		if _, ok := typ.Describe(); !ok {
 			t.Errorf("%s has no description", typ)
 		}
@@ -52,7 +52,7 @@ func TestDocumentTypesDescribed(t *testing.T) {
 			t.Errorf("%s.Describe() = %+v, %v", d.Type, got, ok)
 		}
 	}
-	if _, ok := DocumentType("INVOICE").Describe(); ok {
+	if _, ok := DocumentType("NO_SUCH_TYPE").Describe(); ok {
 		t.Error("an undescribed type was described")
 	}
 }

@@ -116,6 +116,7 @@ type OrderLine struct {
 	ReservedQuantity  decimal.Decimal `db:"reserved_quantity"`
 	DeliveredQuantity decimal.Decimal `db:"delivered_quantity"`
 	ReturnedQuantity  decimal.Decimal `db:"returned_quantity"`
+	InvoicedQuantity  decimal.Decimal `db:"invoiced_quantity"` // on invoices that are not void, drafts included
 	UnitPrice         decimal.Decimal `db:"unit_price"`
 	DiscountPercent   decimal.Decimal `db:"discount_percent"`
 	TaxRate           decimal.Decimal `db:"tax_rate"`

@@ -23,6 +23,9 @@ const (
 	// edits are not recorded). The state machines allow far fewer:
 	// limits_test.go walks them.
 	MaxHistoryEvents = 50
+	// MaxInvoicesPerOrder is the most invoices an order may have, void ones
+	// included (SalesOrder.invoices).
+	MaxInvoicesPerOrder = 20
 )
 
 // CheckRevisionLimit refuses revision number next (1 is the first) past MaxRevisions.
@@ -49,6 +52,16 @@ func CheckReturnRequestLimit(existing int) error {
 	if existing >= MaxReturnRequests {
 		return Errorf(CodeValidation, "input.orderId", "an order takes return requests until it has %d returns, and this one has %d",
 			MaxReturnRequests, existing)
+	}
+	return nil
+}
+
+// CheckInvoiceLimit refuses an invoice for an order that already has existing
+// invoices (void ones included), once that reaches MaxInvoicesPerOrder.
+func CheckInvoiceLimit(existing int) error {
+	if existing >= MaxInvoicesPerOrder {
+		return Errorf(CodeValidation, "input.orderId", "an order may have at most %d invoices, void ones included, and this one has %d",
+			MaxInvoicesPerOrder, existing)
 	}
 	return nil
 }

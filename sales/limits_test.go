@@ -18,6 +18,7 @@ func TestLimits_RefuseOnlyPastTheBound(t *testing.T) {
 	}{
 		{"revision", CheckRevisionLimit, []int{1, 2, MaxRevisions}, MaxRevisions + 1, MaxRevisions, ""},
 		{"delivery", CheckDeliveryLimit, []int{0, 1, MaxDeliveriesPerOrder - 1}, MaxDeliveriesPerOrder, MaxDeliveriesPerOrder, "input.orderId"},
+		{"invoice", CheckInvoiceLimit, []int{0, 1, MaxInvoicesPerOrder - 1}, MaxInvoicesPerOrder, MaxInvoicesPerOrder, "input.orderId"},
 		{"return", CheckReturnRequestLimit, []int{0, 1, MaxReturnRequests - 1}, MaxReturnRequests, MaxReturnRequests, "input.orderId"},
 	}
 	for _, c := range cases {
@@ -79,6 +80,8 @@ func TestLimits_HistoriesStayWithinTheirBound(t *testing.T) {
 		"order":    1 + longestHistory(t, "order", orderMachine, OrderDraft, map[OrderAction]int{OrderEdit: 0, OrderDeliverPart: MaxDeliveriesPerOrder}),
 		"delivery": 1 + longestHistory(t, "delivery", deliveryMachine, DeliveryDraft, map[DeliveryAction]int{DeliveryEdit: 0}),
 		"return":   1 + longestHistory(t, "return", returnMachine, ReturnRequested, nil),
+		// A further part payment leaves an invoice PARTIALLY_PAID: no status change, no event.
+		"invoice": 1 + longestHistory(t, "invoice", invoiceMachine, InvoiceDraft, map[InvoiceAction]int{InvoicePayPart: 0}),
 	}
 	for doc, n := range histories {
 		if n > MaxHistoryEvents {

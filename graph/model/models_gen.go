@@ -83,6 +83,12 @@ type CreateDeliveryInput struct {
 	Notes  *string       `json:"notes,omitempty"`
 }
 
+type CreateInvoiceInput struct {
+	OrderID string `json:"orderId"`
+	// Default: everything left to invoice.
+	Lines []*InvoiceLineInput `json:"lines,omitempty"`
+}
+
 type CreateOrderInput struct {
 	CustomerID  string `json:"customerId"`
 	WarehouseID string `json:"warehouseId"`
@@ -210,6 +216,34 @@ type DeliveryReceiptLineInput struct {
 	DeliveryLineID   string          `json:"deliveryLineId"`
 	AcceptedQuantity decimal.Decimal `json:"acceptedQuantity"`
 	RefusedQuantity  decimal.Decimal `json:"refusedQuantity"`
+}
+
+type InvoiceConnection struct {
+	Edges      []*InvoiceEdge   `json:"edges"`
+	Nodes      []*sales.Invoice `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type InvoiceEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *sales.Invoice `json:"node"`
+}
+
+type InvoiceFilter struct {
+	Status     []sales.InvoiceStatus `json:"status,omitempty"`
+	OrderID    *string               `json:"orderId,omitempty"`
+	CustomerID *string               `json:"customerId,omitempty"`
+}
+
+type InvoiceLineInput struct {
+	OrderLineID string          `json:"orderLineId"`
+	Quantity    decimal.Decimal `json:"quantity"`
+}
+
+type InvoiceOrder struct {
+	Field     InvoiceOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
 }
 
 type Mutation struct {
@@ -703,6 +737,59 @@ func (e *DeliveryOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e DeliveryOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type InvoiceOrderField string
+
+const (
+	InvoiceOrderFieldCreatedAt InvoiceOrderField = "CREATED_AT"
+)
+
+var AllInvoiceOrderField = []InvoiceOrderField{
+	InvoiceOrderFieldCreatedAt,
+}
+
+func (e InvoiceOrderField) IsValid() bool {
+	switch e {
+	case InvoiceOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e InvoiceOrderField) String() string {
+	return string(e)
+}
+
+func (e *InvoiceOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InvoiceOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InvoiceOrderField", str)
+	}
+	return nil
+}
+
+func (e InvoiceOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InvoiceOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InvoiceOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

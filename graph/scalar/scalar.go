@@ -140,6 +140,15 @@ var moneyFields = map[moneyField]bool{
 	{"OrderLine", "subtotal"}:      true,
 	{"OrderLine", "tax"}:           true,
 	{"OrderLine", "total"}:         true,
+	{"Invoice", "subtotal"}:        true,
+	{"Invoice", "taxTotal"}:        true,
+	{"Invoice", "total"}:           true,
+	{"Invoice", "paidAmount"}:      true,
+	{"Invoice", "balance"}:         true,
+	{"InvoiceLine", "unitPrice"}:   true,
+	{"InvoiceLine", "subtotal"}:    true,
+	{"InvoiceLine", "tax"}:         true,
+	{"InvoiceLine", "total"}:       true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.

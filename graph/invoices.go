@@ -1,0 +1,180 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/shopspring/decimal"
+
+	"salesgraph/db"
+	"salesgraph/graph/model"
+	"salesgraph/relay"
+	"salesgraph/sales"
+)
+
+// Global ID type names of the invoice and its lines; they equal its
+// description's (TestDocumentNodes checks).
+const (
+	typeInvoice     = "Invoice"
+	typeInvoiceLine = "InvoiceLine"
+)
+
+// invoiceByID loads an invoice the viewer may see: a sales rep only their
+// own customers' (through the order, as deliveries and returns).
+func (r *Resolver) invoiceByID(ctx context.Context, id int64) (*sales.Invoice, error) {
+	inv, err := loadersFrom(ctx).InvoiceByID.Load(ctx, id)()
+	if err != nil || inv == nil {
+		return nil, err
+	}
+	if o, err := r.orderByID(ctx, inv.OrderID); err != nil || o == nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// invoiceAction decodes an invoice ID and runs a state change on it.
+func (r *Resolver) invoiceAction(ctx context.Context, id string, act func(int64) (*sales.Invoice, error)) (*sales.Invoice, error) {
+	k, err := relay.Key("id", typeInvoice, id)
+	if err != nil {
+		return nil, err
+	}
+	return act(k)
+}
+
+func (r *Resolver) createInvoice(ctx context.Context, in model.CreateInvoiceInput, key *string) (*sales.Invoice, error) {
+	order, err := relay.Key("input.orderId", typeSalesOrder, in.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	ni := sales.NewInvoice{OrderID: order}
+	for i, l := range in.Lines {
+		line, err := relay.Key(fmt.Sprintf("input.lines.%d.orderLineId", i), typeOrderLine, l.OrderLineID)
+		if err != nil {
+			return nil, err
+		}
+		ni.Lines = append(ni.Lines, sales.InvoiceLineInput{OrderLineID: line, Quantity: l.Quantity})
+	}
+	return r.Store.Invoices.Create(ctx, Viewer(ctx), ni, key)
+}
+
+func (r *Resolver) invoices(ctx context.Context, a pageArgs, f *model.InvoiceFilter, o *model.InvoiceOrder) (*model.InvoiceConnection, error) {
+	filter := sales.InvoiceFilter{OwnerID: Viewer(ctx).CustomerScope()}
+	if f != nil {
+		filter.Statuses = f.Status
+		if err := decodeKeys(
+			keyArg{&filter.OrderID, "filter.orderId", typeSalesOrder, f.OrderID},
+			keyArg{&filter.CustomerID, "filter.customerId", typeCustomer, f.CustomerID},
+		); err != nil {
+			return nil, err
+		}
+	}
+	var sort db.Sort
+	if o != nil {
+		sort = sortOf(&o.Field, o.Direction)
+	}
+	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Invoice], error) {
+		return r.Store.Invoices.List(ctx, filter, sort, pg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	prefetchInvoices(ctx, p.items, connectionNodeFields(ctx, invoiceImplementors))
+	return &model.InvoiceConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
+		Edges: edges(p, func(c string, n *sales.Invoice) *model.InvoiceEdge { return &model.InvoiceEdge{Cursor: c, Node: n} })}, nil
+}
+
+// asOfDay is the day an overdue figure is computed for: the date asked, or today.
+func asOfDay(asOf *time.Time) time.Time {
+	if asOf != nil {
+		return *asOf
+	}
+	return time.Now()
+}
+
+// invoiceLines loads an invoice's lines, noting its currency for their money.
+func invoiceLines(ctx context.Context, inv *sales.Invoice) ([]*sales.InvoiceLine, error) {
+	l := loadersFrom(ctx)
+	l.currencies.note("invoices", inv.ID, inv.Currency)
+	return l.InvoiceLinesByInvoiceID.Load(ctx, inv.ID)()
+}
+
+// inInvoiceCurrency is an invoice line's amount in its invoice's currency.
+func inInvoiceCurrency(ctx context.Context, invoiceID int64, amount decimal.Decimal) (*decimal.Decimal, error) {
+	return inCurrencyOf(ctx, "invoices", loadersFrom(ctx).InvoiceByID, invoiceID, amount, func(inv *sales.Invoice) string { return inv.Currency })
+}
+
+// The invoice's node lookup: node(id:) and nodes(ids:) for it and its lines.
+var invoiceNode = describeNode(sales.DocInvoice, documentNode{
+	nodeType: typeInvoice,
+	node: nodeKind{
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			return nilIfAbsent(r.invoiceByID(ctx, k))
+		},
+		prefetch: prefetchInvoiceNodes,
+	},
+	children: map[string]nodeKind{typeInvoiceLine: {
+		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+			line, err := loadersFrom(ctx).InvoiceLineByID.Load(ctx, k)()
+			return lineIfVisible(line, err, func(x *sales.InvoiceLine) (*sales.Invoice, error) { return r.invoiceByID(ctx, x.InvoiceID) })
+		},
+		prefetch: func(ctx context.Context, ks []int64) {
+			loadersFrom(ctx).InvoiceLineByID.prefetch(ctx, ks, func(ls []*sales.InvoiceLine) {
+				prefetchInvoiceNodes(ctx, keys(nonNil(ls), func(x *sales.InvoiceLine) int64 { return x.InvoiceID }))
+			})
+		},
+	}},
+})
+
+// prefetchInvoiceNodes starts loading invoice nodes, then what their visibility check reads.
+func prefetchInvoiceNodes(ctx context.Context, ids []int64) {
+	loadersFrom(ctx).InvoiceByID.prefetch(ctx, ids, func(is []*sales.Invoice) {
+		prefetchOrderNodes(ctx, keys(nonNil(is), func(inv *sales.Invoice) int64 { return inv.OrderID }))
+	})
+}
+
+// prefetchInvoices loads the edges a page of invoices selects, one
+// statement per edge for the whole page.
+func prefetchInvoices(ctx context.Context, invoices []*sales.Invoice, fields []graphql.CollectedField) {
+	if len(invoices) == 0 {
+		return
+	}
+	l := loadersFrom(ctx)
+	ids := keys(invoices, func(inv *sales.Invoice) int64 { return inv.ID })
+	for _, f := range fields {
+		switch f.Name {
+		case "order":
+			l.OrderByID.prefetch(ctx, keys(invoices, func(inv *sales.Invoice) int64 { return inv.OrderID }),
+				thenOne(ctx, sub(ctx, f, salesOrderImplementors), prefetchOrders))
+		case "customer":
+			l.CustomerByID.prefetch(ctx, keys(invoices, func(inv *sales.Invoice) int64 { return inv.CustomerID }),
+				thenOne(ctx, sub(ctx, f, customerImplementors), prefetchCustomers))
+		case "createdBy":
+			l.UserByID.prefetch(ctx, optKeys(invoices, func(inv *sales.Invoice) *int64 { return inv.CreatedBy }), nil)
+		case "lines":
+			for _, inv := range invoices {
+				l.currencies.note("invoices", inv.ID, inv.Currency)
+			}
+			l.InvoiceLinesByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, invoiceLineImplementors), prefetchInvoiceLines))
+		case "history":
+			l.History[sales.DocInvoice].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+		}
+	}
+}
+
+func prefetchInvoiceLines(ctx context.Context, lines []*sales.InvoiceLine, fields []graphql.CollectedField) {
+	if len(lines) == 0 {
+		return
+	}
+	l := loadersFrom(ctx)
+	for _, f := range fields {
+		switch f.Name {
+		case "invoice":
+			l.InvoiceByID.prefetch(ctx, keys(lines, func(x *sales.InvoiceLine) int64 { return x.InvoiceID }),
+				thenOne(ctx, sub(ctx, f, invoiceImplementors), prefetchInvoices))
+		case "orderLine", "product":
+			prefetchThroughOrderLines(ctx, f, keys(lines, func(x *sales.InvoiceLine) int64 { return x.OrderLineID }))
+		}
+	}
+}
