@@ -70,9 +70,7 @@ type AgingReport struct {
 // daysPastDue is how many whole days past due a date is on asOf: 0 on the
 // due date, negative before it. Only the calendar dates count.
 func daysPastDue(due, asOf time.Time) int {
-	d := time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
-	a := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	return int(a.Sub(d).Hours() / 24)
+	return int(dateOnly(asOf).Sub(dateOnly(due)).Hours() / 24)
 }
 
 // Aging builds the report of receivables on asOf. Amounts are added as

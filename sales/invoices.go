@@ -125,12 +125,7 @@ func (inv *Invoice) DaysOverdue(day time.Time) int {
 	if inv.DueDate == nil || !slices.Contains(DunnableInvoiceStatuses(), inv.Status) || !inv.Balance().IsPositive() {
 		return 0
 	}
-	due := dateOnly(*inv.DueDate)
-	d := dateOnly(day)
-	if !d.After(due) {
-		return 0
-	}
-	return int(d.Sub(due).Hours() / 24)
+	return max(daysPastDue(*inv.DueDate, day), 0)
 }
 
 // IsOverdue reports whether the invoice is past due on day (DaysOverdue > 0).
