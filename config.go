@@ -49,6 +49,9 @@ type config struct {
 	DocumentLinkTTL time.Duration
 	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
 	PprofAddr string
+	// CreditGraceDays is how many days an invoice may be overdue before the
+	// credit check holds the customer's new orders.
+	CreditGraceDays int
 }
 
 // defaultAddr is loopback: serving every interface is a choice to make
@@ -187,6 +190,8 @@ func (c *config) bindServe(f *flags) {
 		"how long a signed link to a printable document (delivery.billOfLadingUrl) opens it in a browser tab")
 	f.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "",
 		"serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; empty: off")
+	f.int(&c.CreditGraceDays, "credit-grace-days", "CREDIT_GRACE_DAYS", 0,
+		"days an invoice may be overdue before confirming the customer's orders puts them ON_HOLD (OVERDUE_INVOICES); 0: any overdue invoice holds")
 }
 
 // checkServe refuses server settings that cannot work.
@@ -198,6 +203,9 @@ func (c *config) checkServe() error {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
+	}
+	if c.CreditGraceDays < 0 {
+		return fmt.Errorf("CREDIT_GRACE_DAYS must not be negative, not %d", c.CreditGraceDays)
 	}
 	if c.MaxQueryCost < 1 {
 		return fmt.Errorf("MAX_QUERY_COST must be at least 1, not %d", c.MaxQueryCost)

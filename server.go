@@ -178,6 +178,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("apply migrations: %w", err)
 	}
 	store := db.NewStore(database.DB)
+	store.Orders.CreditGraceDays = cfg.CreditGraceDays
 
 	// A fresh private database gets the demo company, so the first query returns something real.
 	var adminToken string

@@ -14,7 +14,12 @@ import (
 
 // OrderStore persists sales orders and their lines. The state changes that
 // move stock (confirm, release, cancel, close) are in orders_flow.go.
-type OrderStore struct{ db *DB }
+type OrderStore struct {
+	db *DB
+	// CreditGraceDays is how many days overdue an invoice may be before the
+	// credit check holds a customer's new orders (CREDIT_GRACE_DAYS).
+	CreditGraceDays int
+}
 
 // ByIDs returns the orders with these IDs, in any order.
 func (s *OrderStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.SalesOrder, err error) {

@@ -67,11 +67,12 @@ func (s *OrderStore) ConvertQuote(ctx context.Context, actor *sales.User, quoteI
 	return s.byID(ctx, id)
 }
 
-// Confirm confirms a draft order, as sales.PlanConfirm decides: ON_HOLD
-// (CUSTOMER_ON_HOLD) for a customer on credit hold, else CONFIRMED with its
-// stock reserved. The customer row is locked first, so two confirmations for
-// one customer queue (the credit check that billing adds must see one at a
-// time). Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, INSUFFICIENT_STOCK.
+// Confirm confirms a draft order, as sales.PlanConfirm decides after the
+// credit check: ON_HOLD with its hold reason, else CONFIRMED with its stock
+// reserved. The customer row is locked first and the exposure read after
+// it, so two confirmations for one customer queue and the second sees the
+// first's order: together they cannot pass one limit. The check is kept as
+// a credit decision in the same transaction. Returns NOT_FOUND, CONFLICT, INVALID_TRANSITION, INSUFFICIENT_STOCK.
 func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, version int) (_ *sales.SalesOrder, err error) {
 	defer wrap(&err, "Orders.Confirm(%d)", id)
 	if err := sales.CheckVersion(version); err != nil {
@@ -82,8 +83,17 @@ func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, v
 		if err != nil {
 			return err
 		}
+		// The customer is locked: every confirmation for them that
+		// committed before is in this read, and none can commit until we do.
+		if snap.Customer.Exposure, err = readCreditExposure(ctx, tx, o.CustomerID, tx.Now); err != nil {
+			return err
+		}
+		snap.Customer.GraceDays = s.CreditGraceDays
 		plan, err := sales.PlanConfirm(*snap)
 		if err != nil {
+			return err
+		}
+		if err := recordCreditDecision(ctx, tx, o, plan.Credit, actor.ID); err != nil {
 			return err
 		}
 		return applyOrderPlan(ctx, tx, o, plan, actor.ID)
@@ -113,6 +123,9 @@ func (s *OrderStore) ReleaseHold(ctx context.Context, actor *sales.User, id int6
 		snap.Reason = reason
 		plan, err := sales.PlanRelease(*snap)
 		if err != nil {
+			return err
+		}
+		if err := recordCreditRelease(ctx, tx, id, reason, actor.ID); err != nil {
 			return err
 		}
 		return applyOrderPlan(ctx, tx, o, plan, actor.ID)
@@ -221,7 +234,7 @@ func lockOrderForReserving(ctx context.Context, tx *Tx, actor *sales.User, id in
 	if err != nil {
 		return nil, nil, err
 	}
-	snap := &sales.OrderSnapshot{Order: *o, Lines: values(lines), Customer: sales.CustomerStanding{CreditHold: c.CreditHold},
+	snap := &sales.OrderSnapshot{Order: *o, Lines: values(lines), Customer: sales.CustomerStanding{CreditHold: c.CreditHold, Limit: c.CreditLimit},
 		Available: make(map[int64]decimal.Decimal, len(levels)), SKUs: map[int64]string{}}
 	for _, l := range levels {
 		snap.Available[l.ProductID] = l.Available()

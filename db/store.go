@@ -29,7 +29,7 @@ func NewStore(d *DB) *Store {
 		PriceLists: &PriceListStore{d},
 		Events:     &EventStore{d},
 		Quotes:     &QuoteStore{d},
-		Orders:     &OrderStore{d},
+		Orders:     &OrderStore{db: d},
 		Deliveries: &DeliveryStore{d},
 		Returns:    &ReturnStore{d},
 		Invoices:   &InvoiceStore{d},

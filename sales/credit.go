@@ -2,6 +2,7 @@ package sales
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -77,4 +78,61 @@ func CheckCredit(limit decimal.Decimal, creditHold bool, exposure CreditExposure
 	}
 	c.Reason = fmt.Sprintf("exposure with this order is %s, within the credit limit of %s", after, limit)
 	return c
+}
+
+// What the store sums for a customer's exposure. The states are the
+// domain's; db passes them to its query as parameters.
+
+// OpenInvoiceStatuses are the states whose balance (total less paid) a
+// customer still owes: issued, partly paid, and disputed (a dispute leaves
+// dunning, not exposure).
+func OpenInvoiceStatuses() []InvoiceStatus {
+	return []InvoiceStatus{InvoiceIssued, InvoicePartiallyPaid, InvoiceDisputed}
+}
+
+// BilledInvoiceStatuses are the states of an invoice that has billed its
+// order's value: issued and not void. Drafts have not billed anything yet.
+func BilledInvoiceStatuses() []InvoiceStatus {
+	return []InvoiceStatus{InvoiceIssued, InvoicePartiallyPaid, InvoicePaid, InvoiceDisputed, InvoiceWrittenOff}
+}
+
+// CommittedOrderStatuses are the order states whose value not yet billed
+// counts as exposure: confirmed and not finished. An order's uninvoiced
+// value is its total less the totals of its billed invoices, never below
+// zero. A held order is not committed (its release is a person's decision);
+// a short-closed order's delivered-but-unbilled rest is not counted.
+func CommittedOrderStatuses() []OrderStatus {
+	return []OrderStatus{OrderConfirmed, OrderPartiallyDelivered, OrderDelivered}
+}
+
+// CreditDecision is a kept credit check: the figures it decided on, its
+// outcome and reason, and, for a held order released later, who released
+// it, when and why.
+type CreditDecision struct {
+	ID                int64           `db:"id"`
+	OrderID           int64           `db:"order_id"`
+	CustomerID        int64           `db:"customer_id"`
+	Currency          string          `db:"currency"`
+	Limit             decimal.Decimal `db:"credit_limit"`
+	CreditHold        bool            `db:"credit_hold"`
+	OpenInvoices      decimal.Decimal `db:"open_invoices"`
+	UninvoicedOrders  decimal.Decimal `db:"uninvoiced_orders"`
+	UnallocatedCredit decimal.Decimal `db:"unallocated_credit"`
+	OldestOverdueDays int             `db:"oldest_overdue_days"`
+	GraceDays         int             `db:"grace_days"`
+	OrderValue        decimal.Decimal `db:"order_value"`
+	Outcome           CreditOutcome   `db:"outcome"`
+	HoldReason        *HoldReason     `db:"hold_reason"`
+	Reason            string          `db:"reason"`
+	DecidedAt         time.Time       `db:"decided_at"`
+	DecidedBy         *int64          `db:"decided_by"`
+	ReleasedBy        *int64          `db:"released_by"`
+	ReleasedAt        *time.Time      `db:"released_at"`
+	ReleaseNote       *string         `db:"release_note"`
+}
+
+// Exposure is the decision's exposure before the order, part by part.
+func (d *CreditDecision) Exposure() CreditExposure {
+	return CreditExposure{OpenInvoices: d.OpenInvoices, UninvoicedOrders: d.UninvoicedOrders,
+		UnallocatedCredit: d.UnallocatedCredit, OldestOverdueDays: d.OldestOverdueDays}
 }

@@ -13,11 +13,14 @@ import (
 // by product) and returns an OrderPlan for db to write, or an *Error.
 // Nothing here reads or writes a database.
 
-// CustomerStanding is what an order decision knows of the customer's credit.
-// The credit check of billing (exposure against the limit, overdue
-// invoices) adds its fields here.
+// CustomerStanding is what an order decision knows of the customer's
+// credit, read under the customer's lock: the hold flag, the limit, what is
+// already exposed (before this order) and the tolerated days overdue.
 type CustomerStanding struct {
 	CreditHold bool
+	Limit      decimal.Decimal
+	Exposure   CreditExposure
+	GraceDays  int
 }
 
 // DeliveryState is one of an order's deliveries, as cancel and close see it.
@@ -57,6 +60,9 @@ type OrderPlan struct {
 	Events []LinkedEvent
 	// Status is the order's status change; nil when its status stays.
 	Status *StatusChange
+	// Credit is the credit check a confirmation ran, kept as a
+	// CreditDecision; nil for other actions.
+	Credit *CreditCheck
 }
 
 // Reservation is a change to what is reserved for one order line: positive
@@ -162,28 +168,30 @@ func CheckOrderEdit(o *SalesOrder, ch OrderChange) error {
 	return nil
 }
 
-// PlanConfirm decides a draft order's confirmation. A customer on credit
-// hold puts the order ON_HOLD (CUSTOMER_ON_HOLD) with nothing reserved;
-// otherwise it is CONFIRMED with its stock reserved (see reserve). Returns
-// INVALID_TRANSITION, INSUFFICIENT_STOCK.
+// PlanConfirm decides a draft order's confirmation. It runs the credit
+// check (CheckCredit) on the order's total: a held order goes ON_HOLD with
+// the check's hold reason and nothing reserved; an approved one is
+// CONFIRMED with its stock reserved (see reserve). Either way the plan
+// carries the check, to be kept. Returns INVALID_TRANSITION, INSUFFICIENT_STOCK.
 func PlanConfirm(s OrderSnapshot) (OrderPlan, error) {
 	if _, err := NextOrderStatus(s.Order.Status, OrderConfirm); err != nil {
 		return OrderPlan{}, err
 	}
-	if s.Customer.CreditHold {
+	c := s.Customer
+	check := CheckCredit(c.Limit, c.CreditHold, c.Exposure, s.Order.Total, c.GraceDays)
+	if check.Outcome == CreditHeld {
 		to, err := NextOrderStatus(s.Order.Status, OrderHold)
 		if err != nil {
 			return OrderPlan{}, err
 		}
-		hold := HoldCustomerOnHold
-		return OrderPlan{Status: &StatusChange{Action: OrderHold, From: s.Order.Status, To: to,
-			HoldReason: &hold, Reason: "customer is on credit hold"}}, nil
+		return OrderPlan{Credit: &check, Status: &StatusChange{Action: OrderHold, From: s.Order.Status, To: to,
+			HoldReason: check.HoldReason, Reason: check.Reason}}, nil
 	}
 	reservations, err := reserve(s)
 	if err != nil {
 		return OrderPlan{}, err
 	}
-	return OrderPlan{Reservations: reservations,
+	return OrderPlan{Reservations: reservations, Credit: &check,
 		Status: &StatusChange{Action: OrderConfirm, From: s.Order.Status, To: OrderConfirmed}}, nil
 }
 

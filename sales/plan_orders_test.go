@@ -300,3 +300,65 @@ func TestCheckCustomerActive(t *testing.T) {
 	checkErr(t, CheckCustomerActive(&Customer{Code: "C1"}, "input.customerId"), "", "")
 	checkErr(t, CheckCustomerActive(&Customer{Code: "C1", Archived: true}, "input.customerId"), CodeValidation, "input.customerId", "customer C1 is archived")
 }
+
+// PlanConfirm runs the credit check on the order's total with the figures
+// db read under the customer's lock: each reason holds the order with
+// nothing reserved, exactly at the limit is confirmed, and the plan carries
+// the check whole for the CreditDecision record.
+func TestPlanConfirm_CreditCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		standing CustomerStanding
+		total    string
+		wantTo   OrderStatus
+		wantHold *HoldReason
+		reason   string
+	}{
+		{name: "exactly at the limit is confirmed",
+			standing: CustomerStanding{Limit: d("1000"), Exposure: CreditExposure{OpenInvoices: d("300"), UninvoicedOrders: d("200")}},
+			total:    "500", wantTo: OrderConfirmed, reason: "exposure with this order is 1000, within the credit limit of 1000"},
+		{name: "a cent over the limit is held for CREDIT_LIMIT",
+			standing: CustomerStanding{Limit: d("1000"), Exposure: CreditExposure{OpenInvoices: d("300"), UninvoicedOrders: d("200")}},
+			total:    "500.01", wantTo: OrderOnHold, wantHold: ptr(HoldCreditLimit),
+			reason: "exposure with this order would be 1000.01, over the credit limit of 1000 (500 available)"},
+		{name: "an invoice overdue past the grace days holds for OVERDUE_INVOICES",
+			standing: CustomerStanding{Limit: d("1000"), Exposure: CreditExposure{OpenInvoices: d("100"), OldestOverdueDays: 8}, GraceDays: 7},
+			total:    "1", wantTo: OrderOnHold, wantHold: ptr(HoldOverdueInvoices), reason: "an invoice is 8 days overdue; 7 are tolerated"},
+		{name: "overdue within the grace days is confirmed",
+			standing: CustomerStanding{Limit: d("1000"), Exposure: CreditExposure{OpenInvoices: d("100"), OldestOverdueDays: 7}, GraceDays: 7},
+			total:    "1", wantTo: OrderConfirmed, reason: "exposure with this order is 101, within the credit limit of 1000"},
+		{name: "the customer's hold flag holds for CUSTOMER_ON_HOLD",
+			standing: CustomerStanding{CreditHold: true, Limit: d("1000")},
+			total:    "1", wantTo: OrderOnHold, wantHold: ptr(HoldCustomerOnHold), reason: "customer is on credit hold"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := snapshotOf(OrderDraft, false, [][5]string{{"11", "4", "5", "0", "0"}}, map[int64]string{4: "5"})
+			s.Order.Total = d(tc.total)
+			s.Customer = tc.standing
+			plan, err := PlanConfirm(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Status == nil || plan.Status.To != tc.wantTo || !reflect.DeepEqual(plan.Status.HoldReason, tc.wantHold) {
+				t.Fatalf("status change %+v, want %s %v", plan.Status, tc.wantTo, tc.wantHold)
+			}
+			wantReserved := []string{"5@11/p4/RESERVATION"}
+			wantOutcome := CreditApproved
+			if tc.wantHold != nil {
+				wantReserved, wantOutcome = []string{}, CreditHeld
+				if plan.Status.Action != OrderHold || plan.Status.Reason != tc.reason {
+					t.Fatalf("hold %+v, want reason %q", plan.Status, tc.reason)
+				}
+			}
+			if got := reserved(plan); !reflect.DeepEqual(got, wantReserved) {
+				t.Fatalf("reservations %v, want %v", got, wantReserved)
+			}
+			c := plan.Credit
+			if c == nil || c.Outcome != wantOutcome || c.Reason != tc.reason || !reflect.DeepEqual(c.HoldReason, tc.wantHold) ||
+				!c.OrderValue.Equal(d(tc.total)) || !c.Limit.Equal(tc.standing.Limit) || c.GraceDays != tc.standing.GraceDays ||
+				c.Exposure != tc.standing.Exposure || c.CreditHold != tc.standing.CreditHold {
+				t.Fatalf("credit check %+v, want the inputs of %+v and outcome %s", c, tc.standing, wantOutcome)
+			}
+		})
+	}
+}
