@@ -33,6 +33,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CreditDecision() CreditDecisionResolver
+	CreditExposure() CreditExposureResolver
 	Customer() CustomerResolver
 	Delivery() DeliveryResolver
 	DeliveryLine() DeliveryLineResolver
@@ -73,11 +75,46 @@ type ComplexityRoot struct {
 		Region     func(childComplexity int) int
 	}
 
+	CreditDecision struct {
+		AvailableCredit   func(childComplexity int) int
+		CreditHold        func(childComplexity int) int
+		CreditLimit       func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		DecidedAt         func(childComplexity int) int
+		DecidedBy         func(childComplexity int) int
+		Exposure          func(childComplexity int) int
+		GraceDays         func(childComplexity int) int
+		HoldReason        func(childComplexity int) int
+		OldestOverdueDays func(childComplexity int) int
+		OpenInvoices      func(childComplexity int) int
+		OrderValue        func(childComplexity int) int
+		Outcome           func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		ReleaseNote       func(childComplexity int) int
+		ReleasedAt        func(childComplexity int) int
+		ReleasedBy        func(childComplexity int) int
+		UnallocatedCredit func(childComplexity int) int
+		UninvoicedOrders  func(childComplexity int) int
+	}
+
+	CreditExposure struct {
+		AvailableCredit   func(childComplexity int) int
+		CreditHold        func(childComplexity int) int
+		CreditLimit       func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		Exposure          func(childComplexity int) int
+		OldestOverdueDays func(childComplexity int) int
+		OpenInvoices      func(childComplexity int) int
+		UnallocatedCredit func(childComplexity int) int
+		UninvoicedOrders  func(childComplexity int) int
+	}
+
 	Customer struct {
 		Archived          func(childComplexity int) int
 		BillingAddress    func(childComplexity int) int
 		Code              func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		CreditExposure    func(childComplexity int) int
 		CreditHold        func(childComplexity int) int
 		CreditLimit       func(childComplexity int) int
 		Currency          func(childComplexity int) int
@@ -395,6 +432,7 @@ type ComplexityRoot struct {
 		Nodes          func(childComplexity int, ids []string) int
 		Order          func(childComplexity int, id string) int
 		Orders         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
+		OrdersOnHold   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
 		PriceLists     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.PriceListFilter, orderBy *model.PriceListOrder) int
 		PriceQuote     func(childComplexity int, customerID string, productID string, quantity decimal.Decimal, date *time.Time) int
 		Product        func(childComplexity int, id string) int
@@ -510,6 +548,7 @@ type ComplexityRoot struct {
 		AllowBackorder        func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		CreatedBy             func(childComplexity int) int
+		CreditDecisions       func(childComplexity int) int
 		Currency              func(childComplexity int) int
 		Customer              func(childComplexity int) int
 		CustomerReference     func(childComplexity int) int
@@ -655,6 +694,28 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CreditDecisionResolver interface {
+	CreditLimit(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+
+	OpenInvoices(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+	UninvoicedOrders(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+	UnallocatedCredit(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+	Exposure(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+	AvailableCredit(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+	OrderValue(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
+
+	DecidedBy(ctx context.Context, obj *sales.CreditDecision) (*sales.User, error)
+	ReleasedBy(ctx context.Context, obj *sales.CreditDecision) (*sales.User, error)
+}
+type CreditExposureResolver interface {
+	OpenInvoices(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	UninvoicedOrders(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	UnallocatedCredit(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	Exposure(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	CreditLimit(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	AvailableCredit(ctx context.Context, obj *sales.CustomerCredit) (*decimal.Decimal, error)
+	OldestOverdueDays(ctx context.Context, obj *sales.CustomerCredit) (int, error)
+}
 type CustomerResolver interface {
 	ID(ctx context.Context, obj *sales.Customer) (string, error)
 
@@ -667,6 +728,7 @@ type CustomerResolver interface {
 
 	Quotes(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error)
 	Orders(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
+	CreditExposure(ctx context.Context, obj *sales.Customer) (*sales.CustomerCredit, error)
 }
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
@@ -826,6 +888,7 @@ type QueryResolver interface {
 	Delivery(ctx context.Context, id string) (*sales.Delivery, error)
 	Returns(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) (*model.ReturnConnection, error)
 	Return(ctx context.Context, id string) (*sales.Return, error)
+	OrdersOnHold(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
 	Invoices(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error)
 	Invoice(ctx context.Context, id string) (*sales.Invoice, error)
 }
@@ -895,6 +958,7 @@ type SalesOrderResolver interface {
 	StatusEvents(ctx context.Context, obj *sales.SalesOrder) ([]*sales.OrderEvent, error)
 	CreatedBy(ctx context.Context, obj *sales.SalesOrder) (*sales.User, error)
 
+	CreditDecisions(ctx context.Context, obj *sales.SalesOrder) ([]*sales.CreditDecision, error)
 	Invoices(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Invoice, error)
 }
 type ShippingAddressResolver interface {
@@ -978,6 +1042,176 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Address.Region(childComplexity), true
 
+	case "CreditDecision.availableCredit":
+		if e.ComplexityRoot.CreditDecision.AvailableCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.AvailableCredit(childComplexity), true
+	case "CreditDecision.creditHold":
+		if e.ComplexityRoot.CreditDecision.CreditHold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.CreditHold(childComplexity), true
+	case "CreditDecision.creditLimit":
+		if e.ComplexityRoot.CreditDecision.CreditLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.CreditLimit(childComplexity), true
+	case "CreditDecision.currency":
+		if e.ComplexityRoot.CreditDecision.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.Currency(childComplexity), true
+	case "CreditDecision.decidedAt":
+		if e.ComplexityRoot.CreditDecision.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.DecidedAt(childComplexity), true
+	case "CreditDecision.decidedBy":
+		if e.ComplexityRoot.CreditDecision.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.DecidedBy(childComplexity), true
+	case "CreditDecision.exposure":
+		if e.ComplexityRoot.CreditDecision.Exposure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.Exposure(childComplexity), true
+	case "CreditDecision.graceDays":
+		if e.ComplexityRoot.CreditDecision.GraceDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.GraceDays(childComplexity), true
+	case "CreditDecision.holdReason":
+		if e.ComplexityRoot.CreditDecision.HoldReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.HoldReason(childComplexity), true
+	case "CreditDecision.oldestOverdueDays":
+		if e.ComplexityRoot.CreditDecision.OldestOverdueDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.OldestOverdueDays(childComplexity), true
+	case "CreditDecision.openInvoices":
+		if e.ComplexityRoot.CreditDecision.OpenInvoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.OpenInvoices(childComplexity), true
+	case "CreditDecision.orderValue":
+		if e.ComplexityRoot.CreditDecision.OrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.OrderValue(childComplexity), true
+	case "CreditDecision.outcome":
+		if e.ComplexityRoot.CreditDecision.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.Outcome(childComplexity), true
+	case "CreditDecision.reason":
+		if e.ComplexityRoot.CreditDecision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.Reason(childComplexity), true
+	case "CreditDecision.releaseNote":
+		if e.ComplexityRoot.CreditDecision.ReleaseNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.ReleaseNote(childComplexity), true
+	case "CreditDecision.releasedAt":
+		if e.ComplexityRoot.CreditDecision.ReleasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.ReleasedAt(childComplexity), true
+	case "CreditDecision.releasedBy":
+		if e.ComplexityRoot.CreditDecision.ReleasedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.ReleasedBy(childComplexity), true
+	case "CreditDecision.unallocatedCredit":
+		if e.ComplexityRoot.CreditDecision.UnallocatedCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.UnallocatedCredit(childComplexity), true
+	case "CreditDecision.uninvoicedOrders":
+		if e.ComplexityRoot.CreditDecision.UninvoicedOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditDecision.UninvoicedOrders(childComplexity), true
+
+	case "CreditExposure.availableCredit":
+		if e.ComplexityRoot.CreditExposure.AvailableCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.AvailableCredit(childComplexity), true
+	case "CreditExposure.creditHold":
+		if e.ComplexityRoot.CreditExposure.CreditHold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.CreditHold(childComplexity), true
+	case "CreditExposure.creditLimit":
+		if e.ComplexityRoot.CreditExposure.CreditLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.CreditLimit(childComplexity), true
+	case "CreditExposure.currency":
+		if e.ComplexityRoot.CreditExposure.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.Currency(childComplexity), true
+	case "CreditExposure.exposure":
+		if e.ComplexityRoot.CreditExposure.Exposure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.Exposure(childComplexity), true
+	case "CreditExposure.oldestOverdueDays":
+		if e.ComplexityRoot.CreditExposure.OldestOverdueDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.OldestOverdueDays(childComplexity), true
+	case "CreditExposure.openInvoices":
+		if e.ComplexityRoot.CreditExposure.OpenInvoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.OpenInvoices(childComplexity), true
+	case "CreditExposure.unallocatedCredit":
+		if e.ComplexityRoot.CreditExposure.UnallocatedCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.UnallocatedCredit(childComplexity), true
+	case "CreditExposure.uninvoicedOrders":
+		if e.ComplexityRoot.CreditExposure.UninvoicedOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditExposure.UninvoicedOrders(childComplexity), true
+
 	case "Customer.archived":
 		if e.ComplexityRoot.Customer.Archived == nil {
 			break
@@ -1002,6 +1236,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.creditExposure":
+		if e.ComplexityRoot.Customer.CreditExposure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreditExposure(childComplexity), true
 	case "Customer.creditHold":
 		if e.ComplexityRoot.Customer.CreditHold == nil {
 			break
@@ -2748,6 +2988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
+	case "Query.ordersOnHold":
+		if e.ComplexityRoot.Query.OrdersOnHold == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ordersOnHold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrdersOnHold(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
 	case "Query.priceLists":
 		if e.ComplexityRoot.Query.PriceLists == nil {
 			break
@@ -3328,6 +3579,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SalesOrder.CreatedBy(childComplexity), true
+	case "SalesOrder.creditDecisions":
+		if e.ComplexityRoot.SalesOrder.CreditDecisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOrder.CreditDecisions(childComplexity), true
 	case "SalesOrder.currency":
 		if e.ComplexityRoot.SalesOrder.Currency == nil {
 			break
@@ -4047,6 +4304,85 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../credit.graphqls", Input: `# Credit control (docs/domain.md, "Credit control"): the credit check an
+# order's confirmation runs, kept as credit decisions, the queue of held
+# orders, and a customer's exposure part by part.
+
+extend type Query {
+  """
+  Orders ON_HOLD, waiting for credit control: the root ` + "`" + `orders` + "`" + ` list with
+  its status fixed to ON_HOLD (same arguments, order and cursors; a status
+  in the filter is refused). A sales rep sees their own customers'.
+  """
+  ordersOnHold(first: Int, after: String, last: Int, before: String, filter: OrderFilter, orderBy: OrderOrder): SalesOrderConnection!
+}
+
+extend type SalesOrder {
+  "The credit checks the order's confirmation ran; at most 1, as an order is confirmed once (a held one is released, not checked again)."
+  creditDecisions: [CreditDecision!]! @bound(max: 1)
+}
+
+extend type Customer {
+  "What the customer owes or has committed to now, part by part, against the limit, as the next confirmation would see it."
+  creditExposure: CreditExposure!
+}
+
+enum CreditOutcome @goModel(model: "salesgraph/sales.CreditOutcome") {
+  APPROVED
+  HELD
+}
+
+"One credit check: every figure it decided on, its outcome and why, and who released a held order."
+type CreditDecision @goModel(model: "salesgraph/sales.CreditDecision") {
+  outcome: CreditOutcome!
+  "Set when the order was held."
+  holdReason: HoldReason
+  "Which figure decided, in words."
+  reason: String!
+  currency: Currency!
+  creditLimit: Decimal! @goField(forceResolver: true)
+  "The customer's own credit hold flag when checked."
+  creditHold: Boolean!
+  openInvoices: Decimal! @goField(forceResolver: true)
+  uninvoicedOrders: Decimal! @goField(forceResolver: true)
+  unallocatedCredit: Decimal! @goField(forceResolver: true)
+  "Open invoices plus uninvoiced orders less unallocated credit, before this order."
+  exposure: Decimal! @goField(forceResolver: true)
+  "The limit less the exposure, before this order."
+  availableCredit: Decimal! @goField(forceResolver: true)
+  "The order's total, tax included."
+  orderValue: Decimal! @goField(forceResolver: true)
+  oldestOverdueDays: Int!
+  "Days overdue tolerated (the server's CREDIT_GRACE_DAYS when checked)."
+  graceDays: Int!
+  decidedAt: DateTime!
+  decidedBy: User @goField(forceResolver: true)
+  "Who released the held order, when and why."
+  releasedBy: User @goField(forceResolver: true)
+  releasedAt: DateTime
+  releaseNote: String
+}
+
+"A customer's exposure now, in the customer's currency."
+type CreditExposure @goModel(model: "salesgraph/sales.CustomerCredit") {
+  currency: Currency!
+  "Balances of issued, partly paid and disputed invoices."
+  openInvoices: Decimal! @goField(forceResolver: true)
+  "Confirmed orders' value not yet billed: each order's total less its issued invoices."
+  uninvoicedOrders: Decimal! @goField(forceResolver: true)
+  "Payments and credit notes not yet allocated to an invoice (0 until payments are recorded)."
+  unallocatedCredit: Decimal! @goField(forceResolver: true)
+  "Open invoices plus uninvoiced orders less unallocated credit."
+  exposure: Decimal! @goField(forceResolver: true)
+  creditLimit: Decimal! @goField(forceResolver: true)
+  "The limit less the exposure; negative when over it."
+  availableCredit: Decimal! @goField(forceResolver: true)
+  "Days past due of the oldest unpaid invoice; 0 when none is overdue."
+  oldestOverdueDays: Int! @goField(forceResolver: true)
+  "The customer's own credit hold flag."
+  creditHold: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../invoices.graphqls", Input: `# The invoice (docs/domain.md, "Invoice"): its types, bound to the domain's
 # Go types here (@goModel), its list and its mutations.
 
@@ -4377,11 +4713,14 @@ type Mutation {
   Confirm a draft order: reserve its stock in the order's warehouse. Short stock
   is INSUFFICIENT_STOCK naming each short line, unless the order allows
   backorders: then what there is gets reserved and the rest as stock arrives.
-  A customer on credit hold gets the order ON_HOLD instead.
+  First the credit check: a customer on credit hold, an invoice overdue
+  past the grace days, or exposure with this order over the credit limit
+  puts the order ON_HOLD with its holdReason instead (saved, not refused).
+  Every check is kept (order.creditDecisions).
   """
   confirmOrder(id: ID!, version: Int!): SalesOrder! @hasRole(roles: [ADMIN, SALES_MANAGER, SALES_REP])
-  "Release a held order (a manager's decision, with the reason kept): it is confirmed and its stock reserved."
-  releaseOrderHold(id: ID!, version: Int!, reason: String!): SalesOrder! @hasRole(roles: [ADMIN, SALES_MANAGER])
+  "Release a held order (a sales manager's or accountant's decision): it is confirmed and its stock reserved; who released it, when and the reason are kept on its credit decision."
+  releaseOrderHold(id: ID!, version: Int!, reason: String!): SalesOrder! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
   "Cancel an order while nothing is delivered; its reservations are released."
   cancelOrder(id: ID!, version: Int!, reason: String!): SalesOrder! @hasRole(roles: [ADMIN, SALES_MANAGER, SALES_REP])
   "Short-close a partly delivered order: the rest is released and will not ship."
@@ -5530,6 +5869,74 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_CreditDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outcome":
+		return ec.fieldContext_CreditDecision_outcome(ctx, field)
+	case "holdReason":
+		return ec.fieldContext_CreditDecision_holdReason(ctx, field)
+	case "reason":
+		return ec.fieldContext_CreditDecision_reason(ctx, field)
+	case "currency":
+		return ec.fieldContext_CreditDecision_currency(ctx, field)
+	case "creditLimit":
+		return ec.fieldContext_CreditDecision_creditLimit(ctx, field)
+	case "creditHold":
+		return ec.fieldContext_CreditDecision_creditHold(ctx, field)
+	case "openInvoices":
+		return ec.fieldContext_CreditDecision_openInvoices(ctx, field)
+	case "uninvoicedOrders":
+		return ec.fieldContext_CreditDecision_uninvoicedOrders(ctx, field)
+	case "unallocatedCredit":
+		return ec.fieldContext_CreditDecision_unallocatedCredit(ctx, field)
+	case "exposure":
+		return ec.fieldContext_CreditDecision_exposure(ctx, field)
+	case "availableCredit":
+		return ec.fieldContext_CreditDecision_availableCredit(ctx, field)
+	case "orderValue":
+		return ec.fieldContext_CreditDecision_orderValue(ctx, field)
+	case "oldestOverdueDays":
+		return ec.fieldContext_CreditDecision_oldestOverdueDays(ctx, field)
+	case "graceDays":
+		return ec.fieldContext_CreditDecision_graceDays(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_CreditDecision_decidedAt(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_CreditDecision_decidedBy(ctx, field)
+	case "releasedBy":
+		return ec.fieldContext_CreditDecision_releasedBy(ctx, field)
+	case "releasedAt":
+		return ec.fieldContext_CreditDecision_releasedAt(ctx, field)
+	case "releaseNote":
+		return ec.fieldContext_CreditDecision_releaseNote(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditDecision", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditExposure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_CreditExposure_currency(ctx, field)
+	case "openInvoices":
+		return ec.fieldContext_CreditExposure_openInvoices(ctx, field)
+	case "uninvoicedOrders":
+		return ec.fieldContext_CreditExposure_uninvoicedOrders(ctx, field)
+	case "unallocatedCredit":
+		return ec.fieldContext_CreditExposure_unallocatedCredit(ctx, field)
+	case "exposure":
+		return ec.fieldContext_CreditExposure_exposure(ctx, field)
+	case "creditLimit":
+		return ec.fieldContext_CreditExposure_creditLimit(ctx, field)
+	case "availableCredit":
+		return ec.fieldContext_CreditExposure_availableCredit(ctx, field)
+	case "oldestOverdueDays":
+		return ec.fieldContext_CreditExposure_oldestOverdueDays(ctx, field)
+	case "creditHold":
+		return ec.fieldContext_CreditExposure_creditHold(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditExposure", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5572,6 +5979,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_quotes(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
+	case "creditExposure":
+		return ec.fieldContext_Customer_creditExposure(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -6314,6 +6723,8 @@ func (ec *executionContext) childFields_SalesOrder(ctx context.Context, field gr
 		return ec.fieldContext_SalesOrder_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SalesOrder_updatedAt(ctx, field)
+	case "creditDecisions":
+		return ec.fieldContext_SalesOrder_creditDecisions(ctx, field)
 	case "invoices":
 		return ec.fieldContext_SalesOrder_invoices(ctx, field)
 	}
@@ -8240,6 +8651,60 @@ func (ec *executionContext) field_Query_order_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_ordersOnHold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.OrderFilter, error) {
+			return ec.unmarshalOOrderFilter2ᚖsalesgraphᚋgraphᚋmodelᚐOrderFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.OrderOrder, error) {
+			return ec.unmarshalOOrderOrder2ᚖsalesgraphᚋgraphᚋmodelᚐOrderOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9080,6 +9545,668 @@ func (ec *executionContext) fieldContext_Address_country(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
+func (ec *executionContext) _CreditDecision_outcome(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sales.CreditOutcome) graphql.Marshaler {
+			return ec.marshalNCreditOutcome2salesgraphᚋsalesᚐCreditOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "CreditOutcome")
+}
+
+func (ec *executionContext) _CreditDecision_holdReason(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_holdReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HoldReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.HoldReason) graphql.Marshaler {
+			return ec.marshalOHoldReason2ᚖsalesgraphᚋsalesᚐHoldReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_holdReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "HoldReason")
+}
+
+func (ec *executionContext) _CreditDecision_reason(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditDecision_currency(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _CreditDecision_creditLimit(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_creditLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().CreditLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_creditLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_creditHold(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_creditHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditHold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_creditHold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CreditDecision_openInvoices(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_openInvoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().OpenInvoices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_openInvoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_uninvoicedOrders(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_uninvoicedOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().UninvoicedOrders(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_uninvoicedOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_unallocatedCredit(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_unallocatedCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().UnallocatedCredit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_unallocatedCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_exposure(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_exposure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().Exposure(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_exposure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_availableCredit(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_availableCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().AvailableCredit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_availableCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_orderValue(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_orderValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().OrderValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_orderValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditDecision_oldestOverdueDays(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_oldestOverdueDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestOverdueDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_oldestOverdueDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditDecision_graceDays(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_graceDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraceDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_graceDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditDecision_decidedAt(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CreditDecision_decidedBy(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().DecidedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditDecision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditDecision_releasedBy(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_releasedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditDecision().ReleasedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_releasedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditDecision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditDecision_releasedAt(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_releasedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleasedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_releasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CreditDecision_releaseNote(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditDecision_releaseNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditDecision_releaseNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditExposure_currency(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _CreditExposure_openInvoices(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_openInvoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().OpenInvoices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_openInvoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_uninvoicedOrders(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_uninvoicedOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().UninvoicedOrders(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_uninvoicedOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_unallocatedCredit(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_unallocatedCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().UnallocatedCredit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_unallocatedCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_exposure(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_exposure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().Exposure(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_exposure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_creditLimit(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_creditLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().CreditLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_creditLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_availableCredit(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_availableCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().AvailableCredit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_availableCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditExposure_oldestOverdueDays(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_oldestOverdueDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditExposure().OldestOverdueDays(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_oldestOverdueDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CreditExposure_creditHold(ctx context.Context, field graphql.CollectedField, obj *sales.CustomerCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditExposure_creditHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditHold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditExposure_creditHold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditExposure", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9614,6 +10741,38 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_creditExposure(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_creditExposure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CreditExposure(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.CustomerCredit) graphql.Marshaler {
+			return ec.marshalNCreditExposure2ᚖsalesgraphᚋsalesᚐCustomerCredit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_creditExposure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditExposure(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13513,7 +14672,7 @@ func (ec *executionContext) _Mutation_releaseOrderHold(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER"})
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
 				if err != nil {
 					var zeroVal *sales.SalesOrder
 					return zeroVal, err
@@ -17566,6 +18725,50 @@ func (ec *executionContext) fieldContext_Query_return(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ordersOnHold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ordersOnHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OrdersOnHold(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SalesOrderConnection) graphql.Marshaler {
+			return ec.marshalNSalesOrderConnection2ᚖsalesgraphᚋgraphᚋmodelᚐSalesOrderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ordersOnHold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesOrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ordersOnHold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20324,6 +21527,38 @@ func (ec *executionContext) _SalesOrder_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SalesOrder_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SalesOrder", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SalesOrder_creditDecisions(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOrder_creditDecisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SalesOrder().CreditDecisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.CreditDecision) graphql.Marshaler {
+			return ec.marshalNCreditDecision2ᚕᚖsalesgraphᚋsalesᚐCreditDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOrder_creditDecisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditDecision(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SalesOrder_invoices(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
@@ -27059,6 +28294,218 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var creditDecisionImplementors = []string{"CreditDecision"}
+
+func (ec *executionContext) _CreditDecision(ctx context.Context, sel ast.SelectionSet, obj *sales.CreditDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditDecision")
+		case "outcome":
+			out.Values[i] = ec._CreditDecision_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "holdReason":
+			out.Values[i] = ec._CreditDecision_holdReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._CreditDecision_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._CreditDecision_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creditLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_creditLimit(ctx, field, obj)
+				})
+		case "creditHold":
+			out.Values[i] = ec._CreditDecision_creditHold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openInvoices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_openInvoices(ctx, field, obj)
+				})
+		case "uninvoicedOrders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_uninvoicedOrders(ctx, field, obj)
+				})
+		case "unallocatedCredit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_unallocatedCredit(ctx, field, obj)
+				})
+		case "exposure":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_exposure(ctx, field, obj)
+				})
+		case "availableCredit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_availableCredit(ctx, field, obj)
+				})
+		case "orderValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_orderValue(ctx, field, obj)
+				})
+		case "oldestOverdueDays":
+			out.Values[i] = ec._CreditDecision_oldestOverdueDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graceDays":
+			out.Values[i] = ec._CreditDecision_graceDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._CreditDecision_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_decidedBy(ctx, field, obj)
+				})
+		case "releasedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditDecision_releasedBy(ctx, field, obj)
+				})
+		case "releasedAt":
+			out.Values[i] = ec._CreditDecision_releasedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releaseNote":
+			out.Values[i] = ec._CreditDecision_releaseNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creditExposureImplementors = []string{"CreditExposure"}
+
+func (ec *executionContext) _CreditExposure(ctx context.Context, sel ast.SelectionSet, obj *sales.CustomerCredit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditExposureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditExposure")
+		case "currency":
+			out.Values[i] = ec._CreditExposure_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openInvoices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_openInvoices(ctx, field, obj)
+				})
+		case "uninvoicedOrders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_uninvoicedOrders(ctx, field, obj)
+				})
+		case "unallocatedCredit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_unallocatedCredit(ctx, field, obj)
+				})
+		case "exposure":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_exposure(ctx, field, obj)
+				})
+		case "creditLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_creditLimit(ctx, field, obj)
+				})
+		case "availableCredit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_availableCredit(ctx, field, obj)
+				})
+		case "oldestOverdueDays":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditExposure_oldestOverdueDays(ctx, field, obj)
+				})
+		case "creditHold":
+			out.Values[i] = ec._CreditExposure_creditHold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *sales.Customer) graphql.Marshaler {
@@ -27176,6 +28623,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_orders(ctx, field, obj)
+				})
+		case "creditExposure":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_creditExposure(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29246,6 +30699,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_return(ctx, field)
 				})
+		case "ordersOnHold":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ordersOnHold(ctx, field)
+				})
 		case "invoices":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -30087,6 +31546,12 @@ func (ec *executionContext) _SalesOrder(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditDecisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_creditDecisions(ctx, field, obj)
+				})
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -31333,6 +32798,53 @@ func (ec *executionContext) unmarshalNCreateUserInput2salesgraphᚋgraphᚋmodel
 func (ec *executionContext) unmarshalNCreateWarehouseInput2salesgraphᚋgraphᚋmodelᚐCreateWarehouseInput(ctx context.Context, v any) (model.CreateWarehouseInput, error) {
 	res, err := ec.unmarshalInputCreateWarehouseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditDecision2ᚕᚖsalesgraphᚋsalesᚐCreditDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.CreditDecision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditDecision2ᚖsalesgraphᚋsalesᚐCreditDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditDecision2ᚖsalesgraphᚋsalesᚐCreditDecision(ctx context.Context, sel ast.SelectionSet, v *sales.CreditDecision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreditDecision!")
+		return graphql.Null
+	}
+	return ec._CreditDecision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreditExposure2ᚖsalesgraphᚋsalesᚐCustomerCredit(ctx context.Context, sel ast.SelectionSet, v *sales.CustomerCredit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreditExposure!")
+		return graphql.Null
+	}
+	return ec._CreditExposure(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreditOutcome2salesgraphᚋsalesᚐCreditOutcome(ctx context.Context, v any) (sales.CreditOutcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.CreditOutcome(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditOutcome2salesgraphᚋsalesᚐCreditOutcome(ctx context.Context, sel ast.SelectionSet, v sales.CreditOutcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CreditOutcome!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCurrency2string(ctx context.Context, v any) (string, error) {

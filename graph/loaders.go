@@ -54,6 +54,8 @@ type Loaders struct {
 	ReturnLinesByOrderLineID   *loader[int64, []*sales.ReturnLine]
 	InvoiceByID                *loader[int64, *sales.Invoice]
 	InvoicesByOrderID          *loader[int64, []*sales.Invoice]
+	CreditDecisionsByOrderID   *loader[int64, []*sales.CreditDecision]
+	CreditExposureByCustomerID *loader[int64, *db.CustomerExposure]
 	InvoiceLineByID            *loader[int64, *sales.InvoiceLine]
 	InvoiceLinesByInvoiceID    *loader[int64, []*sales.InvoiceLine]
 	// History has each described document type's events by document ID.
@@ -119,6 +121,8 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		ReturnLinesByOrderLineID:   many(wait, s.Returns.LinesByOrderLineIDs, func(l *sales.ReturnLine) int64 { return l.OrderLineID }),
 		InvoiceByID:                one(wait, s.Invoices.ByIDs, func(inv *sales.Invoice) int64 { return inv.ID }),
 		InvoicesByOrderID:          many(wait, s.Invoices.ByOrderIDs, func(inv *sales.Invoice) int64 { return inv.OrderID }),
+		CreditDecisionsByOrderID:   many(wait, s.Orders.CreditDecisionsByOrderIDs, func(d *sales.CreditDecision) int64 { return d.OrderID }),
+		CreditExposureByCustomerID: one(wait, s.Customers.CreditExposures, func(e *db.CustomerExposure) int64 { return e.CustomerID }),
 		InvoiceLineByID:            one(wait, s.Invoices.LinesByIDs, func(l *sales.InvoiceLine) int64 { return l.ID }),
 		InvoiceLinesByInvoiceID:    many(wait, s.Invoices.LinesByInvoiceIDs, func(l *sales.InvoiceLine) int64 { return l.InvoiceID }),
 		History:                    histories(wait, s.Events),

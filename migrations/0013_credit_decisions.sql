@@ -28,12 +28,13 @@ CREATE TABLE credit_decisions (
     released_at         timestamptz,
     release_note        text,
     -- A held decision says why; an approved one has no hold reason and is never released.
+    -- An order is confirmed once (a held one is released, not checked again).
+    CONSTRAINT credit_decisions_order_key UNIQUE (order_id),
     CONSTRAINT credit_decisions_held_has_reason CHECK ((outcome = 'HELD') = (hold_reason IS NOT NULL)),
     CONSTRAINT credit_decisions_release_whole CHECK (
         (released_at IS NULL AND released_by IS NULL AND release_note IS NULL)
         OR (outcome = 'HELD' AND released_at IS NOT NULL AND release_note IS NOT NULL))
 );
-CREATE INDEX credit_decisions_order_idx ON credit_decisions (order_id, id);
 
 -- +goose Down
 DROP TABLE credit_decisions;

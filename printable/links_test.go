@@ -70,7 +70,7 @@ func newLinkSite(t *testing.T) *linkSite {
 		[]sales.PriceListItem{{ProductID: p.ID, MinQuantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(2)}}, nil))(t)
 	_ = must(s.Stock.Receive(ctx, admin, stockChange(p.ID, wh.ID, "100"), nil))(t)
 	delivery := func(code string, rep *sales.User) (*sales.Customer, *sales.Delivery) {
-		c := must(s.Customers.Create(ctx, admin, sales.Customer{Code: code, Name: "Customer " + code, Currency: "EUR", SalesRepID: &rep.ID,
+		c := must(s.Customers.Create(ctx, admin, sales.Customer{Code: code, Name: "Customer " + code, Currency: "EUR", SalesRepID: &rep.ID, CreditLimit: decimal.NewFromInt(1_000_000), // not a test of credit
 			BillingAddress: &sales.Address{Line1: "Main St 1", City: "Hamburg", Country: "DE"}}, nil, nil))(t)
 		o := must(s.Orders.Create(ctx, admin, sales.NewOrder{CustomerID: c.ID, Terms: sales.OrderTerms{WarehouseID: wh.ID},
 			Lines: []sales.LineInput{{ProductID: p.ID, Quantity: decimal.NewFromInt(10)}}}, nil))(t)

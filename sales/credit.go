@@ -105,6 +105,11 @@ func CommittedOrderStatuses() []OrderStatus {
 	return []OrderStatus{OrderConfirmed, OrderPartiallyDelivered, OrderDelivered}
 }
 
+// MaxCreditDecisionsPerOrder is how many credit decisions an order has at
+// most: one, from its confirmation (a draft is confirmed once; a held order
+// is released by a person, not checked again).
+const MaxCreditDecisionsPerOrder = 1
+
 // CreditDecision is a kept credit check: the figures it decided on, its
 // outcome and reason, and, for a held order released later, who released
 // it, when and why.
@@ -136,3 +141,15 @@ func (d *CreditDecision) Exposure() CreditExposure {
 	return CreditExposure{OpenInvoices: d.OpenInvoices, UninvoicedOrders: d.UninvoicedOrders,
 		UnallocatedCredit: d.UnallocatedCredit, OldestOverdueDays: d.OldestOverdueDays}
 }
+
+// CustomerCredit is a customer's credit as a credit controller reads it:
+// the limit and hold flag with the exposure now, in the customer's currency.
+type CustomerCredit struct {
+	Currency   string
+	CreditHold bool
+	Limit      decimal.Decimal
+	Exposure   CreditExposure
+}
+
+// Available is the limit less the exposure; negative when over it.
+func (c CustomerCredit) Available() decimal.Decimal { return c.Limit.Sub(c.Exposure.Total()) }

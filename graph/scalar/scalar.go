@@ -149,6 +149,20 @@ var moneyFields = map[moneyField]bool{
 	{"InvoiceLine", "subtotal"}:    true,
 	{"InvoiceLine", "tax"}:         true,
 	{"InvoiceLine", "total"}:       true,
+	// Credit control (credit.graphqls): a decision's and a customer's exposure.
+	{"CreditDecision", "creditLimit"}:       true,
+	{"CreditDecision", "openInvoices"}:      true,
+	{"CreditDecision", "uninvoicedOrders"}:  true,
+	{"CreditDecision", "unallocatedCredit"}: true,
+	{"CreditDecision", "exposure"}:          true,
+	{"CreditDecision", "availableCredit"}:   true,
+	{"CreditDecision", "orderValue"}:        true,
+	{"CreditExposure", "openInvoices"}:      true,
+	{"CreditExposure", "uninvoicedOrders"}:  true,
+	{"CreditExposure", "unallocatedCredit"}: true,
+	{"CreditExposure", "exposure"}:          true,
+	{"CreditExposure", "creditLimit"}:       true,
+	{"CreditExposure", "availableCredit"}:   true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
