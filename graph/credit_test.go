@@ -50,7 +50,9 @@ func (e *env) orderCredit(t *testing.T, id string) (status string, decisions []c
 
 func (e *env) customerCredit(t *testing.T, id string) creditExposureOut {
 	t.Helper()
-	var out struct{ Customer struct{ CreditExposure creditExposureOut } }
+	var out struct {
+		Customer struct{ CreditExposure creditExposureOut }
+	}
 	e.with(t).must(sales.RoleAccountant, customerCreditQuery, map[string]any{"id": id}, &out)
 	return out.Customer.CreditExposure
 }
