@@ -87,6 +87,13 @@ func TestLoad(t *testing.T) {
 				}
 			}
 		}
+		// Orders held by the credit check for each reason, each with its decision.
+		var holds string
+		if err := store.GetContext(ctx, &holds, `SELECT coalesce(string_agg(DISTINCT o.hold_reason, ',' ORDER BY o.hold_reason), '')
+			FROM sales_orders o JOIN credit_decisions d ON d.order_id = o.id AND d.hold_reason = o.hold_reason
+			WHERE o.status = 'ON_HOLD'`); err != nil || holds != "CREDIT_LIMIT,CUSTOMER_ON_HOLD,OVERDUE_INVOICES" {
+			t.Errorf("orders held with a decision for %q (%v), want every hold reason", holds, err)
+		}
 		var revised int
 		if err := store.GetContext(ctx, &revised, `SELECT count(*) FROM quotes WHERE revision > 1`); err != nil || revised == 0 {
 			t.Errorf("no revised quote (%v)", err)

@@ -269,6 +269,9 @@ func loadDocuments(ctx context.Context, s *db.Store, manager, warehouse *sales.U
 	if err := d.invoices(partly, closing); err != nil {
 		return fail("invoices", err)
 	}
+	if err := d.creditHolds(); err != nil {
+		return fail("credit holds", err)
+	}
 	return fmt.Sprintf("Documents: %d quotes, orders in every state, deliveries, returns and invoices.\n", counts["quotes"]), nil
 }
 
