@@ -19,7 +19,7 @@ func OrderPlanNow(ctx context.Context, d *DB, actor *sales.User, id int64, versi
 		switch action {
 		case sales.OrderConfirm:
 			var snap *sales.OrderSnapshot
-			if snap, _, err = lockOrderForReserving(ctx, tx, actor, id, version); err != nil {
+			if snap, _, err = lockOrderForConfirming(ctx, tx, actor, id, version, 0); err != nil {
 				return err
 			}
 			plan, err = sales.PlanConfirm(*snap)

@@ -79,16 +79,10 @@ func (s *OrderStore) Confirm(ctx context.Context, actor *sales.User, id int64, v
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		snap, o, err := lockOrderForReserving(ctx, tx, actor, id, version)
+		snap, o, err := lockOrderForConfirming(ctx, tx, actor, id, version, s.CreditGraceDays)
 		if err != nil {
 			return err
 		}
-		// The customer is locked: every confirmation for them that
-		// committed before is in this read, and none can commit until we do.
-		if snap.Customer.Exposure, err = readCreditExposure(ctx, tx, o.CustomerID, tx.Now); err != nil {
-			return err
-		}
-		snap.Customer.GraceDays = s.CreditGraceDays
 		plan, err := sales.PlanConfirm(*snap)
 		if err != nil {
 			return err
@@ -203,6 +197,22 @@ func lockOrderForFinishing(ctx context.Context, tx *Tx, actor *sales.User, id in
 		return nil, nil, err
 	}
 	return &sales.OrderSnapshot{Order: *o, Lines: values(lines), Deliveries: deliveries}, o, nil
+}
+
+// lockOrderForConfirming is lockOrderForReserving with what the credit
+// check decides on: the customer's exposure, read once the customer is
+// locked (every confirmation for them that committed before is in it, and
+// none can commit until this one does), and the grace days.
+func lockOrderForConfirming(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int, graceDays int) (*sales.OrderSnapshot, *sales.SalesOrder, error) {
+	snap, o, err := lockOrderForReserving(ctx, tx, actor, id, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	if snap.Customer.Exposure, err = readCreditExposure(ctx, tx, o.CustomerID, tx.Now); err != nil {
+		return nil, nil, err
+	}
+	snap.Customer.GraceDays = graceDays
+	return snap, o, nil
 }
 
 // lockOrderForReserving locks and reads, in the lock order, what confirming
