@@ -68,3 +68,68 @@ func TestConfirm_KeepsTheCreditDecision(t *testing.T) {
 		t.Fatalf("first order's decision %+v", ds[0])
 	}
 }
+
+// TestCreditExposure_CountsWhatIsOwed reads the exposure of a customer with
+// orders and invoices in many states: open invoices count their balance
+// (disputed ones too), committed orders their value not yet billed by an
+// issued invoice (drafts and void ones bill nothing), held, draft and
+// cancelled orders nothing, and only an unpaid, undisputed invoice past
+// due counts as overdue.
+func TestCreditExposure_CountsWhatIsOwed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	w.receive(t, w.products[0], "100")
+	confirm := func(o *sales.SalesOrder) *sales.SalesOrder {
+		t.Helper()
+		o, err := w.store.Orders.Confirm(ctx, w.admin, o.ID, o.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	a := confirm(w.order(t, false, 0, "5")) // 60.00, of which the invoices below bill 54.00
+	cancelled := confirm(w.order(t, false, 0, "1"))
+	if _, err := w.store.Orders.Cancel(ctx, w.admin, cancelled.ID, cancelled.Version, "withdrawn"); err != nil {
+		t.Fatal(err)
+	}
+	w.order(t, false, 0, "2") // a draft: 24.00, not committed
+	if _, err := w.store.ExecContext(ctx, `UPDATE customers SET credit_hold = true WHERE id = $1`, w.customer.ID); err != nil {
+		t.Fatal(err)
+	}
+	if held := confirm(w.order(t, false, 0, "3")); held.Status != sales.OrderOnHold {
+		t.Fatalf("order %s, want ON_HOLD", held.Status)
+	}
+	day := func(n int) string { return db.Today().AddDate(0, 0, n).Format("2006-01-02") }
+	for i, inv := range []struct {
+		status      sales.InvoiceStatus
+		total, paid string
+		due         string
+	}{
+		{sales.InvoiceIssued, "24", "4", day(-5)},       // open 20, overdue 5 days
+		{sales.InvoiceDraft, "12", "0", ""},             // bills nothing yet
+		{sales.InvoiceVoid, "12", "0", day(-40)},        // bills nothing
+		{sales.InvoiceDisputed, "12", "0", day(-30)},    // open 12, not dunned
+		{sales.InvoicePaid, "12", "12", day(-60)},       // nothing open
+		{sales.InvoicePartiallyPaid, "6", "1", day(-3)}, // open 5, overdue 3 days
+	} {
+		var number, issue, due any
+		if inv.due != "" {
+			number, issue, due = "INV-T-"+string(rune('A'+i)), day(-100), inv.due
+		}
+		if _, err := w.store.ExecContext(ctx, `INSERT INTO invoices (number, order_id, customer_id, status, currency, issue_date, due_date,
+			subtotal, tax_total, total, paid_amount) VALUES ($1, $2, $3, $4, 'EUR', $5, $6, $7, 0, $7, $8)`,
+			number, a.ID, w.customer.ID, string(inv.status), issue, due, inv.total, inv.paid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := w.store.Customers.CreditExposures(ctx, []int64{w.customer.ID})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	got := rows[0].Exposure()
+	if !got.OpenInvoices.Equal(decimal.NewFromInt(37)) || !got.UninvoicedOrders.Equal(decimal.NewFromInt(6)) ||
+		!got.UnallocatedCredit.IsZero() || got.OldestOverdueDays != 5 {
+		t.Fatalf("exposure %+v: want 37 open (20 + 12 disputed + 5), 6 uninvoiced (60 less 54 billed), nothing unallocated, 5 days overdue (the oldest)", got)
+	}
+}
