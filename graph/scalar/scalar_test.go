@@ -146,7 +146,8 @@ func TestIsMoneyField(t *testing.T) {
 	if !IsMoneyField("OrderLine", "total") || IsMoneyField("OrderLine", "quantity") || IsMoneyField("Order", "Line.total") {
 		t.Fatal("IsMoneyField does not name the money fields by type and field")
 	}
-	if f := MoneyFields(); len(f) != len(moneyFields) || f[0] != "Customer.creditLimit" || !slices.IsSorted(f) {
+	// Named "Type.field", every one, sorted (which comes first changes as types are added).
+	if f := MoneyFields(); len(f) != len(moneyFields) || !slices.Contains(f, "Customer.creditLimit") || !slices.IsSorted(f) {
 		t.Fatalf("MoneyFields() = %v", f)
 	}
 }
