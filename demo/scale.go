@@ -399,8 +399,8 @@ var scaleSteps = []scaleStep{
 	      FROM statused s
 	)
 	SELECT t.*, ` + docNumber("SO", "extract(year FROM order_date)", "seq") + ` AS number,
-	       least(ship_date + time '14:00', now()) AS ship_at,
-	       least(least(ship_date + time '14:00', now()) + interval '10 days', now()) AS close_at
+	       greatest(confirm_at, least(ship_date + time '14:00', now())) AS ship_at,
+	       least(greatest(confirm_at, least(ship_date + time '14:00', now())) + interval '10 days', now()) AS close_at
 	  FROM timed t`},
 	{sql: `ANALYZE scale_orders`},
 
