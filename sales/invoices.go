@@ -65,12 +65,12 @@ const (
 // Voiding is possible only while nothing is paid: the paid states have no
 // VOID, and PlanVoid refuses an issued invoice with a paid amount.
 var invoiceMachine = machine[InvoiceStatus, InvoiceAction]{
-	InvoiceDraft:         {InvoiceIssue: InvoiceIssued, InvoiceVoidIt: InvoiceVoid},
-	InvoiceIssued:        {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
+	InvoiceDraft:  {InvoiceIssue: InvoiceIssued, InvoiceVoidIt: InvoiceVoid},
+	InvoiceIssued: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
 	InvoicePartiallyPaid: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed,
 		InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
-	InvoicePaid: {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
-	InvoiceDisputed:      {InvoiceWriteOff: InvoiceWrittenOff},
+	InvoicePaid:     {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
+	InvoiceDisputed: {InvoiceWriteOff: InvoiceWrittenOff},
 }
 
 // InvoiceStatuses and InvoiceActions list every state and action.

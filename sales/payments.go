@@ -311,3 +311,16 @@ func AllocationReason(verb string, allocations []Allocation, numbers map[int64]s
 	}
 	return verb + " " + strings.Join(parts, ", ")
 }
+
+// CheckPaymentOrder refuses a payment for customer c that names an order
+// of another customer (VALIDATION on input.orderId), or an order that
+// already has MaxDepositsPerOrder payments (SalesOrder.payments).
+func CheckPaymentOrder(c *Customer, orderCustomerID int64, payments int) error {
+	if orderCustomerID != c.ID {
+		return Errorf(CodeValidation, "input.orderId", "that order is not customer %s's", c.Code)
+	}
+	if payments >= MaxDepositsPerOrder {
+		return Errorf(CodeValidation, "input.orderId", "an order may have at most %d payments, and this one has %d", MaxDepositsPerOrder, payments)
+	}
+	return nil
+}
