@@ -165,6 +165,10 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Invoice.lines":              documentLines, // one per order line (invoice_lines_order_line_key)
 		"Invoice.history":            sales.MaxHistoryEvents,
 		"SalesOrder.invoices":        sales.MaxInvoicesPerOrder,
+		"Payment.allocations":        sales.MaxAllocations,
+		"Invoice.payments":           sales.MaxAllocations,
+		"Payment.history":            sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
+		"SalesOrder.payments":        sales.MaxDepositsPerOrder,
 		"Quote.changes":              2 * documentLines,
 		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
 		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more
