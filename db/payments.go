@@ -225,7 +225,7 @@ func (s *PaymentStore) Record(ctx context.Context, actor *sales.User, in sales.N
 // applyAllocations writes allocations of payment p to invoices (locked):
 // the allocation rows, the invoices' paid amounts and states, the
 // payment's allocated amount and state, and the payment's history row for
-// action, one statement each.
+// action, one statement each. The invoices passed are updated to match.
 func applyAllocations(ctx context.Context, tx *Tx, actorID int64, p *sales.Payment, invoices []*sales.Invoice, plan []sales.Allocation, action sales.PaymentAction) error {
 	byID := make(map[int64]*sales.Invoice, len(invoices))
 	numbers := make(map[int64]string, len(invoices))
@@ -256,6 +256,9 @@ func applyAllocations(ctx context.Context, tx *Tx, actorID int64, p *sales.Payme
 		}
 		changed[inv.ID] = c
 		total = total.Add(a.Amount)
+	}
+	for id, c := range changed { // the caller's invoices now stand as written
+		byID[id].PaidAmount, byID[id].Status = c.Paid, c.Status
 	}
 	if len(plan) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_at, allocated_by)
@@ -443,4 +446,38 @@ func (s *PaymentStore) Refund(ctx context.Context, actor *sales.User, id int64, 
 		return nil, translate(err)
 	}
 	return s.byID(ctx, id)
+}
+
+// depositsReceived is what the payments naming an order bring, less refunds.
+func depositsReceived(ctx context.Context, tx *Tx, orderID int64) (decimal.Decimal, error) {
+	var got decimal.Decimal
+	err := tx.GetContext(ctx, &got, `SELECT coalesce(sum(amount - refunded_amount), 0) FROM payments WHERE order_id = $1`, orderID)
+	return got, err
+}
+
+// allocateDeposits applies the unallocated money of the payments naming
+// the order of invoice inv (just issued, locked) to it, oldest payment
+// first, as sales.PlanAllocation decides, once the invoice is issued. The
+// customer is locked already (the invoice's first lock); the payments are
+// locked by id.
+func allocateDeposits(ctx context.Context, tx *Tx, actorID int64, inv *sales.Invoice) error {
+	var deposits []*sales.Payment
+	if err := tx.SelectContext(ctx, &deposits, `SELECT `+paymentColumns+` FROM payments
+		WHERE order_id = $1 AND amount > allocated_amount + refunded_amount ORDER BY id FOR UPDATE`, inv.OrderID); err != nil {
+		return err
+	}
+	for _, p := range deposits {
+		plan, err := sales.PlanAllocation(sales.MoneyToAllocate{Currency: p.Currency, Unallocated: p.Unallocated()},
+			sales.OpenInvoicesOf([]*sales.Invoice{inv}), nil)
+		if err != nil {
+			return err
+		}
+		if len(plan) == 0 {
+			return nil // the invoice is paid in full
+		}
+		if err := applyAllocations(ctx, tx, actorID, p, []*sales.Invoice{inv}, plan, sales.PaymentAllocate); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -569,6 +569,9 @@ type ComplexityRoot struct {
 		Customer              func(childComplexity int) int
 		CustomerReference     func(childComplexity int) int
 		Deliveries            func(childComplexity int) int
+		DepositAmount         func(childComplexity int) int
+		DepositPercent        func(childComplexity int) int
+		DepositRequired       func(childComplexity int) int
 		History               func(childComplexity int) int
 		HoldReason            func(childComplexity int) int
 		ID                    func(childComplexity int) int
@@ -987,6 +990,9 @@ type SalesOrderResolver interface {
 
 	Invoices(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Invoice, error)
 	Payments(ctx context.Context, obj *sales.SalesOrder) ([]*sales.Payment, error)
+	DepositAmount(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error)
+
+	DepositRequired(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error)
 }
 type ShippingAddressResolver interface {
 	ID(ctx context.Context, obj *sales.ShippingAddress) (string, error)
@@ -3728,6 +3734,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SalesOrder.Deliveries(childComplexity), true
+	case "SalesOrder.depositAmount":
+		if e.ComplexityRoot.SalesOrder.DepositAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOrder.DepositAmount(childComplexity), true
+	case "SalesOrder.depositPercent":
+		if e.ComplexityRoot.SalesOrder.DepositPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOrder.DepositPercent(childComplexity), true
+	case "SalesOrder.depositRequired":
+		if e.ComplexityRoot.SalesOrder.DepositRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOrder.DepositRequired(childComplexity), true
 	case "SalesOrder.history":
 		if e.ComplexityRoot.SalesOrder.History == nil {
 			break
@@ -4610,6 +4634,25 @@ extend type Invoice {
 extend type SalesOrder {
   "Payments that name this order (its deposits), oldest first; at most 20, as an order takes no more."
   payments: [Payment!]! @bound(max: 20) @hasRole(roles: [ADMIN, ACCOUNTANT, SALES_MANAGER])
+  "A deposit required before the order ships, as an amount (or see depositPercent)."
+  depositAmount: Decimal @goField(forceResolver: true)
+  "A deposit required before the order ships, as a percentage of its total."
+  depositPercent: Decimal
+  "The deposit the order must receive before it ships (shipDelivery answers DEPOSIT_REQUIRED until then); 0 when none."
+  depositRequired: Decimal! @goField(forceResolver: true)
+}
+
+extend input CreateOrderInput {
+  "Require a deposit of this amount before the order ships (or give depositPercent; not both)."
+  depositAmount: Decimal
+  "Require a deposit of this percentage of the total before the order ships."
+  depositPercent: Decimal
+}
+
+extend input UpdateOrderInput {
+  "Sent with depositPercent or alone, replaces the order's deposit terms; null clears."
+  depositAmount: Decimal @goField(omittable: true)
+  depositPercent: Decimal @goField(omittable: true)
 }
 
 extend type Customer {
@@ -4737,7 +4780,7 @@ invoices — as one graph over PostgreSQL.
 Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint one with
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
-INSUFFICIENT_STOCK, NO_PRICE, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
+INSUFFICIENT_STOCK, NO_PRICE, DEPOSIT_REQUIRED, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
 LIST_TRUNCATED, UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
 ` + "`" + `extensions.field` + "`" + `.
 
@@ -6954,6 +6997,12 @@ func (ec *executionContext) childFields_SalesOrder(ctx context.Context, field gr
 		return ec.fieldContext_SalesOrder_invoices(ctx, field)
 	case "payments":
 		return ec.fieldContext_SalesOrder_payments(ctx, field)
+	case "depositAmount":
+		return ec.fieldContext_SalesOrder_depositAmount(ctx, field)
+	case "depositPercent":
+		return ec.fieldContext_SalesOrder_depositPercent(ctx, field)
+	case "depositRequired":
+		return ec.fieldContext_SalesOrder_depositRequired(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SalesOrder", field.Name)
 }
@@ -22648,6 +22697,75 @@ func (ec *executionContext) fieldContext_SalesOrder_payments(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _SalesOrder_depositAmount(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOrder_depositAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SalesOrder().DepositAmount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOrder_depositAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOrder", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _SalesOrder_depositPercent(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOrder_depositPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepositPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOrder_depositPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOrder", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _SalesOrder_depositRequired(ctx context.Context, field graphql.CollectedField, obj *sales.SalesOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOrder_depositRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SalesOrder().DepositRequired(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOrder_depositRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOrder", field, true, true, "Decimal")
+}
+
 func (ec *executionContext) _SalesOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SalesOrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26167,7 +26285,7 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "warehouseId", "orderDate", "requestedDeliveryDate", "shipToAddressId", "shipTo", "invoicingPolicy", "allowBackorder", "customerReference", "notes", "lines"}
+	fieldsInOrder := [...]string{"customerId", "warehouseId", "orderDate", "requestedDeliveryDate", "shipToAddressId", "shipTo", "invoicingPolicy", "allowBackorder", "customerReference", "notes", "lines", "depositAmount", "depositPercent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26251,6 +26369,20 @@ func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.Lines = data
+		case "depositAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositAmount = data
+		case "depositPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositPercent"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositPercent = data
 		}
 	}
 	return it, nil
@@ -28889,7 +29021,7 @@ func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"warehouseId", "requestedDeliveryDate", "shipToAddressId", "shipTo", "invoicingPolicy", "allowBackorder", "customerReference", "notes", "lines"}
+	fieldsInOrder := [...]string{"warehouseId", "requestedDeliveryDate", "shipToAddressId", "shipTo", "invoicingPolicy", "allowBackorder", "customerReference", "notes", "lines", "depositAmount", "depositPercent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28959,6 +29091,20 @@ func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.Lines = data
+		case "depositAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositAmount = graphql.OmittableOf(data)
+		case "depositPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositPercent"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositPercent = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -33035,6 +33181,23 @@ func (ec *executionContext) _SalesOrder(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SalesOrder_payments(ctx, field, obj)
+				})
+		case "depositAmount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_depositAmount(ctx, field, obj)
+				})
+		case "depositPercent":
+			out.Values[i] = ec._SalesOrder_depositPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depositRequired":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SalesOrder_depositRequired(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

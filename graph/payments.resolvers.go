@@ -156,6 +156,19 @@ func (r *salesOrderResolver) Payments(ctx context.Context, obj *sales.SalesOrder
 	return loadersFrom(ctx).PaymentsByOrderID.Load(ctx, obj.ID)()
 }
 
+// DepositAmount is the resolver for the depositAmount field.
+func (r *salesOrderResolver) DepositAmount(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error) {
+	if obj.DepositAmount == nil {
+		return nil, nil
+	}
+	return inCurrency(*obj.DepositAmount, obj.Currency)
+}
+
+// DepositRequired is the resolver for the depositRequired field.
+func (r *salesOrderResolver) DepositRequired(ctx context.Context, obj *sales.SalesOrder) (*decimal.Decimal, error) {
+	return inCurrency(sales.DepositRequired(obj), obj.Currency)
+}
+
 // Payment returns PaymentResolver implementation.
 func (r *Resolver) Payment() PaymentResolver { return &paymentResolver{r} }
 

@@ -270,3 +270,61 @@ func TestPrefetch_PaymentPagesStayFlat(t *testing.T) {
 		})
 	}
 }
+
+// TestPayments_DepositBeforeShipping: an order that requires a 30 %
+// deposit (39.27 of 130.90) is refused at shipping until a payment naming
+// it brings that much; the payment waits unallocated as the order's
+// deposit, and goes to the order's invoice when it is issued.
+func TestPayments_DepositBeforeShipping(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "100", "gadget": "100"})
+	t.Run("AmountOrPercent", func(t *testing.T) {
+		unchanged(t, e.store, func() {
+			r := e.with(t).as(sales.RoleAdmin, createOrderMutation, s.order(map[string]any{"depositAmount": "10.00", "depositPercent": "10"}, line(s.widget, "1")))
+			wantError(t, r, "VALIDATION", "input.depositPercent")
+		})
+	})
+	o := e.createOrder(t, sales.RoleAdmin, s.order(map[string]any{"depositPercent": "30"}, line(s.widget, "10"), line(s.gadget, "4")))
+	var c struct{ ConfirmOrder orderOut }
+	e.with(t).must(sales.RoleAdmin, confirmOrderMutation, map[string]any{"id": o.ID, "v": o.Version}, &c)
+	d := e.delivery(t, map[string]any{"orderId": o.ID})
+	var oq struct {
+		Order struct {
+			DepositPercent, DepositRequired string
+			Payments                        []struct{ Number, Status, UnallocatedAmount string }
+		}
+	}
+	orderQuery := `query($id: ID!) { order(id: $id) { depositPercent depositRequired payments { number status unallocatedAmount } } }`
+	e.with(t).must(sales.RoleAccountant, orderQuery, map[string]any{"id": o.ID}, &oq)
+	if oq.Order.DepositPercent != "30" || oq.Order.DepositRequired != "39.27" || len(oq.Order.Payments) != 0 {
+		t.Fatalf("order %+v", oq.Order)
+	}
+	short := paymentIn(s.customer, "39.26")
+	short["in"].(map[string]any)["orderId"] = o.ID
+	p := e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, short)
+	if p.Status != "UNALLOCATED" || p.Order == nil || p.Order.Number != o.Number {
+		t.Fatalf("deposit %+v", p)
+	}
+	unchanged(t, e.store, func() {
+		r := e.with(t).as(sales.RoleWarehouse, shipMutation, map[string]any{"id": d.ID, "v": d.Version})
+		wantError(t, r, "DEPOSIT_REQUIRED", "id")
+		if !strings.Contains(r.Errors[0].Message, "39.27 EUR") || !strings.Contains(r.Errors[0].Message, "39.26") {
+			t.Fatalf("message %q", r.Errors[0].Message)
+		}
+	})
+	cent := paymentIn(s.customer, "0.01")
+	cent["in"].(map[string]any)["orderId"] = o.ID
+	e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, cent)
+	e.with(t).must(sales.RoleWarehouse, shipMutation, map[string]any{"id": d.ID, "v": d.Version}, nil)
+
+	inv := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID))
+	inv = e.invoiceDo(t, sales.RoleAccountant, issueInvoiceMutation, map[string]any{"id": inv.ID, "v": inv.Version})
+	if inv.Status != "PARTIALLY_PAID" || inv.PaidAmount != "39.27" || inv.Balance != "91.63" {
+		t.Fatalf("issued invoice %s paid %s balance %s, want PARTIALLY_PAID 39.27 and 91.63", inv.Status, inv.PaidAmount, inv.Balance)
+	}
+	e.with(t).must(sales.RoleAccountant, orderQuery, map[string]any{"id": o.ID}, &oq)
+	if ps := oq.Order.Payments; len(ps) != 2 || ps[0].Status != "ALLOCATED" || ps[1].Status != "ALLOCATED" || ps[0].UnallocatedAmount != "0.00" {
+		t.Fatalf("order's deposits after the invoice: %+v", ps)
+	}
+}

@@ -324,3 +324,51 @@ func CheckPaymentOrder(c *Customer, orderCustomerID int64, payments int) error {
 	}
 	return nil
 }
+
+// CheckDeposit validates the deposit an order asks for, in currency: an
+// amount (positive, the currency's decimals; VALIDATION on
+// input.depositAmount) or a percentage (more than 0, at most 100, two
+// decimals; on input.depositPercent), not both.
+func CheckDeposit(amount, percent *decimal.Decimal, currency string) error {
+	var p Problems
+	if amount != nil && percent != nil {
+		return Errorf(CodeValidation, "input.depositPercent", "ask for a deposit amount or a percentage, not both")
+	}
+	if amount != nil {
+		p.Check(amount.IsPositive(), "input.depositAmount", "a deposit must be positive")
+		checkMoney(&p, "input.depositAmount", *amount, MinorUnits(currency))
+	}
+	if percent != nil {
+		p.Check(percent.IsPositive() && percent.LessThanOrEqual(decimal.NewFromInt(100)), "input.depositPercent",
+			"a deposit percentage is more than 0 and at most 100")
+		p.Check(percent.Equal(percent.Truncate(2)), "input.depositPercent", "a deposit percentage has at most 2 decimal places")
+	}
+	return p.Err()
+}
+
+// DepositRequired is the deposit order o requires before it ships: its
+// amount, or its percentage of the total rounded to the currency; zero
+// when it requires none.
+func DepositRequired(o *SalesOrder) decimal.Decimal {
+	switch {
+	case o.DepositAmount != nil:
+		return *o.DepositAmount
+	case o.DepositPercent != nil:
+		return o.Total.Mul(*o.DepositPercent).Div(decimal.NewFromInt(100)).Round(MinorUnits(o.Currency))
+	}
+	return decimal.Zero
+}
+
+// RequiresDeposit reports whether order o must receive a deposit before it ships.
+func RequiresDeposit(o *SalesOrder) bool { return o.DepositAmount != nil || o.DepositPercent != nil }
+
+// CheckDepositReceived refuses to ship order o while the deposits received
+// fall short of the deposit it requires (DEPOSIT_REQUIRED on id).
+func CheckDepositReceived(o *SalesOrder, received decimal.Decimal) error {
+	required := DepositRequired(o)
+	if !required.IsPositive() || received.GreaterThanOrEqual(required) {
+		return nil
+	}
+	return Errorf(CodeDepositRequired, "id", "order %s requires a deposit of %s %s before it ships; %s has been received",
+		o.Number, required, o.Currency, received)
+}

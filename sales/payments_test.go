@@ -140,3 +140,58 @@ func TestCheckRefund(t *testing.T) {
 		t.Errorf("refund of an allocated payment accepted")
 	}
 }
+
+func TestCheckDeposit(t *testing.T) {
+	d := func(s string) *decimal.Decimal { v := dec(s); return &v }
+	for _, c := range []struct {
+		name            string
+		amount, percent *decimal.Decimal
+		field           string
+	}{
+		{"none", nil, nil, ""},
+		{"amount", d("100.00"), nil, ""},
+		{"percent", nil, d("30"), ""},
+		{"all of it", nil, d("100"), ""},
+		{"both", d("1"), d("1"), "input.depositPercent"},
+		{"negative amount", d("-1"), nil, "input.depositAmount"},
+		{"zero amount", d("0"), nil, "input.depositAmount"},
+		{"past the cents", d("1.001"), nil, "input.depositAmount"},
+		{"over 100 %", nil, d("100.01"), "input.depositPercent"},
+		{"zero percent", nil, d("0"), "input.depositPercent"},
+		{"three decimals", nil, d("10.125"), "input.depositPercent"},
+	} {
+		err := CheckDeposit(c.amount, c.percent, "EUR")
+		if e, ok := AsError(err); (c.field == "") != (err == nil) || (err != nil && (!ok || e.Code != CodeValidation || e.Field != c.field)) {
+			t.Errorf("%s: %v, want VALIDATION on %q", c.name, err, c.field)
+		}
+	}
+}
+
+func TestCheckDepositReceived(t *testing.T) {
+	d := func(s string) *decimal.Decimal { v := dec(s); return &v }
+	for _, c := range []struct {
+		name            string
+		amount, percent *decimal.Decimal
+		received        string
+		refused         bool
+	}{
+		{"no deposit asked", nil, nil, "0", false},
+		{"amount not received", d("50.00"), nil, "0", true},
+		{"amount short by a cent", d("50.00"), nil, "49.99", true},
+		{"amount received", d("50.00"), nil, "50.00", false},
+		{"more received", d("50.00"), nil, "80", false},
+		{"30 % of 130.90 is 39.27", nil, d("30"), "39.26", true},
+		{"30 % received", nil, d("30"), "39.27", false},
+	} {
+		o := &SalesOrder{Number: "SO-1", Currency: "EUR", Total: dec("130.90"), DepositAmount: c.amount, DepositPercent: c.percent}
+		err := CheckDepositReceived(o, dec(c.received))
+		if e, ok := AsError(err); c.refused != (err != nil) || (err != nil && (!ok || e.Code != CodeDepositRequired || e.Field != "id")) {
+			t.Errorf("%s: %v, want refused %v", c.name, err, c.refused)
+		}
+		// PlanShipment asks the same question first.
+		_, err = PlanShipment(ShipmentSnapshot{Order: o, Delivery: &Delivery{Status: DeliveryDraft}, DepositsReceived: dec(c.received), Today: time.Now()})
+		if got := CodeOf(err) == CodeDepositRequired; got != c.refused {
+			t.Errorf("%s: PlanShipment %v, want DEPOSIT_REQUIRED %v", c.name, err, c.refused)
+		}
+	}
+}

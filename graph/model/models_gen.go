@@ -113,6 +113,10 @@ type CreateOrderInput struct {
 	CustomerReference *string                `json:"customerReference,omitempty"`
 	Notes             *string                `json:"notes,omitempty"`
 	Lines             []*OrderLineInput      `json:"lines"`
+	// Require a deposit of this amount before the order ships (or give depositPercent; not both).
+	DepositAmount *decimal.Decimal `json:"depositAmount,omitempty"`
+	// Require a deposit of this percentage of the total before the order ships.
+	DepositPercent *decimal.Decimal `json:"depositPercent,omitempty"`
 }
 
 type CreatePriceListInput struct {
@@ -600,6 +604,9 @@ type UpdateOrderInput struct {
 	CustomerReference     *string                       `json:"customerReference,omitempty"`
 	Notes                 *string                       `json:"notes,omitempty"`
 	Lines                 []*OrderLineInput             `json:"lines,omitempty"`
+	// Sent with depositPercent or alone, replaces the order's deposit terms; null clears.
+	DepositAmount  graphql.Omittable[*decimal.Decimal] `json:"depositAmount,omitempty"`
+	DepositPercent graphql.Omittable[*decimal.Decimal] `json:"depositPercent,omitempty"`
 }
 
 type UpdatePriceListInput struct {
