@@ -99,14 +99,15 @@ type SalesOrder struct {
 	Subtotal              decimal.Decimal `db:"subtotal"`
 	TaxTotal              decimal.Decimal `db:"tax_total"`
 	Total                 decimal.Decimal `db:"total"`
+	CreatedBy             *int64          `db:"created_by"`
+	Version               int             `db:"version"`
+	CreatedAt             time.Time       `db:"created_at"`
+	UpdatedAt             time.Time       `db:"updated_at"`
+
 	// A deposit the order requires before it ships: an amount, or a
 	// percentage of its total (DepositRequired); at most one is set.
 	DepositAmount  *decimal.Decimal `db:"deposit_amount"`
 	DepositPercent *decimal.Decimal `db:"deposit_percent"`
-	CreatedBy      *int64           `db:"created_by"`
-	Version        int              `db:"version"`
-	CreatedAt      time.Time        `db:"created_at"`
-	UpdatedAt      time.Time        `db:"updated_at"`
 }
 
 // OrderLine is one line of an order, reconciling its quantities.

@@ -195,3 +195,30 @@ func TestCheckDepositReceived(t *testing.T) {
 		}
 	}
 }
+
+func TestPaymentLimits(t *testing.T) {
+	if err := CheckAllocationLimit("payment", MaxAllocations-2, 2); err != nil {
+		t.Errorf("up to the limit: %v", err)
+	}
+	if err := CheckAllocationLimit("payment", MaxAllocations-2, 3); CodeOf(err) != CodeValidation {
+		t.Errorf("past the limit: %v", err)
+	}
+	if err := CheckPaymentHistoryLimit(MaxHistoryEvents - 1); err != nil {
+		t.Errorf("one event left: %v", err)
+	}
+	if err := CheckPaymentHistoryLimit(MaxHistoryEvents); CodeOf(err) != CodeValidation {
+		t.Errorf("history full: %v", err)
+	}
+	c := &Customer{ID: 1, Code: "C-1"}
+	if err := CheckPaymentOrder(c, 1, MaxDepositsPerOrder-1); err != nil {
+		t.Errorf("the last deposit: %v", err)
+	}
+	for name, err := range map[string]error{
+		"too many":                 CheckPaymentOrder(c, 1, MaxDepositsPerOrder),
+		"another customer's order": CheckPaymentOrder(c, 2, 0),
+	} {
+		if e, ok := AsError(err); !ok || e.Code != CodeValidation || e.Field != "input.orderId" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
