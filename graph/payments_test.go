@@ -160,6 +160,17 @@ func TestPayments_AutoAllocationOldestDueFirst(t *testing.T) {
 				"VALIDATION", "input.allocations.0.invoiceId")
 		})
 	})
+	t.Run("ReadByBillingAndManagers", func(t *testing.T) {
+		q := `query { payments(first: 5) { nodes { number } } }`
+		for _, role := range []sales.Role{sales.RoleSalesRep, sales.RoleWarehouse, sales.RoleViewer} {
+			wantError(t, e.with(t).as(role, q, nil), "FORBIDDEN", "")
+		}
+		var out struct{ Payments struct{ Nodes []struct{ Number string } } }
+		e.with(t).must(sales.RoleSalesManager, q, nil, &out)
+		if len(out.Payments.Nodes) != 1 || out.Payments.Nodes[0].Number != p.Number {
+			t.Fatalf("a sales manager read %+v", out.Payments.Nodes)
+		}
+	})
 	t.Run("OnlyBillingRoles", func(t *testing.T) {
 		for _, role := range []sales.Role{sales.RoleSalesRep, sales.RoleSalesManager, sales.RoleWarehouse, sales.RoleViewer} {
 			unchanged(t, e.store, func() {
@@ -239,6 +250,10 @@ func TestPrefetch_PaymentPagesStayFlat(t *testing.T) {
 	e := newEnv(t)
 	s := e.salesSetup(t, map[string]string{"widget": "100", "gadget": "100"})
 	for range 3 {
+		o := e.createOrder(t, sales.RoleAdmin, s.order(map[string]any{"depositAmount": "5.00"}, line(s.widget, "1")))
+		deposit := paymentIn(s.customer, "5.00")
+		deposit["in"].(map[string]any)["orderId"] = o.ID
+		e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, deposit)
 		inv := e.issuedInvoiceOf(t, s)
 		e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, paymentIn(s.customer, "50.00", allocation(inv.ID, "20.00"), allocation(inv.ID, "10.00")))
 	}
@@ -253,6 +268,7 @@ func TestPrefetch_PaymentPagesStayFlat(t *testing.T) {
 			history { action actor { email } } } } }`,
 		"invoices": `query($n: Int!) { invoices(first: $n) { nodes { number payments { amount payment { number amount } } } } }`,
 		"customers": `query($n: Int!) { customers(first: $n) { nodes { code payments(first: 5) { nodes { number allocations { amount } } } } } }`,
+		"orders":    `query($n: Int!) { orders(first: $n, filter: {status: [DRAFT]}) { nodes { number depositRequired payments { number amount order { number } } } } }`,
 	}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {
