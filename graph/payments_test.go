@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -342,5 +343,46 @@ func TestPayments_DepositBeforeShipping(t *testing.T) {
 	e.with(t).must(sales.RoleAccountant, orderQuery, map[string]any{"id": o.ID}, &oq)
 	if ps := oq.Order.Payments; len(ps) != 2 || ps[0].Status != "ALLOCATED" || ps[1].Status != "ALLOCATED" || ps[0].UnallocatedAmount != "0.00" {
 		t.Fatalf("order's deposits after the invoice: %+v", ps)
+	}
+}
+
+// TestPayments_ConcurrentAllocationsNeverOverpay: ten payments of 20.00,
+// each allocated in full to the same invoice of 130.90, recorded at once:
+// six go through, the rest are refused on the amount, and the invoice's
+// paid amount is what its live allocations add up to, within its total.
+func TestPayments_ConcurrentAllocationsNeverOverpay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "100", "gadget": "100"})
+	inv := e.issuedInvoiceOf(t, s)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.with(t).as(sales.RoleAccountant, recordPaymentMutation, paymentIn(s.customer, "20.00", allocation(inv.ID, "20.00")))
+			code := "OK"
+			if len(r.Errors) > 0 {
+				code = r.Errors[0].Code() + " " + r.Errors[0].Field()
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes["OK"] != 6 || codes["VALIDATION input.allocations.0.amount"] != 4 {
+		t.Fatalf("outcomes %v, want 6 OK and 4 VALIDATION on input.allocations.0.amount", codes)
+	}
+	got := e.invoiceState(t, inv.ID)
+	var live string
+	if err := e.store.GetContext(t.Context(), &live, `SELECT sum(amount)::numeric(18,2)::text FROM payment_allocations a JOIN invoices i ON i.id = a.invoice_id
+		WHERE i.number = $1 AND a.reversed_at IS NULL`, *inv.Number); err != nil {
+		t.Fatal(err)
+	}
+	if got.PaidAmount != "120.00" || live != "120.00" || got.Status != "PARTIALLY_PAID" {
+		t.Fatalf("invoice paid %s (%s), allocations add up to %s; want 120.00 PARTIALLY_PAID", got.PaidAmount, got.Status, live)
 	}
 }
