@@ -140,7 +140,9 @@ func TestPayments_AutoAllocationOldestDueFirst(t *testing.T) {
 	}
 	for _, c := range refused {
 		t.Run(c.name, func(t *testing.T) {
-			unchanged(t, e.store, func() { wantError(t, e.with(t).as(sales.RoleAccountant, recordPaymentMutation, c.vars), c.code, c.field) })
+			unchanged(t, e.store, func() {
+				wantError(t, e.with(t).as(sales.RoleAccountant, recordPaymentMutation, c.vars), c.code, c.field)
+			})
 		})
 	}
 	t.Run("WrongCurrency", func(t *testing.T) {
@@ -166,7 +168,9 @@ func TestPayments_AutoAllocationOldestDueFirst(t *testing.T) {
 		for _, role := range []sales.Role{sales.RoleSalesRep, sales.RoleWarehouse, sales.RoleViewer} {
 			wantError(t, e.with(t).as(role, q, nil), "FORBIDDEN", "")
 		}
-		var out struct{ Payments struct{ Nodes []struct{ Number string } } }
+		var out struct {
+			Payments struct{ Nodes []struct{ Number string } }
+		}
 		e.with(t).must(sales.RoleSalesManager, q, nil, &out)
 		if len(out.Payments.Nodes) != 1 || out.Payments.Nodes[0].Number != p.Number {
 			t.Fatalf("a sales manager read %+v", out.Payments.Nodes)
@@ -267,7 +271,7 @@ func TestPrefetch_PaymentPagesStayFlat(t *testing.T) {
 		"payments": `query($n: Int!) { payments(first: $n) { nodes { number amount unallocatedAmount customer { code } createdBy { email }
 			allocations { amount allocatedBy { email } invoice { number balance order { number } payments { amount } } payment { number } }
 			history { action actor { email } } } } }`,
-		"invoices": `query($n: Int!) { invoices(first: $n) { nodes { number payments { amount payment { number amount } } } } }`,
+		"invoices":  `query($n: Int!) { invoices(first: $n) { nodes { number payments { amount payment { number amount } } } } }`,
 		"customers": `query($n: Int!) { customers(first: $n) { nodes { code payments(first: 5) { nodes { number allocations { amount } } } } } }`,
 		"orders":    `query($n: Int!) { orders(first: $n, filter: {status: [DRAFT]}) { nodes { number depositRequired payments { number amount order { number } } } } }`,
 	}
