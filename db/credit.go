@@ -20,8 +20,10 @@ import (
 //   - open invoices: total less paid of their invoices in an open state;
 //   - uninvoiced orders: for each committed order, its total less the totals
 //     of its billed invoices, never below zero;
-//   - unallocated credit: 0 until payments and credit notes exist (the term
-//     is kept so the sum and the records already have their place);
+//   - unallocated credit: what the customer's payments (deposits included)
+//     have not yet allocated to an invoice or refunded; a payment is always
+//     in the customer's currency (sales.CheckNewPayment). Credit notes join
+//     this term when they exist;
 //   - oldest overdue days: today ($7) less the earliest due date of an
 //     unpaid invoice in a dunnable state that is past due, as
 //     sales.Invoice.DaysOverdue counts; 0 when none is.
@@ -32,7 +34,8 @@ const creditExposureSQL = `
 	  COALESCE((SELECT sum(GREATEST(o.total - COALESCE((SELECT sum(b.total) FROM invoices b
 	                                                    WHERE b.order_id = o.id AND b.kind = $2 AND b.status = ANY($4)), 0), 0))
 	            FROM sales_orders o WHERE o.customer_id = c.id AND o.status = ANY($5)), 0) AS uninvoiced_orders,
-	  0::numeric AS unallocated_credit,
+	  COALESCE((SELECT sum(p.amount - p.allocated_amount - p.refunded_amount) FROM payments p
+	            WHERE p.customer_id = c.id), 0) AS unallocated_credit,
 	  COALESCE((SELECT max($7::date - i.due_date) FROM invoices i
 	            WHERE i.customer_id = c.id AND i.kind = $2 AND i.status = ANY($6)
 	              AND i.total > i.paid_amount AND i.due_date < $7::date), 0) AS oldest_overdue_days

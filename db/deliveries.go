@@ -312,7 +312,13 @@ func loadShipment(ctx context.Context, tx *Tx, actor *sales.User, id int64, vers
 	if err != nil {
 		return sales.ShipmentSnapshot{}, err
 	}
-	return sales.ShipmentSnapshot{Order: o, Lines: lines, Delivery: d, DeliveryLines: dlines, ShipDate: shipDate, Today: tx.Now}, nil
+	snap := sales.ShipmentSnapshot{Order: o, Lines: lines, Delivery: d, DeliveryLines: dlines, ShipDate: shipDate, Today: tx.Now}
+	if sales.RequiresDeposit(o) {
+		if snap.DepositsReceived, err = depositsReceived(ctx, tx, o.ID); err != nil {
+			return sales.ShipmentSnapshot{}, err
+		}
+	}
+	return snap, nil
 }
 
 // writeShipment writes a shipment's plan.

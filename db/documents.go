@@ -117,7 +117,7 @@ func customerForDocument(ctx context.Context, tx *Tx, actor *sales.User, custome
 const (
 	orderColumns = `id, number, customer_id, quote_id, warehouse_id, order_date, requested_delivery_date, ship_to, currency,
 	payment_terms_days, invoicing_policy, allow_backorder, status, hold_reason, customer_reference, notes, subtotal, tax_total,
-	total, created_by, version, created_at, updated_at`
+	total, deposit_amount, deposit_percent, created_by, version, created_at, updated_at`
 	orderLineColumns = `id, order_id, line_no, product_id, quote_line_id, quantity, reserved_quantity, delivered_quantity,
 	returned_quantity, invoiced_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
 )

@@ -103,3 +103,10 @@ func firstPages[T any](ctx context.Context, q sqlx.QueryerContext, columns, tabl
 	}
 	return out, nil
 }
+
+// FirstPaymentPages is FirstOrderPages for payments, newest first.
+func (s *PaymentStore) FirstPaymentPages(ctx context.Context, customerIDs []int64, limit int) (_ map[int64]Window[sales.Payment], err error) {
+	defer wrap(&err, "Payments.FirstPaymentPages")
+	return firstPages(ctx, s.db, paymentColumns, "payments", "customer_id", "", nil, paymentKeys,
+		Sort{Field: "CREATED_AT", Desc: true}, customerIDs, limit, func(p *sales.Payment) int64 { return p.CustomerID })
+}

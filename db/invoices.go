@@ -285,6 +285,11 @@ func issueInvoice(ctx context.Context, tx *Tx, actor *sales.User, id int64, vers
 	if err := writeEvent(ctx, tx, sales.DocInvoice, inv.ID, plan.Event, actor.ID); err != nil {
 		return err
 	}
+	// The order's deposits go to its invoice once it is issued.
+	inv.Number, inv.Status, inv.IssueDate, inv.DueDate, inv.Version = &number, plan.Status, &plan.IssueDate, &plan.DueDate, inv.Version+1
+	if err := allocateDeposits(ctx, tx, actor.ID, inv); err != nil {
+		return err
+	}
 	if plan.CompleteOrder {
 		return setOrderStatus(ctx, tx, o, sales.OrderComplete, nil, "delivered and invoiced in full: invoice "+number, &actor.ID)
 	}

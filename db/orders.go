@@ -108,6 +108,9 @@ func (s *OrderStore) Create(ctx context.Context, actor *sales.User, in sales.New
 		if err != nil {
 			return 0, err
 		}
+		if err := sales.CheckDeposit(in.Terms.DepositAmount, in.Terms.DepositPercent, customer.Currency); err != nil {
+			return 0, err
+		}
 		date := orderDate(tx, in.Terms)
 		lines, total, err := priceLines(ctx, tx, customer, in.Lines, date, "input.lines")
 		if err != nil {
@@ -199,11 +202,11 @@ func insertOrder(ctx context.Context, tx *Tx, actor *sales.User, customer *sales
 	err = tx.GetContext(ctx, &id, `
 		INSERT INTO sales_orders (number, customer_id, quote_id, warehouse_id, order_date, requested_delivery_date, ship_to,
 			currency, payment_terms_days, invoicing_policy, allow_backorder, customer_reference, notes,
-			subtotal, tax_total, total, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id`,
+			subtotal, tax_total, total, created_by, created_at, updated_at, deposit_amount, deposit_percent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20) RETURNING id`,
 		number, customer.ID, quoteID, t.WarehouseID, orderDate(tx, t), t.RequestedDeliveryDate, shipTo,
 		customer.Currency, customer.PaymentTermsDays, string(policy), t.AllowBackorder, t.CustomerReference, t.Notes,
-		total.Subtotal, total.Tax, total.Total, actor.ID, tx.Now)
+		total.Subtotal, total.Tax, total.Total, actor.ID, tx.Now, t.DepositAmount, t.DepositPercent)
 	if err != nil {
 		return 0, err
 	}
@@ -249,8 +252,14 @@ func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		}
 		terms := sales.OrderTerms{WarehouseID: o.WarehouseID, OrderDate: &o.OrderDate, RequestedDeliveryDate: o.RequestedDeliveryDate,
 			ShipTo: &o.ShipTo, InvoicingPolicy: &o.InvoicingPolicy, AllowBackorder: o.AllowBackorder,
-			CustomerReference: o.CustomerReference, Notes: o.Notes}
+			CustomerReference: o.CustomerReference, Notes: o.Notes, DepositAmount: o.DepositAmount, DepositPercent: o.DepositPercent}
 		set(&terms.WarehouseID, ch.WarehouseID)
+		if ch.SetDeposit {
+			terms.DepositAmount, terms.DepositPercent = ch.DepositAmount, ch.DepositPercent
+			if err := sales.CheckDeposit(terms.DepositAmount, terms.DepositPercent, o.Currency); err != nil {
+				return err
+			}
+		}
 		if ch.SetRequestedDeliveryDate {
 			terms.RequestedDeliveryDate = ch.RequestedDeliveryDate
 		}
@@ -298,9 +307,10 @@ func (s *OrderStore) Update(ctx context.Context, actor *sales.User, id int64, ve
 		_, err = tx.ExecContext(ctx, `
 			UPDATE sales_orders SET warehouse_id = $2, requested_delivery_date = $3, ship_to = $4, invoicing_policy = $5,
 				allow_backorder = $6, customer_reference = $7, notes = $8, subtotal = $9, tax_total = $10, total = $11,
-				version = version + 1, updated_at = $12
+				version = version + 1, updated_at = $12, deposit_amount = $13, deposit_percent = $14
 			WHERE id = $1`, id, terms.WarehouseID, terms.RequestedDeliveryDate, shipTo, string(*terms.InvoicingPolicy),
-			terms.AllowBackorder, terms.CustomerReference, terms.Notes, total.Subtotal, total.Tax, total.Total, tx.Now)
+			terms.AllowBackorder, terms.CustomerReference, terms.Notes, total.Subtotal, total.Tax, total.Total, tx.Now,
+			terms.DepositAmount, terms.DepositPercent)
 		return err
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ type Store struct {
 	Deliveries *DeliveryStore
 	Returns    *ReturnStore
 	Invoices   *InvoiceStore
+	Payments   *PaymentStore
 }
 
 // NewStore builds the stores on d.
@@ -33,5 +34,6 @@ func NewStore(d *DB) *Store {
 		Deliveries: &DeliveryStore{d},
 		Returns:    &ReturnStore{d},
 		Invoices:   &InvoiceStore{d},
+		Payments:   &PaymentStore{d},
 	}
 }

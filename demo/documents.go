@@ -278,8 +278,8 @@ func loadDocuments(ctx context.Context, s *db.Store, manager, warehouse *sales.U
 // invoices bills what was delivered: a draft for the partly delivered
 // order, an issued and overdue invoice that completes a fully delivered
 // order, and a void one (issued, then voided: it keeps its number).
-// Payments and disputes, which reach the other invoice states, come with
-// billing's next step.
+// Payments put part of the overdue one's money on it; disputes, which
+// reach the other invoice states, come with billing's next step.
 func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	if _, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: partly.ID}, nil); err != nil {
 		return fmt.Errorf("draft invoice: %w", err)
@@ -306,6 +306,21 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	if done == nil {
 		return fmt.Errorf("no order could be delivered in full")
 	}
+	// Billed in two: one unit of its first line (overdue, part paid below),
+	// then the rest (issued, open).
+	lines, err := d.s.Orders.LinesByOrderIDs(d.ctx, []int64{done.ID})
+	if err != nil {
+		return err
+	}
+	first, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: done.ID,
+		Lines: []sales.InvoiceLineInput{{OrderLineID: lines[0].ID, Quantity: decimal.NewFromInt(1)}}}, nil)
+	if err != nil {
+		return fmt.Errorf("first invoice: %w", err)
+	}
+	if first, err = d.s.Invoices.Issue(d.ctx, d.manager, first.ID, first.Version); err != nil {
+		return fmt.Errorf("issue first invoice: %w", err)
+	}
+	overdue := first
 	inv, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: done.ID}, nil)
 	if err != nil {
 		return fmt.Errorf("invoice: %w", err)
@@ -314,7 +329,7 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 		return fmt.Errorf("issue invoice: %w", err)
 	}
 	// Issued six weeks ago on 30 days: overdue (the API dates an issue today, rightly).
-	if _, err := d.s.ExecContext(d.ctx, `UPDATE invoices SET issue_date = current_date - 45, due_date = current_date - 15 WHERE id = $1`, inv.ID); err != nil {
+	if _, err := d.s.ExecContext(d.ctx, `UPDATE invoices SET issue_date = current_date - 45, due_date = current_date - 15 WHERE id = $1`, overdue.ID); err != nil {
 		return err
 	}
 	// The short-closed order's delivered goods, invoiced to the wrong order
@@ -328,6 +343,37 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	}
 	if _, err := d.s.Invoices.Void(d.ctx, d.manager, inv.ID, inv.Version, "Issued with the wrong purchase order reference"); err != nil {
 		return fmt.Errorf("void invoice: %w", err)
+	}
+	return d.payments(overdue)
+}
+
+// payments puts money on the overdue invoice and on account, so every
+// payment state shows: part of the invoice paid (the invoice PARTIALLY_PAID,
+// the payment ALLOCATED), a payment partly allocated, one on account, and
+// one refunded in full.
+func (d *documents) payments(inv *sales.Invoice) error {
+	cur := inv.Currency
+	part := inv.Total.Mul(decimal.RequireFromString("0.4")).Round(sales.MinorUnits(cur))
+	record := func(amount decimal.Decimal, ref string, allocations []sales.AllocationInput) (*sales.Payment, error) {
+		return d.s.Payments.Record(d.ctx, d.manager, sales.NewPayment{CustomerID: inv.CustomerID, Amount: amount, Currency: cur,
+			Method: sales.MethodBankTransfer, Reference: ref, Allocations: allocations}, nil)
+	}
+	if _, err := record(part, "Wire, first instalment", []sales.AllocationInput{{InvoiceID: inv.ID, Amount: part}}); err != nil {
+		return fmt.Errorf("payment: %w", err)
+	}
+	if _, err := record(decimal.NewFromInt(100), "Cheque on account", []sales.AllocationInput{}); err != nil {
+		return fmt.Errorf("payment on account: %w", err)
+	}
+	half := inv.Total.Sub(part).Div(decimal.NewFromInt(2)).Round(sales.MinorUnits(cur))
+	if _, err := record(decimal.NewFromInt(50), "Card, partly applied", []sales.AllocationInput{{InvoiceID: inv.ID, Amount: half}}); err != nil {
+		return fmt.Errorf("payment partly allocated: %w", err)
+	}
+	p, err := record(decimal.NewFromInt(20), "Paid twice by mistake", []sales.AllocationInput{})
+	if err != nil {
+		return fmt.Errorf("payment to refund: %w", err)
+	}
+	if _, err := d.s.Payments.Refund(d.ctx, d.manager, p.ID, p.Version, p.Amount, "Paid twice by mistake: sent back"); err != nil {
+		return fmt.Errorf("refund: %w", err)
 	}
 	return nil
 }

@@ -166,6 +166,10 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Invoice.history":            sales.MaxHistoryEvents,
 		"SalesOrder.invoices":        sales.MaxInvoicesPerOrder,
 		"SalesOrder.creditDecisions": sales.MaxCreditDecisionsPerOrder, // credit_decisions_order_key
+		"Payment.allocations":        sales.MaxAllocations,
+		"Invoice.payments":           sales.MaxAllocations,
+		"Payment.history":            sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
+		"SalesOrder.payments":        sales.MaxDepositsPerOrder,
 		"Quote.changes":              2 * documentLines,
 		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
 		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more

@@ -157,6 +157,11 @@ func prefetchInvoices(ctx context.Context, invoices []*sales.Invoice, fields []g
 				l.currencies.note("invoices", inv.ID, inv.Currency)
 			}
 			l.InvoiceLinesByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, invoiceLineImplementors), prefetchInvoiceLines))
+		case "payments":
+			for _, inv := range invoices {
+				l.currencies.note("invoices", inv.ID, inv.Currency)
+			}
+			l.AllocationsByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, paymentAllocationImplementors), prefetchPaymentAllocations))
 		case "history":
 			l.History[sales.DocInvoice].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		}

@@ -58,6 +58,12 @@ type Loaders struct {
 	CreditExposureByCustomerID *loader[int64, *db.CustomerExposure]
 	InvoiceLineByID            *loader[int64, *sales.InvoiceLine]
 	InvoiceLinesByInvoiceID    *loader[int64, []*sales.InvoiceLine]
+	PaymentByID                *loader[int64, *sales.Payment]
+	PaymentsByOrderID          *loader[int64, []*sales.Payment]
+	FirstPaymentsByCustomer    *loader[parentPage, db.Window[sales.Payment]]
+	PaymentAllocationByID      *loader[int64, *sales.PaymentAllocation]
+	AllocationsByPaymentID     *loader[int64, []*sales.PaymentAllocation]
+	AllocationsByInvoiceID     *loader[int64, []*sales.PaymentAllocation]
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
@@ -125,6 +131,12 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		CreditExposureByCustomerID: one(wait, s.Customers.CreditExposures, func(e *db.CustomerExposure) int64 { return e.CustomerID }),
 		InvoiceLineByID:            one(wait, s.Invoices.LinesByIDs, func(l *sales.InvoiceLine) int64 { return l.ID }),
 		InvoiceLinesByInvoiceID:    many(wait, s.Invoices.LinesByInvoiceIDs, func(l *sales.InvoiceLine) int64 { return l.InvoiceID }),
+		PaymentByID:                one(wait, s.Payments.ByIDs, func(p *sales.Payment) int64 { return p.ID }),
+		PaymentsByOrderID:          many(wait, s.Payments.ByOrderIDs, func(p *sales.Payment) int64 { return *p.OrderID }),
+		FirstPaymentsByCustomer:    firstPageLoader(wait, byLimit(s.Payments.FirstPaymentPages)),
+		PaymentAllocationByID:      one(wait, s.Payments.AllocationsByIDs, func(a *sales.PaymentAllocation) int64 { return a.ID }),
+		AllocationsByPaymentID:     many(wait, s.Payments.AllocationsByPaymentIDs, func(a *sales.PaymentAllocation) int64 { return a.PaymentID }),
+		AllocationsByInvoiceID:     many(wait, s.Payments.AllocationsByInvoiceIDs, func(a *sales.PaymentAllocation) int64 { return a.InvoiceID }),
 		History:                    histories(wait, s.Events),
 	}
 }

@@ -170,6 +170,7 @@ var notMoney = []string{
 	"DeliveryLine.quantity", "DeliveryLine.acceptedQuantity", "DeliveryLine.refusedQuantity",
 	"ReturnLine.quantity",
 	"OrderLine.invoicedQuantity", "InvoiceLine.quantity", "InvoiceLine.discountPercent", "InvoiceLine.taxRate",
+	"SalesOrder.depositPercent",
 }
 
 // TestMoney_EveryDecimalFieldIsClassified walks the schema: each Decimal an

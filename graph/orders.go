@@ -51,6 +51,7 @@ func (r *Resolver) createOrder(ctx context.Context, in model.CreateOrderInput, k
 	}
 	terms.OrderDate, terms.RequestedDeliveryDate, terms.InvoicingPolicy = in.OrderDate, in.RequestedDeliveryDate, in.InvoicingPolicy
 	terms.AllowBackorder, terms.CustomerReference, terms.Notes = deref(in.AllowBackorder), deref(in.CustomerReference), deref(in.Notes)
+	terms.DepositAmount, terms.DepositPercent = in.DepositAmount, in.DepositPercent
 	lines, err := lineInputs("input.lines", in.Lines)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,8 @@ func (r *Resolver) updateOrder(ctx context.Context, id string, version int, in m
 	}
 	ch := sales.OrderChange{InvoicingPolicy: in.InvoicingPolicy, AllowBackorder: in.AllowBackorder,
 		CustomerReference: in.CustomerReference, Notes: in.Notes, ShipTo: addressFromInput(in.ShipTo),
-		RequestedDeliveryDate: in.RequestedDeliveryDate.Value(), SetRequestedDeliveryDate: in.RequestedDeliveryDate.IsSet()}
+		RequestedDeliveryDate: in.RequestedDeliveryDate.Value(), SetRequestedDeliveryDate: in.RequestedDeliveryDate.IsSet(),
+		SetDeposit: in.DepositAmount.IsSet() || in.DepositPercent.IsSet(), DepositAmount: in.DepositAmount.Value(), DepositPercent: in.DepositPercent.Value()}
 	if ch.WarehouseID, err = relay.OptionalKey("input.warehouseId", typeWarehouse, in.WarehouseID); err != nil {
 		return nil, err
 	}

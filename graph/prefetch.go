@@ -178,6 +178,8 @@ func prefetchOrders(ctx context.Context, orders []*sales.SalesOrder, fields []gr
 			l.ReturnsByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnImplementors), prefetchReturns))
 		case "invoices":
 			l.InvoicesByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, invoiceImplementors), prefetchInvoices))
+		case "payments":
+			l.PaymentsByOrderID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, paymentImplementors), prefetchPayments))
 		case "history":
 			l.History[sales.DocOrder].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
 		case "statusEvents":
@@ -230,6 +232,8 @@ func prefetchCustomers(ctx context.Context, customers []*sales.Customer, fields 
 			prefetchFirstPages(ctx, l.FirstQuotesByCustomer, ids, 0, f, quoteImplementors, prefetchQuotes)
 		case "orders":
 			prefetchFirstPages(ctx, l.FirstOrdersByCustomer, ids, 0, f, salesOrderImplementors, prefetchOrders)
+		case "payments":
+			prefetchFirstPages(ctx, l.FirstPaymentsByCustomer, ids, 0, f, paymentImplementors, prefetchPayments)
 		}
 	}
 }

@@ -105,7 +105,7 @@ func (e *env) versionOf(t *testing.T, id string) int {
 	e.with(t).must(sales.RoleAdmin, `query($id: ID!) { node(id: $id) {
 	  ... on Customer { version } ... on Product { version } ... on PriceList { version } ... on User { version }
 	  ... on Quote { version } ... on SalesOrder { version } ... on Delivery { version } ... on Return { version }
-	  ... on Invoice { version }
+	  ... on Invoice { version } ... on Payment { version }
 	} }`, map[string]any{"id": id}, &out)
 	if out.Node == nil || out.Node.Version < 1 {
 		t.Fatalf("no version for %s: %+v", id, out.Node)
@@ -145,6 +145,14 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 	draftInvoice := func(t *testing.T) string {
 		o, _ := e.shippedOrder(t, s)
 		return e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID)).ID
+	}
+	issuedInvoice := func(t *testing.T) string {
+		o, _ := e.shippedOrder(t, s)
+		inv := e.invoiceDo(t, sales.RoleAccountant, createInvoiceMutation, invoiceIn(o.ID))
+		return e.invoiceDo(t, sales.RoleAccountant, issueInvoiceMutation, map[string]any{"id": inv.ID, "v": inv.Version}).ID
+	}
+	paymentOnAccount := func(t *testing.T) string {
+		return e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, paymentIn(s.customer, "5.00", []any{}...)).ID
 	}
 	addr := map[string]any{"line1": "Road 1", "city": "Town", "country": "DE"}
 
@@ -251,6 +259,19 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 		},
 		"voidInvoice": func(t *testing.T) versionedCase {
 			return versionedCase{sales.RoleAccountant, mutation("voidInvoice", "", `, reason: "wrong order"`), nil, draftInvoice(t)}
+		},
+		"allocatePayment": func(t *testing.T) versionedCase {
+			inv := issuedInvoice(t)
+			return versionedCase{sales.RoleAccountant, mutation("allocatePayment", ", $inv: ID!", `, input: {allocations: [{invoiceId: $inv, amount: "1.00"}]}`),
+				map[string]any{"inv": inv}, paymentOnAccount(t)}
+		},
+		"unallocatePayment": func(t *testing.T) versionedCase {
+			inv := issuedInvoice(t)
+			p := e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, paymentIn(s.customer, "5.00", allocation(inv, "5.00")))
+			return versionedCase{sales.RoleAccountant, mutation("unallocatePayment", ", $inv: ID!", `, invoiceId: $inv`), map[string]any{"inv": inv}, p.ID}
+		},
+		"refundPayment": func(t *testing.T) versionedCase {
+			return versionedCase{sales.RoleAccountant, mutation("refundPayment", "", `, amount: "1.00", reason: "overpaid"`), nil, paymentOnAccount(t)}
 		},
 	}
 

@@ -103,6 +103,11 @@ type SalesOrder struct {
 	Version               int             `db:"version"`
 	CreatedAt             time.Time       `db:"created_at"`
 	UpdatedAt             time.Time       `db:"updated_at"`
+
+	// A deposit the order requires before it ships: an amount, or a
+	// percentage of its total (DepositRequired); at most one is set.
+	DepositAmount  *decimal.Decimal `db:"deposit_amount"`
+	DepositPercent *decimal.Decimal `db:"deposit_percent"`
 }
 
 // OrderLine is one line of an order, reconciling its quantities.

@@ -46,6 +46,8 @@ type OrderTerms struct {
 	AllowBackorder        bool
 	CustomerReference     string
 	Notes                 string
+	DepositAmount         *decimal.Decimal // a deposit required before shipping (CheckDeposit)
+	DepositPercent        *decimal.Decimal // or a percentage of the total
 }
 
 // NewOrder is an order to create.
@@ -67,6 +69,9 @@ type OrderChange struct {
 	CustomerReference        *string
 	Notes                    *string
 	Lines                    []LineInput
+	SetDeposit               bool // true: DepositAmount and DepositPercent replace the order's (nil clears)
+	DepositAmount            *decimal.Decimal
+	DepositPercent           *decimal.Decimal
 }
 
 // DeliveryLineInput is a quantity of an order line to deliver.

@@ -22,6 +22,7 @@ const (
 	CodeConflict             Code = "CONFLICT"
 	CodeIdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
 	CodeNoPrice              Code = "NO_PRICE"
+	CodeDepositRequired      Code = "DEPOSIT_REQUIRED" // the order's deposit is not received yet
 	CodeQueryTooComplex      Code = "QUERY_TOO_COMPLEX"
 	CodeUnavailable          Code = "UNAVAILABLE" // retryable: the database is down, starting or busy
 	CodeTimeout              Code = "TIMEOUT"     // a statement ran past the statement timeout

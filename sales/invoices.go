@@ -46,29 +46,37 @@ const (
 // InvoiceAction is something done to an invoice.
 type InvoiceAction string
 
-// Invoice actions. PayPart and PayAll follow a payment's allocation.
+// Invoice actions. PayPart and PayAll follow a payment's allocation;
+// UnpayPart and UnpayAll its reversal (PlanInvoicePayment chooses). The
+// allocations themselves are the record of these changes (who, when, how
+// much), so they write no row to the invoice's history, which stays
+// bounded however often money comes and goes.
 const (
-	InvoiceIssue    InvoiceAction = "ISSUE"
-	InvoicePayPart  InvoiceAction = "PAY_PART"
-	InvoicePayAll   InvoiceAction = "PAY_ALL"
-	InvoiceDispute  InvoiceAction = "DISPUTE"
-	InvoiceVoidIt   InvoiceAction = "VOID"
-	InvoiceWriteOff InvoiceAction = "WRITE_OFF"
+	InvoiceIssue     InvoiceAction = "ISSUE"
+	InvoicePayPart   InvoiceAction = "PAY_PART"
+	InvoicePayAll    InvoiceAction = "PAY_ALL"
+	InvoiceUnpayPart InvoiceAction = "UNPAY_PART"
+	InvoiceUnpayAll  InvoiceAction = "UNPAY_ALL"
+	InvoiceDispute   InvoiceAction = "DISPUTE"
+	InvoiceVoidIt    InvoiceAction = "VOID"
+	InvoiceWriteOff  InvoiceAction = "WRITE_OFF"
 )
 
 // Voiding is possible only while nothing is paid: the paid states have no
 // VOID, and PlanVoid refuses an issued invoice with a paid amount.
 var invoiceMachine = machine[InvoiceStatus, InvoiceAction]{
-	InvoiceDraft:         {InvoiceIssue: InvoiceIssued, InvoiceVoidIt: InvoiceVoid},
-	InvoiceIssued:        {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
-	InvoicePartiallyPaid: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed},
-	InvoiceDisputed:      {InvoiceWriteOff: InvoiceWrittenOff},
+	InvoiceDraft:  {InvoiceIssue: InvoiceIssued, InvoiceVoidIt: InvoiceVoid},
+	InvoiceIssued: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
+	InvoicePartiallyPaid: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed,
+		InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
+	InvoicePaid:     {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
+	InvoiceDisputed: {InvoiceWriteOff: InvoiceWrittenOff},
 }
 
 // InvoiceStatuses and InvoiceActions list every state and action.
 var (
 	InvoiceStatuses = []InvoiceStatus{InvoiceDraft, InvoiceIssued, InvoicePartiallyPaid, InvoicePaid, InvoiceDisputed, InvoiceVoid, InvoiceWrittenOff}
-	InvoiceActions  = []InvoiceAction{InvoiceIssue, InvoicePayPart, InvoicePayAll, InvoiceDispute, InvoiceVoidIt, InvoiceWriteOff}
+	InvoiceActions  = []InvoiceAction{InvoiceIssue, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll, InvoiceDispute, InvoiceVoidIt, InvoiceWriteOff}
 )
 
 // DocInvoice is the invoice's document type.

@@ -13,6 +13,8 @@ func TestInvoiceStates(t *testing.T) {
 		"DRAFT ISSUE": InvoiceIssued, "DRAFT VOID": InvoiceVoid,
 		"ISSUED PAY_PART": InvoicePartiallyPaid, "ISSUED PAY_ALL": InvoicePaid, "ISSUED DISPUTE": InvoiceDisputed, "ISSUED VOID": InvoiceVoid,
 		"PARTIALLY_PAID PAY_PART": InvoicePartiallyPaid, "PARTIALLY_PAID PAY_ALL": InvoicePaid, "PARTIALLY_PAID DISPUTE": InvoiceDisputed,
+		"PARTIALLY_PAID UNPAY_PART": InvoicePartiallyPaid, "PARTIALLY_PAID UNPAY_ALL": InvoiceIssued,
+		"PAID UNPAY_PART": InvoicePartiallyPaid, "PAID UNPAY_ALL": InvoiceIssued,
 		"DISPUTED WRITE_OFF": InvoiceWrittenOff,
 	}, NextInvoiceStatus)
 }

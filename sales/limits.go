@@ -26,6 +26,12 @@ const (
 	// MaxInvoicesPerOrder is the most invoices an order may have, void ones
 	// included (SalesOrder.invoices).
 	MaxInvoicesPerOrder = 20
+	// MaxAllocations is the most allocations a payment, or an invoice, may
+	// have, reversed ones included (Payment.allocations, Invoice.payments).
+	MaxAllocations = 50
+	// MaxDepositsPerOrder is the most payments that may name one order
+	// (SalesOrder.payments).
+	MaxDepositsPerOrder = 20
 )
 
 // CheckRevisionLimit refuses revision number next (1 is the first) past MaxRevisions.

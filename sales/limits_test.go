@@ -2,6 +2,7 @@ package sales
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,8 +81,9 @@ func TestLimits_HistoriesStayWithinTheirBound(t *testing.T) {
 		"order":    1 + longestHistory(t, "order", orderMachine, OrderDraft, map[OrderAction]int{OrderEdit: 0, OrderDeliverPart: MaxDeliveriesPerOrder}),
 		"delivery": 1 + longestHistory(t, "delivery", deliveryMachine, DeliveryDraft, map[DeliveryAction]int{DeliveryEdit: 0}),
 		"return":   1 + longestHistory(t, "return", returnMachine, ReturnRequested, nil),
-		// A further part payment leaves an invoice PARTIALLY_PAID: no status change, no event.
-		"invoice": 1 + longestHistory(t, "invoice", invoiceMachine, InvoiceDraft, map[InvoiceAction]int{InvoicePayPart: 0}),
+		// Payments and their reversals move an invoice without a history row
+		// (the allocations record them), so the walk leaves them out.
+		"invoice": 1 + longestHistory(t, "invoice", withoutActions(invoiceMachine, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll), InvoiceDraft, nil),
 	}
 	for doc, n := range histories {
 		if n > MaxHistoryEvents {
@@ -89,4 +91,18 @@ func TestLimits_HistoriesStayWithinTheirBound(t *testing.T) {
 		}
 		t.Logf("%s: at most %d history events", doc, n)
 	}
+}
+
+// withoutActions is m without actions that record no history row.
+func withoutActions[S ~string, A ~string](m machine[S, A], actions ...A) machine[S, A] {
+	out := machine[S, A]{}
+	for s, next := range m {
+		out[s] = map[A]S{}
+		for a, to := range next {
+			if !slices.Contains(actions, a) {
+				out[s][a] = to
+			}
+		}
+	}
+	return out
 }

@@ -210,6 +210,9 @@ type ShipmentSnapshot struct {
 	DeliveryLines []*DeliveryLine
 	ShipDate      *time.Time // as asked; nil ships today
 	Today         time.Time
+	// DepositsReceived is what the payments naming the order bring, less
+	// refunds (read only when the order requires a deposit).
+	DepositsReceived decimal.Decimal
 }
 
 // ShipmentPlan is what a shipment writes: the delivery shipped on ShipDate,
@@ -236,6 +239,9 @@ func PlanShipment(s ShipmentSnapshot) (ShipmentPlan, error) {
 	o, d := s.Order, s.Delivery
 	step, err := deliveryStep(d, DeliveryShip, "")
 	if err != nil {
+		return ShipmentPlan{}, err
+	}
+	if err := CheckDepositReceived(o, s.DepositsReceived); err != nil {
 		return ShipmentPlan{}, err
 	}
 	if s.ShipDate != nil && s.ShipDate.Format(time.DateOnly) < o.OrderDate.Format(time.DateOnly) {

@@ -33,6 +33,15 @@ type AdjustStockInput struct {
 	Reason   string          `json:"reason"`
 }
 
+type AllocatePaymentInput struct {
+	Allocations []*AllocationInput `json:"allocations"`
+}
+
+type AllocationInput struct {
+	InvoiceID string          `json:"invoiceId"`
+	Amount    decimal.Decimal `json:"amount"`
+}
+
 type ConfirmDeliveryReceiptInput struct {
 	// Default today.
 	DeliveredDate *time.Time `json:"deliveredDate,omitempty"`
@@ -104,6 +113,10 @@ type CreateOrderInput struct {
 	CustomerReference *string                `json:"customerReference,omitempty"`
 	Notes             *string                `json:"notes,omitempty"`
 	Lines             []*OrderLineInput      `json:"lines"`
+	// Require a deposit of this amount before the order ships (or give depositPercent; not both).
+	DepositAmount *decimal.Decimal `json:"depositAmount,omitempty"`
+	// Require a deposit of this percentage of the total before the order ships.
+	DepositPercent *decimal.Decimal `json:"depositPercent,omitempty"`
 }
 
 type CreatePriceListInput struct {
@@ -285,6 +298,28 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PaymentConnection struct {
+	Edges      []*PaymentEdge   `json:"edges"`
+	Nodes      []*sales.Payment `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type PaymentEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *sales.Payment `json:"node"`
+}
+
+type PaymentFilter struct {
+	CustomerID *string `json:"customerId,omitempty"`
+	OrderID    *string `json:"orderId,omitempty"`
+}
+
+type PaymentOrder struct {
+	Field     PaymentOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
+}
+
 type PriceListConnection struct {
 	Edges      []*PriceListEdge   `json:"edges"`
 	Nodes      []*sales.PriceList `json:"nodes"`
@@ -416,6 +451,22 @@ type ReceiveStockInput struct {
 	Quantity decimal.Decimal `json:"quantity"`
 	// Such as a supplier delivery note number.
 	Reference *string `json:"reference,omitempty"`
+}
+
+type RecordPaymentInput struct {
+	CustomerID string `json:"customerId"`
+	// A deposit for this order while it is not invoiced.
+	OrderID *string `json:"orderId,omitempty"`
+	// Positive, with at most the currency's decimals.
+	Amount decimal.Decimal `json:"amount"`
+	// Must be the customer's currency.
+	Currency string `json:"currency"`
+	// Default: today.
+	ReceivedDate *time.Time          `json:"receivedDate,omitempty"`
+	Method       sales.PaymentMethod `json:"method"`
+	Reference    *string             `json:"reference,omitempty"`
+	// Default: oldest due first. An empty list allocates nothing.
+	Allocations []*AllocationInput `json:"allocations,omitempty"`
 }
 
 type ReturnConnection struct {
@@ -553,6 +604,9 @@ type UpdateOrderInput struct {
 	CustomerReference     *string                       `json:"customerReference,omitempty"`
 	Notes                 *string                       `json:"notes,omitempty"`
 	Lines                 []*OrderLineInput             `json:"lines,omitempty"`
+	// Sent with depositPercent or alone, replaces the order's deposit terms; null clears.
+	DepositAmount  graphql.Omittable[*decimal.Decimal] `json:"depositAmount,omitempty"`
+	DepositPercent graphql.Omittable[*decimal.Decimal] `json:"depositPercent,omitempty"`
 }
 
 type UpdatePriceListInput struct {
@@ -849,6 +903,59 @@ func (e *OrderOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentOrderField string
+
+const (
+	PaymentOrderFieldCreatedAt PaymentOrderField = "CREATED_AT"
+)
+
+var AllPaymentOrderField = []PaymentOrderField{
+	PaymentOrderFieldCreatedAt,
+}
+
+func (e PaymentOrderField) IsValid() bool {
+	switch e {
+	case PaymentOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e PaymentOrderField) String() string {
+	return string(e)
+}
+
+func (e *PaymentOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentOrderField", str)
+	}
+	return nil
+}
+
+func (e PaymentOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -163,6 +163,15 @@ var moneyFields = map[moneyField]bool{
 	{"CreditExposure", "exposure"}:          true,
 	{"CreditExposure", "creditLimit"}:       true,
 	{"CreditExposure", "availableCredit"}:   true,
+
+	// The payment's, and the deposit an order requires.
+	{"Payment", "amount"}:             true,
+	{"Payment", "allocatedAmount"}:    true,
+	{"Payment", "refundedAmount"}:     true,
+	{"Payment", "unallocatedAmount"}:  true,
+	{"PaymentAllocation", "amount"}:   true,
+	{"SalesOrder", "depositAmount"}:   true,
+	{"SalesOrder", "depositRequired"}: true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
