@@ -18,7 +18,7 @@ import (
 func (d *documents) creditHolds() error {
 	var overdueCustomer int64
 	if err := d.s.GetContext(d.ctx, &overdueCustomer, `SELECT customer_id FROM invoices
-		WHERE status = 'ISSUED' AND due_date < current_date ORDER BY id LIMIT 1`); err != nil {
+		WHERE status IN ('ISSUED', 'PARTIALLY_PAID') AND total > paid_amount AND due_date < current_date ORDER BY id LIMIT 1`); err != nil {
 		return fmt.Errorf("overdue invoice: %w", err)
 	}
 	pumpAt := slices.IndexFunc(d.products, func(p *sales.Product) bool { return strings.HasPrefix(p.SKU, "PMP") })
