@@ -84,26 +84,11 @@ const (
 )
 
 // The delivery's node lookup: node(id:) and nodes(ids:) for it and its lines.
-var deliveryNode = describeNode(sales.DocDelivery, documentNode{
-	nodeType: typeDelivery,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.deliveryByID(ctx, k))
-		},
-		prefetch: prefetchDeliveryNodes,
-	},
-	children: map[string]nodeKind{typeDeliveryLine: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			line, err := loadersFrom(ctx).DeliveryLineByID.Load(ctx, k)()
-			return lineIfVisible(line, err, func(x *sales.DeliveryLine) (*sales.Delivery, error) { return r.deliveryByID(ctx, x.DeliveryID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).DeliveryLineByID.prefetch(ctx, ks, func(ls []*sales.DeliveryLine) {
-				prefetchDeliveryNodes(ctx, keys(nonNil(ls), func(x *sales.DeliveryLine) int64 { return x.DeliveryID }))
-			})
-		},
-	}},
-})
+var deliveryNode = describeNode(sales.DocDelivery, documentWithLines(typeDelivery,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.Delivery, error) {
+		return r.deliveryByID(ctx, id)
+	}, prefetchDeliveryNodes,
+	typeDeliveryLine, func(l *Loaders) *loader[int64, *sales.DeliveryLine] { return l.DeliveryLineByID }, func(x *sales.DeliveryLine) int64 { return x.DeliveryID }))
 
 // prefetchDeliveryNodes starts loading delivery nodes, then what their visibility check reads.
 func prefetchDeliveryNodes(ctx context.Context, ids []int64) {

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"salesgraph/relay"
 	"salesgraph/sales"
 )
 
@@ -39,5 +40,33 @@ func describeNode(t sales.DocumentType, n documentNode) documentNode {
 func prefetchVisibleCustomers(ctx context.Context, ids []int64) {
 	if v := Viewer(ctx); v != nil && v.Role == sales.RoleSalesRep {
 		loadersFrom(ctx).CustomerByID.prefetch(ctx, ids, nil)
+	}
+}
+
+// documentWithLines is the node lookup of a document whose child type (its
+// lines) is seen by whoever may see the document: byID loads the document
+// as the viewer may see it, prefetchNodes starts many, lineByID picks the
+// child's loader and parentOf names a child's document.
+func documentWithLines[D any, L any](nodeType string, byID func(context.Context, *Resolver, int64) (*D, error),
+	prefetchNodes func(context.Context, []int64), lineType string, lineByID func(*Loaders) *loader[int64, *L], parentOf func(*L) int64) documentNode {
+	return documentNode{
+		nodeType: nodeType,
+		node: nodeKind{
+			resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+				return nilIfAbsent(byID(ctx, r, k))
+			},
+			prefetch: prefetchNodes,
+		},
+		children: map[string]nodeKind{lineType: {
+			resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
+				line, err := lineByID(loadersFrom(ctx)).Load(ctx, k)()
+				return lineIfVisible(line, err, func(x *L) (*D, error) { return byID(ctx, r, parentOf(x)) })
+			},
+			prefetch: func(ctx context.Context, ks []int64) {
+				lineByID(loadersFrom(ctx)).prefetch(ctx, ks, func(ls []*L) {
+					prefetchNodes(ctx, keys(nonNil(ls), parentOf))
+				})
+			},
+		}},
 	}
 }

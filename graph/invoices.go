@@ -106,26 +106,11 @@ func inInvoiceCurrency(ctx context.Context, invoiceID int64, amount decimal.Deci
 }
 
 // The invoice's node lookup: node(id:) and nodes(ids:) for it and its lines.
-var invoiceNode = describeNode(sales.DocInvoice, documentNode{
-	nodeType: typeInvoice,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.invoiceByID(ctx, k))
-		},
-		prefetch: prefetchInvoiceNodes,
-	},
-	children: map[string]nodeKind{typeInvoiceLine: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			line, err := loadersFrom(ctx).InvoiceLineByID.Load(ctx, k)()
-			return lineIfVisible(line, err, func(x *sales.InvoiceLine) (*sales.Invoice, error) { return r.invoiceByID(ctx, x.InvoiceID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).InvoiceLineByID.prefetch(ctx, ks, func(ls []*sales.InvoiceLine) {
-				prefetchInvoiceNodes(ctx, keys(nonNil(ls), func(x *sales.InvoiceLine) int64 { return x.InvoiceID }))
-			})
-		},
-	}},
-})
+var invoiceNode = describeNode(sales.DocInvoice, documentWithLines(typeInvoice,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.Invoice, error) {
+		return r.invoiceByID(ctx, id)
+	}, prefetchInvoiceNodes,
+	typeInvoiceLine, func(l *Loaders) *loader[int64, *sales.InvoiceLine] { return l.InvoiceLineByID }, func(x *sales.InvoiceLine) int64 { return x.InvoiceID }))
 
 // prefetchInvoiceNodes starts loading invoice nodes, then what their visibility check reads.
 func prefetchInvoiceNodes(ctx context.Context, ids []int64) {

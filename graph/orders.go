@@ -139,26 +139,11 @@ const (
 )
 
 // The order's node lookup: node(id:) and nodes(ids:) for it and its lines.
-var orderNode = describeNode(sales.DocOrder, documentNode{
-	nodeType: typeSalesOrder,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.orderByID(ctx, k))
-		},
-		prefetch: prefetchOrderNodes,
-	},
-	children: map[string]nodeKind{typeOrderLine: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			line, err := loadersFrom(ctx).OrderLineByID.Load(ctx, k)()
-			return lineIfVisible(line, err, func(x *sales.OrderLine) (*sales.SalesOrder, error) { return r.orderByID(ctx, x.OrderID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).OrderLineByID.prefetch(ctx, ks, func(ls []*sales.OrderLine) {
-				prefetchOrderNodes(ctx, keys(nonNil(ls), func(x *sales.OrderLine) int64 { return x.OrderID }))
-			})
-		},
-	}},
-})
+var orderNode = describeNode(sales.DocOrder, documentWithLines(typeSalesOrder,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.SalesOrder, error) {
+		return r.orderByID(ctx, id)
+	}, prefetchOrderNodes,
+	typeOrderLine, func(l *Loaders) *loader[int64, *sales.OrderLine] { return l.OrderLineByID }, func(x *sales.OrderLine) int64 { return x.OrderID }))
 
 // prefetchOrderNodes starts loading order nodes, then what their visibility check reads.
 func prefetchOrderNodes(ctx context.Context, ids []int64) {

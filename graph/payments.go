@@ -130,26 +130,11 @@ func paymentAllocations(ctx context.Context, p *sales.Payment) ([]*sales.Payment
 }
 
 // The payment's node lookup: node(id:) and nodes(ids:) for it and its allocations.
-var paymentNode = describeNode(sales.DocPayment, documentNode{
-	nodeType: typePayment,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.paymentByID(ctx, k))
-		},
-		prefetch: prefetchPaymentNodes,
-	},
-	children: map[string]nodeKind{typePaymentAllocation: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			a, err := loadersFrom(ctx).PaymentAllocationByID.Load(ctx, k)()
-			return lineIfVisible(a, err, func(x *sales.PaymentAllocation) (*sales.Payment, error) { return r.paymentByID(ctx, x.PaymentID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).PaymentAllocationByID.prefetch(ctx, ks, func(as []*sales.PaymentAllocation) {
-				prefetchPaymentNodes(ctx, keys(nonNil(as), func(x *sales.PaymentAllocation) int64 { return x.PaymentID }))
-			})
-		},
-	}},
-})
+var paymentNode = describeNode(sales.DocPayment, documentWithLines(typePayment,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.Payment, error) {
+		return r.paymentByID(ctx, id)
+	}, prefetchPaymentNodes,
+	typePaymentAllocation, func(l *Loaders) *loader[int64, *sales.PaymentAllocation] { return l.PaymentAllocationByID }, func(x *sales.PaymentAllocation) int64 { return x.PaymentID }))
 
 // prefetchPaymentNodes starts loading payment nodes, then what their visibility check reads.
 func prefetchPaymentNodes(ctx context.Context, ids []int64) {

@@ -188,26 +188,9 @@ const (
 )
 
 // The quote's node lookup: node(id:) and nodes(ids:) for it and its lines.
-var quoteNode = describeNode(sales.DocQuote, documentNode{
-	nodeType: typeQuote,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.quoteByID(ctx, k))
-		},
-		prefetch: prefetchQuoteNodes,
-	},
-	children: map[string]nodeKind{typeQuoteLine: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			line, err := loadersFrom(ctx).QuoteLineByID.Load(ctx, k)()
-			return lineIfVisible(line, err, func(x *sales.QuoteLine) (*sales.Quote, error) { return r.quoteByID(ctx, x.QuoteID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).QuoteLineByID.prefetch(ctx, ks, func(ls []*sales.QuoteLine) {
-				prefetchQuoteNodes(ctx, keys(nonNil(ls), func(x *sales.QuoteLine) int64 { return x.QuoteID }))
-			})
-		},
-	}},
-})
+var quoteNode = describeNode(sales.DocQuote, documentWithLines(typeQuote,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.Quote, error) { return r.quoteByID(ctx, id) }, prefetchQuoteNodes,
+	typeQuoteLine, func(l *Loaders) *loader[int64, *sales.QuoteLine] { return l.QuoteLineByID }, func(x *sales.QuoteLine) int64 { return x.QuoteID }))
 
 // prefetchQuoteNodes starts loading quote nodes, then what their visibility check reads.
 func prefetchQuoteNodes(ctx context.Context, ids []int64) {

@@ -72,26 +72,9 @@ const (
 )
 
 // The return's node lookup: node(id:) and nodes(ids:) for it and its lines.
-var returnNode = describeNode(sales.DocReturn, documentNode{
-	nodeType: typeReturn,
-	node: nodeKind{
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			return nilIfAbsent(r.returnByID(ctx, k))
-		},
-		prefetch: prefetchReturnNodes,
-	},
-	children: map[string]nodeKind{typeReturnLine: {
-		resolve: func(ctx context.Context, r *Resolver, k int64) (relay.Node, error) {
-			line, err := loadersFrom(ctx).ReturnLineByID.Load(ctx, k)()
-			return lineIfVisible(line, err, func(x *sales.ReturnLine) (*sales.Return, error) { return r.returnByID(ctx, x.ReturnID) })
-		},
-		prefetch: func(ctx context.Context, ks []int64) {
-			loadersFrom(ctx).ReturnLineByID.prefetch(ctx, ks, func(ls []*sales.ReturnLine) {
-				prefetchReturnNodes(ctx, keys(nonNil(ls), func(x *sales.ReturnLine) int64 { return x.ReturnID }))
-			})
-		},
-	}},
-})
+var returnNode = describeNode(sales.DocReturn, documentWithLines(typeReturn,
+	func(ctx context.Context, r *Resolver, id int64) (*sales.Return, error) { return r.returnByID(ctx, id) }, prefetchReturnNodes,
+	typeReturnLine, func(l *Loaders) *loader[int64, *sales.ReturnLine] { return l.ReturnLineByID }, func(x *sales.ReturnLine) int64 { return x.ReturnID }))
 
 // prefetchReturnNodes starts loading return nodes, then what their visibility check reads.
 func prefetchReturnNodes(ctx context.Context, ids []int64) {
