@@ -39,7 +39,9 @@ func TestServe_BillOfLadingLinkOpensInATab(t *testing.T) {
 	}
 	r := gqltest.Post(t, s.base+"/graphql", token, `{ deliveries(first: 1) { nodes { bolNumber billOfLadingUrl } } }`, nil)
 	var out struct {
-		Deliveries struct{ Nodes []struct{ BOLNumber, BillOfLadingURL string } }
+		Deliveries struct {
+			Nodes []struct{ BOLNumber, BillOfLadingURL string }
+		}
 	}
 	if len(r.Errors) > 0 {
 		t.Fatalf("deliveries: %+v", r.Errors)

@@ -28,7 +28,7 @@ func (r *Resolver) createDelivery(ctx context.Context, in model.CreateDeliveryIn
 }
 
 func (r *Resolver) updateDelivery(ctx context.Context, id string, version int, in model.UpdateDeliveryInput) (*sales.Delivery, error) {
-	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+	return actOn(typeDelivery, id, func(k int64) (*sales.Delivery, error) {
 		return r.Store.Deliveries.Update(ctx, Viewer(ctx), k, version, sales.DeliveryChange{Carrier: in.Carrier,
 			TrackingNumber: in.TrackingNumber, ShipTo: addressFromInput(in.ShipTo), Notes: in.Notes})
 	})
@@ -43,7 +43,7 @@ func (r *Resolver) confirmDeliveryReceipt(ctx context.Context, id string, versio
 		}
 		rc.Lines = append(rc.Lines, sales.ReceiptLine{DeliveryLineID: line, Accepted: l.AcceptedQuantity, Refused: l.RefusedQuantity})
 	}
-	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+	return actOn(typeDelivery, id, func(k int64) (*sales.Delivery, error) {
 		return r.Store.Deliveries.ConfirmReceipt(ctx, Viewer(ctx), k, version, rc)
 	})
 }

@@ -46,49 +46,31 @@ func (r *Resolver) orderByID(ctx context.Context, id int64) (*sales.SalesOrder, 
 	return visible(ctx, r, o, err, func(o *sales.SalesOrder) int64 { return o.CustomerID })
 }
 
+// throughOrder returns doc when the viewer may see its order, else nil (as
+// if absent): deliveries, returns and invoices are seen through their order.
+func throughOrder[T any](ctx context.Context, r *Resolver, doc *T, err error, orderID func(*T) int64) (*T, error) {
+	if err != nil || doc == nil {
+		return nil, err
+	}
+	if o, err := r.orderByID(ctx, orderID(doc)); err != nil || o == nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
 func (r *Resolver) deliveryByID(ctx context.Context, id int64) (*sales.Delivery, error) {
 	d, err := loadersFrom(ctx).DeliveryByID.Load(ctx, id)()
-	if err != nil || d == nil {
-		return nil, err
-	}
-	if o, err := r.orderByID(ctx, d.OrderID); err != nil || o == nil {
-		return nil, err
-	}
-	return d, nil
+	return throughOrder(ctx, r, d, err, func(d *sales.Delivery) int64 { return d.OrderID })
 }
 
 func (r *Resolver) returnByID(ctx context.Context, id int64) (*sales.Return, error) {
 	rt, err := loadersFrom(ctx).ReturnByID.Load(ctx, id)()
-	if err != nil || rt == nil {
-		return nil, err
-	}
-	if o, err := r.orderByID(ctx, rt.OrderID); err != nil || o == nil {
-		return nil, err
-	}
-	return rt, nil
+	return throughOrder(ctx, r, rt, err, func(rt *sales.Return) int64 { return rt.OrderID })
 }
 
-// orderAction decodes an order ID and runs a state change on it.
-func (r *Resolver) orderAction(ctx context.Context, id string, act func(int64) (*sales.SalesOrder, error)) (*sales.SalesOrder, error) {
-	k, err := relay.Key("id", typeSalesOrder, id)
-	if err != nil {
-		return nil, err
-	}
-	return act(k)
-}
-
-// deliveryAction decodes a delivery ID and runs a state change on it.
-func (r *Resolver) deliveryAction(ctx context.Context, id string, act func(int64) (*sales.Delivery, error)) (*sales.Delivery, error) {
-	k, err := relay.Key("id", typeDelivery, id)
-	if err != nil {
-		return nil, err
-	}
-	return act(k)
-}
-
-// returnAction decodes a return ID and runs a state change on it.
-func (r *Resolver) returnAction(ctx context.Context, id string, act func(int64) (*sales.Return, error)) (*sales.Return, error) {
-	k, err := relay.Key("id", typeReturn, id)
+// actOn decodes a document's global ID of type typ and runs a state change on it.
+func actOn[T any](typ, id string, act func(int64) (*T, error)) (*T, error) {
+	k, err := relay.Key("id", typ, id)
 	if err != nil {
 		return nil, err
 	}

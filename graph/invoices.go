@@ -25,22 +25,7 @@ const (
 // own customers' (through the order, as deliveries and returns).
 func (r *Resolver) invoiceByID(ctx context.Context, id int64) (*sales.Invoice, error) {
 	inv, err := loadersFrom(ctx).InvoiceByID.Load(ctx, id)()
-	if err != nil || inv == nil {
-		return nil, err
-	}
-	if o, err := r.orderByID(ctx, inv.OrderID); err != nil || o == nil {
-		return nil, err
-	}
-	return inv, nil
-}
-
-// invoiceAction decodes an invoice ID and runs a state change on it.
-func (r *Resolver) invoiceAction(ctx context.Context, id string, act func(int64) (*sales.Invoice, error)) (*sales.Invoice, error) {
-	k, err := relay.Key("id", typeInvoice, id)
-	if err != nil {
-		return nil, err
-	}
-	return act(k)
+	return throughOrder(ctx, r, inv, err, func(inv *sales.Invoice) int64 { return inv.OrderID })
 }
 
 func (r *Resolver) createInvoice(ctx context.Context, in model.CreateInvoiceInput, key *string) (*sales.Invoice, error) {

@@ -127,14 +127,14 @@ func (r *mutationResolver) CreateInvoice(ctx context.Context, input model.Create
 
 // IssueInvoice is the resolver for the issueInvoice field.
 func (r *mutationResolver) IssueInvoice(ctx context.Context, id string, version int) (*sales.Invoice, error) {
-	return r.invoiceAction(ctx, id, func(k int64) (*sales.Invoice, error) {
+	return actOn(typeInvoice, id, func(k int64) (*sales.Invoice, error) {
 		return r.Store.Invoices.Issue(ctx, Viewer(ctx), k, version)
 	})
 }
 
 // VoidInvoice is the resolver for the voidInvoice field.
 func (r *mutationResolver) VoidInvoice(ctx context.Context, id string, version int, reason string) (*sales.Invoice, error) {
-	return r.invoiceAction(ctx, id, func(k int64) (*sales.Invoice, error) {
+	return actOn(typeInvoice, id, func(k int64) (*sales.Invoice, error) {
 		return r.Store.Invoices.Void(ctx, Viewer(ctx), k, version, reason)
 	})
 }

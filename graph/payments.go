@@ -23,22 +23,7 @@ const (
 // paymentByID loads a payment the viewer may see: a sales rep only their own customers'.
 func (r *Resolver) paymentByID(ctx context.Context, id int64) (*sales.Payment, error) {
 	p, err := loadersFrom(ctx).PaymentByID.Load(ctx, id)()
-	if err != nil || p == nil {
-		return nil, err
-	}
-	if c, err := r.customerByID(ctx, p.CustomerID); err != nil || c == nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// paymentAction decodes a payment ID and runs an action on it.
-func (r *Resolver) paymentAction(ctx context.Context, id string, act func(int64) (*sales.Payment, error)) (*sales.Payment, error) {
-	k, err := relay.Key("id", typePayment, id)
-	if err != nil {
-		return nil, err
-	}
-	return act(k)
+	return visible(ctx, r, p, err, func(p *sales.Payment) int64 { return p.CustomerID })
 }
 
 // allocationInputs decodes allocation requests; nil stays nil (auto-allocation).

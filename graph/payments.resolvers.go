@@ -38,7 +38,7 @@ func (r *mutationResolver) AllocatePayment(ctx context.Context, id string, versi
 	if allocations == nil {
 		allocations = []sales.AllocationInput{}
 	}
-	return r.paymentAction(ctx, id, func(k int64) (*sales.Payment, error) {
+	return actOn(typePayment, id, func(k int64) (*sales.Payment, error) {
 		return r.Store.Payments.Allocate(ctx, Viewer(ctx), k, version, allocations)
 	})
 }
@@ -49,14 +49,14 @@ func (r *mutationResolver) UnallocatePayment(ctx context.Context, id string, ver
 	if err != nil {
 		return nil, err
 	}
-	return r.paymentAction(ctx, id, func(k int64) (*sales.Payment, error) {
+	return actOn(typePayment, id, func(k int64) (*sales.Payment, error) {
 		return r.Store.Payments.Unallocate(ctx, Viewer(ctx), k, version, inv)
 	})
 }
 
 // RefundPayment is the resolver for the refundPayment field.
 func (r *mutationResolver) RefundPayment(ctx context.Context, id string, version int, amount decimal.Decimal, reason string) (*sales.Payment, error) {
-	return r.paymentAction(ctx, id, func(k int64) (*sales.Payment, error) {
+	return actOn(typePayment, id, func(k int64) (*sales.Payment, error) {
 		return r.Store.Payments.Refund(ctx, Viewer(ctx), k, version, amount, reason)
 	})
 }

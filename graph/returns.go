@@ -34,7 +34,7 @@ func (r *Resolver) receiveReturn(ctx context.Context, id string, version int, in
 	if err != nil {
 		return nil, err
 	}
-	return r.returnAction(ctx, id, func(k int64) (*sales.Return, error) {
+	return actOn(typeReturn, id, func(k int64) (*sales.Return, error) {
 		return r.Store.Returns.Receive(ctx, Viewer(ctx), k, version, warehouse, in.ReceivedDate)
 	})
 }

@@ -237,28 +237,28 @@ func (r *mutationResolver) UpdateOrder(ctx context.Context, id string, version i
 
 // ConfirmOrder is the resolver for the confirmOrder field.
 func (r *mutationResolver) ConfirmOrder(ctx context.Context, id string, version int) (*sales.SalesOrder, error) {
-	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+	return actOn(typeSalesOrder, id, func(k int64) (*sales.SalesOrder, error) {
 		return r.Store.Orders.Confirm(ctx, Viewer(ctx), k, version)
 	})
 }
 
 // ReleaseOrderHold is the resolver for the releaseOrderHold field.
 func (r *mutationResolver) ReleaseOrderHold(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
-	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+	return actOn(typeSalesOrder, id, func(k int64) (*sales.SalesOrder, error) {
 		return r.Store.Orders.ReleaseHold(ctx, Viewer(ctx), k, version, reason)
 	})
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
 func (r *mutationResolver) CancelOrder(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
-	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+	return actOn(typeSalesOrder, id, func(k int64) (*sales.SalesOrder, error) {
 		return r.Store.Orders.Cancel(ctx, Viewer(ctx), k, version, reason)
 	})
 }
 
 // CloseOrder is the resolver for the closeOrder field.
 func (r *mutationResolver) CloseOrder(ctx context.Context, id string, version int, reason string) (*sales.SalesOrder, error) {
-	return r.orderAction(ctx, id, func(k int64) (*sales.SalesOrder, error) {
+	return actOn(typeSalesOrder, id, func(k int64) (*sales.SalesOrder, error) {
 		return r.Store.Orders.Close(ctx, Viewer(ctx), k, version, reason)
 	})
 }
@@ -275,7 +275,7 @@ func (r *mutationResolver) UpdateDelivery(ctx context.Context, id string, versio
 
 // ShipDelivery is the resolver for the shipDelivery field.
 func (r *mutationResolver) ShipDelivery(ctx context.Context, id string, version int, shipDate *time.Time) (*sales.Delivery, error) {
-	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+	return actOn(typeDelivery, id, func(k int64) (*sales.Delivery, error) {
 		return r.Store.Deliveries.Ship(ctx, Viewer(ctx), k, version, shipDate)
 	})
 }
@@ -287,7 +287,7 @@ func (r *mutationResolver) ConfirmDeliveryReceipt(ctx context.Context, id string
 
 // CancelDelivery is the resolver for the cancelDelivery field.
 func (r *mutationResolver) CancelDelivery(ctx context.Context, id string, version int, reason string) (*sales.Delivery, error) {
-	return r.deliveryAction(ctx, id, func(k int64) (*sales.Delivery, error) {
+	return actOn(typeDelivery, id, func(k int64) (*sales.Delivery, error) {
 		return r.Store.Deliveries.Cancel(ctx, Viewer(ctx), k, version, reason)
 	})
 }
@@ -299,14 +299,14 @@ func (r *mutationResolver) CreateReturn(ctx context.Context, input model.CreateR
 
 // ApproveReturn is the resolver for the approveReturn field.
 func (r *mutationResolver) ApproveReturn(ctx context.Context, id string, version int) (*sales.Return, error) {
-	return r.returnAction(ctx, id, func(k int64) (*sales.Return, error) {
+	return actOn(typeReturn, id, func(k int64) (*sales.Return, error) {
 		return r.Store.Returns.Approve(ctx, Viewer(ctx), k, version)
 	})
 }
 
 // RejectReturn is the resolver for the rejectReturn field.
 func (r *mutationResolver) RejectReturn(ctx context.Context, id string, version int, reason string) (*sales.Return, error) {
-	return r.returnAction(ctx, id, func(k int64) (*sales.Return, error) {
+	return actOn(typeReturn, id, func(k int64) (*sales.Return, error) {
 		return r.Store.Returns.Reject(ctx, Viewer(ctx), k, version, reason)
 	})
 }

@@ -2,40 +2,20 @@ package printable_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"salesgraph/internal/browsertest"
 )
-
-// requireBrowser makes a missing browser a failure instead of a skip, as in
-// web's browser test; .ci/run sets it.
-const requireBrowser = "SALESGRAPH_REQUIRE_BROWSER"
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	const missing = "no Chromium found on PATH (looked for chromium, chromium-browser, google-chrome, google-chrome-stable); " +
-		"install it with `apt-get install -y chromium`"
-	if os.Getenv(requireBrowser) == "1" {
-		t.Fatal(missing + " (" + requireBrowser + "=1 requires the browser test)")
-	}
-	t.Skip("SKIPPING the browser test: " + missing + ", or set " + requireBrowser + "=1 to make this a failure")
-	return ""
-}
 
 // TestSignedLink_InBrowser pastes the signed link into a plain Chromium tab,
 // which sends no Authorization header, and reads the bill of lading; an
 // expired link shows the refusal instead.
 func TestSignedLink_InBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.FindChromium(t)
 	s := newLinkSite(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),

@@ -27,8 +27,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
 	"github.com/chromedp/chromedp/kb"
 	"github.com/vektah/gqlparser/v2/ast"
+	"salesgraph/internal/browsertest"
 
 	"salesgraph/web"
 )
@@ -36,29 +38,6 @@ import (
 // browserTimeout bounds the whole browser test; it passes in a few seconds and the bound
 // only matters when something hangs.
 const browserTimeout = 60 * time.Second
-
-// requireBrowser names the variable that makes a missing browser a failure instead of a
-// skip; .ci/run sets it, so CI never skips the browser test.
-const requireBrowser = "SALESGRAPH_REQUIRE_BROWSER"
-
-// findChromium returns the path of a Chromium or Chrome binary. Without one the test is
-// skipped, so that `go test ./...` passes on a machine with Go and PostgreSQL only, unless
-// SALESGRAPH_REQUIRE_BROWSER=1, which makes it fail.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	const missing = "no Chromium found on PATH (looked for chromium, chromium-browser, google-chrome, google-chrome-stable); " +
-		"install it with `apt-get install -y chromium`"
-	if os.Getenv(requireBrowser) == "1" {
-		t.Fatal(missing + " (" + requireBrowser + "=1 requires the browser test)")
-	}
-	t.Skip("SKIPPING the browser test: " + missing + ", or set " + requireBrowser + "=1 to make this a failure")
-	return ""
-}
 
 // TestBrowserTestSkipsWithoutChromium runs the browser test in a child process whose PATH
 // holds no browser: it must skip, saying why, and fail when SALESGRAPH_REQUIRE_BROWSER=1.
@@ -70,8 +49,8 @@ func TestBrowserTestSkipsWithoutChromium(t *testing.T) {
 	for _, require := range []string{"", "1"} {
 		cmd := exec.Command(self, "-test.run=^TestGraphiQLInBrowser$", "-test.v")
 		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
-			return strings.HasPrefix(kv, "PATH=") || strings.HasPrefix(kv, requireBrowser+"=")
-		}), "PATH="+t.TempDir(), requireBrowser+"="+require)
+			return strings.HasPrefix(kv, "PATH=") || strings.HasPrefix(kv, browsertest.RequireBrowser+"=")
+		}), "PATH="+t.TempDir(), browsertest.RequireBrowser+"="+require)
 		out, err := cmd.CombinedOutput()
 		switch {
 		case require == "" && (err != nil || !strings.Contains(string(out), "--- SKIP: TestGraphiQLInBrowser") ||
@@ -79,7 +58,7 @@ func TestBrowserTestSkipsWithoutChromium(t *testing.T) {
 			t.Errorf("without a browser: %v, want a skip that says why:\n%s", err, out)
 		case require == "1" && (err == nil || !strings.Contains(string(out), "--- FAIL: TestGraphiQLInBrowser") ||
 			!strings.Contains(string(out), "no Chromium found")):
-			t.Errorf("without a browser and with %s=1: %v, want a failure:\n%s", requireBrowser, err, out)
+			t.Errorf("without a browser and with %s=1: %v, want a failure:\n%s", browsertest.RequireBrowser, err, out)
 		}
 	}
 }
@@ -347,7 +326,7 @@ func (b *browser) waitFor(what, expr string) {
 }
 
 func TestGraphiQLInBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.FindChromium(t)
 	start := time.Now()
 
 	const (
