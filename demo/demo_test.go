@@ -63,8 +63,7 @@ func TestLoad(t *testing.T) {
 		// States only payments, disputes and credit notes reach; the demo cannot show them yet.
 		unreachable := map[sales.DocumentType][]string{
 			sales.DocReturn: {string(sales.ReturnCredited)},
-			sales.DocInvoice: {string(sales.InvoicePaid), string(sales.InvoiceDisputed),
-				string(sales.InvoiceWrittenOff)},
+			sales.DocInvoice: {string(sales.InvoiceDisputed), string(sales.InvoiceWrittenOff)},
 		}
 		for _, d := range sales.DocumentTypes {
 			var want []string
@@ -93,6 +92,13 @@ func TestLoad(t *testing.T) {
 			FROM sales_orders o JOIN credit_decisions d ON d.order_id = o.id AND d.hold_reason = o.hold_reason
 			WHERE o.status = 'ON_HOLD'`); err != nil || holds != "CREDIT_LIMIT,CUSTOMER_ON_HOLD,OVERDUE_INVOICES" {
 			t.Errorf("orders held with a decision for %q (%v), want every hold reason", holds, err)
+		}
+		// A deposit taken with its order, then allocated to the order's invoice.
+		var deposits int
+		if err := store.GetContext(ctx, &deposits, `SELECT count(*) FROM payments p
+			JOIN payment_allocations a ON a.payment_id = p.id AND a.reversed_at IS NULL
+			JOIN invoices i ON i.id = a.invoice_id AND i.order_id = p.order_id`); err != nil || deposits == 0 {
+			t.Errorf("no deposit allocated to its order's invoice (%v)", err)
 		}
 		var revised int
 		if err := store.GetContext(ctx, &revised, `SELECT count(*) FROM quotes WHERE revision > 1`); err != nil || revised == 0 {

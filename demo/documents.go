@@ -344,7 +344,10 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	if _, err := d.s.Invoices.Void(d.ctx, d.manager, inv.ID, inv.Version, "Issued with the wrong purchase order reference"); err != nil {
 		return fmt.Errorf("void invoice: %w", err)
 	}
-	return d.payments(overdue)
+	if err := d.payments(overdue); err != nil {
+		return err
+	}
+	return d.deposit()
 }
 
 // payments puts money on the overdue invoice and on account, so every
@@ -374,6 +377,48 @@ func (d *documents) payments(inv *sales.Invoice) error {
 	}
 	if _, err := d.s.Payments.Refund(d.ctx, d.manager, p.ID, p.Version, p.Amount, "Paid twice by mistake: sent back"); err != nil {
 		return fmt.Errorf("refund: %w", err)
+	}
+	return nil
+}
+
+// deposit confirms an order that asks 30% up front and records the
+// customer's deposit against it, so it may ship; its invoice takes the
+// deposit when issued, and the customer pays the rest (the invoice PAID).
+func (d *documents) deposit() error {
+	c, lines := d.next()
+	for c.CreditHold {
+		c, lines = d.next()
+	}
+	o, err := d.s.Orders.Create(d.ctx, d.manager, sales.NewOrder{CustomerID: c.ID, Lines: lines,
+		Terms: sales.OrderTerms{WarehouseID: d.whs[d.n%len(d.whs)].ID, AllowBackorder: true,
+			CustomerReference: fmt.Sprintf("PO-%05d", 40000+d.n), DepositPercent: ptr(decimal.NewFromInt(30))}}, nil)
+	if err != nil {
+		return fmt.Errorf("order asking a deposit: %w", err)
+	}
+	if o, err = d.s.Orders.Confirm(d.ctx, d.manager, o.ID, o.Version); err != nil {
+		return fmt.Errorf("confirm order asking a deposit: %w", err)
+	}
+	amount := sales.DepositRequired(o)
+	if _, err := d.s.Payments.Record(d.ctx, d.manager, sales.NewPayment{CustomerID: c.ID, OrderID: &o.ID, Amount: amount,
+		Currency: o.Currency, Method: sales.MethodBankTransfer, Reference: "Deposit, 30% with order " + o.Number}, nil); err != nil {
+		return fmt.Errorf("deposit: %w", err)
+	}
+	if _, err := d.ship(o, false); err != nil {
+		return fmt.Errorf("ship order with its deposit: %w", err)
+	}
+	inv, err := d.s.Invoices.Create(d.ctx, d.manager, sales.NewInvoice{OrderID: o.ID}, nil)
+	if err != nil {
+		return fmt.Errorf("invoice order with its deposit: %w", err)
+	}
+	if inv, err = d.s.Invoices.Issue(d.ctx, d.manager, inv.ID, inv.Version); err != nil {
+		return fmt.Errorf("issue invoice with its deposit: %w", err)
+	}
+	if rest := inv.Balance(); rest.IsPositive() {
+		if _, err := d.s.Payments.Record(d.ctx, d.manager, sales.NewPayment{CustomerID: c.ID, Amount: rest, Currency: o.Currency,
+			Method: sales.MethodBankTransfer, Reference: "Wire, balance of " + *inv.Number,
+			Allocations: []sales.AllocationInput{{InvoiceID: inv.ID, Amount: rest}}}, nil); err != nil {
+			return fmt.Errorf("payment of the balance: %w", err)
+		}
 	}
 	return nil
 }
