@@ -62,7 +62,7 @@ func TestLoad(t *testing.T) {
 	t.Run("DocumentsInEveryState", func(t *testing.T) {
 		// States only payments, disputes and credit notes reach; the demo cannot show them yet.
 		unreachable := map[sales.DocumentType][]string{
-			sales.DocReturn: {string(sales.ReturnCredited)},
+			sales.DocReturn:  {string(sales.ReturnCredited)},
 			sales.DocInvoice: {string(sales.InvoiceDisputed), string(sales.InvoiceWrittenOff)},
 		}
 		for _, d := range sales.DocumentTypes {
