@@ -110,3 +110,10 @@ func (s *PaymentStore) FirstPaymentPages(ctx context.Context, customerIDs []int6
 	return firstPages(ctx, s.db, paymentColumns, "payments", "customer_id", "", nil, paymentKeys,
 		Sort{Field: "CREATED_AT", Desc: true}, customerIDs, limit, func(p *sales.Payment) int64 { return p.CustomerID })
 }
+
+// FirstInvoicePages is FirstOrderPages for invoices, newest first.
+func (s *InvoiceStore) FirstInvoicePages(ctx context.Context, customerIDs []int64, limit int) (_ map[int64]Window[sales.Invoice], err error) {
+	defer wrap(&err, "Invoices.FirstInvoicePages")
+	return firstPages(ctx, s.db, invoiceColumns, "invoices", "customer_id", "", nil, invoiceKeys,
+		Sort{Field: "CREATED_AT", Desc: true}, customerIDs, limit, func(i *sales.Invoice) int64 { return i.CustomerID })
+}

@@ -122,6 +122,7 @@ type ComplexityRoot struct {
 		Currency          func(childComplexity int) int
 		Email             func(childComplexity int) int
 		ID                func(childComplexity int) int
+		Invoices          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) int
 		Name              func(childComplexity int) int
 		Notes             func(childComplexity int) int
 		Orders            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
@@ -788,6 +789,7 @@ type CustomerResolver interface {
 	Quotes(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) (*model.QuoteConnection, error)
 	Orders(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
 	CreditExposure(ctx context.Context, obj *sales.Customer) (*sales.CustomerCredit, error)
+	Invoices(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error)
 	Payments(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) (*model.PaymentConnection, error)
 }
 type DeliveryResolver interface {
@@ -1369,6 +1371,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.invoices":
+		if e.ComplexityRoot.Customer.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Invoices(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.InvoiceFilter), args["orderBy"].(*model.InvoiceOrder)), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
@@ -4825,6 +4838,11 @@ extend type SalesOrder {
   invoices: [Invoice!]! @bound(max: 20)
 }
 
+extend type Customer {
+  "The customer's invoices, newest first by default."
+  invoices(first: Int, after: String, last: Int, before: String, filter: InvoiceFilter, orderBy: InvoiceOrder): InvoiceConnection!
+}
+
 extend type OrderLine {
   "On invoices that are not void, drafts included."
   invoicedQuantity: Decimal!
@@ -6566,6 +6584,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_orders(ctx, field)
 	case "creditExposure":
 		return ec.fieldContext_Customer_creditExposure(ctx, field)
+	case "invoices":
+		return ec.fieldContext_Customer_invoices(ctx, field)
 	case "payments":
 		return ec.fieldContext_Customer_payments(ctx, field)
 	}
@@ -7769,6 +7789,60 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 		return nil, err
 	}
 	args["roles"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_invoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.InvoiceFilter, error) {
+			return ec.unmarshalOInvoiceFilter2ᚖsalesgraphᚋgraphᚋmodelᚐInvoiceFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.InvoiceOrder, error) {
+			return ec.unmarshalOInvoiceOrder2ᚖsalesgraphᚋgraphᚋmodelᚐInvoiceOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -11702,6 +11776,50 @@ func (ec *executionContext) fieldContext_Customer_creditExposure(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CreditExposure(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_invoices(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_invoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Invoices(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.InvoiceFilter), fc.Args["orderBy"].(*model.InvoiceOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+			return ec.marshalNInvoiceConnection2ᚖsalesgraphᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_invoices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -31367,6 +31485,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_creditExposure(ctx, field, obj)
+				})
+		case "invoices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_invoices(ctx, field, obj)
 				})
 		case "payments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -59,15 +59,31 @@ func (r *Resolver) invoices(ctx context.Context, a pageArgs, f *model.InvoiceFil
 	if o != nil {
 		sort = sortOf(&o.Field, o.Direction)
 	}
-	p, err := paginate(ctx, a, func(pg db.Page) (db.Window[sales.Invoice], error) {
+	return invoiceConnection(ctx, a, func(pg db.Page) (db.Window[sales.Invoice], error) {
 		return r.Store.Invoices.List(ctx, filter, sort, pg)
 	})
+}
+
+// invoiceConnection pages invoices with fetch and starts the edges the nodes select.
+func invoiceConnection(ctx context.Context, a pageArgs, fetch func(db.Page) (db.Window[sales.Invoice], error)) (*model.InvoiceConnection, error) {
+	p, err := paginate(ctx, a, fetch)
 	if err != nil {
 		return nil, err
 	}
 	prefetchInvoices(ctx, p.items, connectionNodeFields(ctx, invoiceImplementors))
 	return &model.InvoiceConnection{Nodes: p.items, PageInfo: p.info, TotalCount: p.total,
 		Edges: edges(p, func(c string, n *sales.Invoice) *model.InvoiceEdge { return &model.InvoiceEdge{Cursor: c, Node: n} })}, nil
+}
+
+// customerInvoices is customer.invoices: the first page from the
+// customer's batched first pages, any other through invoices.
+func (r *Resolver) customerInvoices(ctx context.Context, c *sales.Customer, a pageArgs, f *model.InvoiceFilter, o *model.InvoiceOrder) (*model.InvoiceConnection, error) {
+	return objectList(ctx, a, f, o != nil, loadersFrom(ctx).FirstInvoicesByCustomer, c.ID, invoiceConnection,
+		func(f *model.InvoiceFilter) (err error) {
+			f.CustomerID, err = ownParent("filter.customerId", typeCustomer, c.ID, f.CustomerID)
+			return err
+		},
+		func(f *model.InvoiceFilter) (*model.InvoiceConnection, error) { return r.invoices(ctx, a, f, o) })
 }
 
 // asOfDay is the day an overdue figure is computed for: the date asked, or today.

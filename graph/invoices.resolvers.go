@@ -15,6 +15,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// Invoices is the resolver for the invoices field.
+func (r *customerResolver) Invoices(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error) {
+	return r.customerInvoices(ctx, obj, pageArgs{first, last, after, before}, filter, orderBy)
+}
+
 // ID is the resolver for the id field.
 func (r *invoiceResolver) ID(ctx context.Context, obj *sales.Invoice) (string, error) {
 	return relay.ID(typeInvoice, obj.ID), nil

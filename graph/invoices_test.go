@@ -273,6 +273,20 @@ func TestInvoices_RepSeesOwnCustomers(t *testing.T) {
 	if filtered.Invoices.TotalCount != 1 {
 		t.Fatalf("filtered by customer and DRAFT: %d, want 1", filtered.Invoices.TotalCount)
 	}
+	// The same through the customer: its first page, then filtered (another customer's ID is refused).
+	var through struct {
+		Customer struct {
+			All, Issued struct {
+				TotalCount int
+				Nodes      []struct{ ID string }
+			}
+		}
+	}
+	e.with(t).must(sales.RoleAccountant, `query($c: ID!) { customer(id: $c) { all: invoices { totalCount nodes { id } }
+		issued: invoices(filter: {status: [ISSUED]}) { totalCount nodes { id } } } }`, map[string]any{"c": s.customer}, &through)
+	if c := through.Customer; c.All.TotalCount != 1 || len(c.All.Nodes) != 1 || c.All.Nodes[0].ID != inv.ID || c.Issued.TotalCount != 0 {
+		t.Fatalf("customer.invoices: %+v, want the one draft, none issued", c)
+	}
 }
 
 func mustInt(t *testing.T, s string) int64 {
@@ -432,6 +446,7 @@ func TestPrefetch_InvoicePagesStayFlat(t *testing.T) {
 			order { number customer { code } lines { invoicedQuantity } } customer { code salesRep { email } } createdBy { email }
 			lines { quantity total product { sku } orderLine { lineNo } invoice { number } } history { action actor { email } } } } }`,
 		"orders": `query($n: Int!) { orders(first: $n) { nodes { number invoices { number total lines { total product { sku } } history { action } } } } }`,
+		"customers": `query($n: Int!) { customers(first: $n) { nodes { code invoices(first: 5) { totalCount nodes { number balance order { number } lines { total } } } } } }`,
 	}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {

@@ -61,6 +61,7 @@ type Loaders struct {
 	PaymentByID                *loader[int64, *sales.Payment]
 	PaymentsByOrderID          *loader[int64, []*sales.Payment]
 	FirstPaymentsByCustomer    *loader[parentPage, db.Window[sales.Payment]]
+	FirstInvoicesByCustomer    *loader[parentPage, db.Window[sales.Invoice]]
 	PaymentAllocationByID      *loader[int64, *sales.PaymentAllocation]
 	AllocationsByPaymentID     *loader[int64, []*sales.PaymentAllocation]
 	AllocationsByInvoiceID     *loader[int64, []*sales.PaymentAllocation]
@@ -134,6 +135,7 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		PaymentByID:                one(wait, s.Payments.ByIDs, func(p *sales.Payment) int64 { return p.ID }),
 		PaymentsByOrderID:          many(wait, s.Payments.ByOrderIDs, func(p *sales.Payment) int64 { return *p.OrderID }),
 		FirstPaymentsByCustomer:    firstPageLoader(wait, byLimit(s.Payments.FirstPaymentPages)),
+		FirstInvoicesByCustomer:    firstPageLoader(wait, byLimit(s.Invoices.FirstInvoicePages)),
 		PaymentAllocationByID:      one(wait, s.Payments.AllocationsByIDs, func(a *sales.PaymentAllocation) int64 { return a.ID }),
 		AllocationsByPaymentID:     many(wait, s.Payments.AllocationsByPaymentIDs, func(a *sales.PaymentAllocation) int64 { return a.PaymentID }),
 		AllocationsByInvoiceID:     many(wait, s.Payments.AllocationsByInvoiceIDs, func(a *sales.PaymentAllocation) int64 { return a.InvoiceID }),

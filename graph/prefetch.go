@@ -234,6 +234,8 @@ func prefetchCustomers(ctx context.Context, customers []*sales.Customer, fields 
 			prefetchFirstPages(ctx, l.FirstOrdersByCustomer, ids, 0, f, salesOrderImplementors, prefetchOrders)
 		case "payments":
 			prefetchFirstPages(ctx, l.FirstPaymentsByCustomer, ids, 0, f, paymentImplementors, prefetchPayments)
+		case "invoices":
+			prefetchFirstPages(ctx, l.FirstInvoicesByCustomer, ids, 0, f, invoiceImplementors, prefetchInvoices)
 		}
 	}
 }
