@@ -445,7 +445,7 @@ func TestPrefetch_InvoicePagesStayFlat(t *testing.T) {
 		"invoices": `query($n: Int!) { invoices(first: $n) { nodes { number total balance daysOverdue
 			order { number customer { code } lines { invoicedQuantity } } customer { code salesRep { email } } createdBy { email }
 			lines { quantity total product { sku } orderLine { lineNo } invoice { number } } history { action actor { email } } } } }`,
-		"orders": `query($n: Int!) { orders(first: $n) { nodes { number invoices { number total lines { total product { sku } } history { action } } } } }`,
+		"orders":    `query($n: Int!) { orders(first: $n) { nodes { number invoices { number total lines { total product { sku } } history { action } } } } }`,
 		"customers": `query($n: Int!) { customers(first: $n) { nodes { code invoices(first: 5) { totalCount nodes { number balance order { number } lines { total } } } } } }`,
 	}
 	for name, q := range queries {
