@@ -93,8 +93,8 @@ type scaleStep struct {
 
 // actors are the users the generated history names.
 type actors struct {
-	manager, warehouse int64
-	reps               []int64
+	manager, warehouse, accountant int64
+	reps                           []int64
 }
 
 // LoadScale fills an empty, migrated database with a multi-year company of
@@ -221,6 +221,9 @@ func scaleUsers(ctx context.Context, tx *sqlx.Tx) (*actors, error) {
 	if a.warehouse, err = pick("WAREHOUSE"); err != nil {
 		return nil, err
 	}
+	if a.accountant, err = pick("ACCOUNTANT"); err != nil {
+		return nil, err
+	}
 	if err := tx.SelectContext(ctx, &a.reps, `SELECT id FROM users WHERE role = 'SALES_REP' AND email = ANY($1) ORDER BY id`, pq.Array(emails)); err != nil {
 		return nil, err
 	}
@@ -285,9 +288,25 @@ const orderTransitions = `
 	  FROM scale_orders WHERE status IN ('PARTIALLY_DELIVERED', 'DELIVERED', 'CLOSED')
 	UNION ALL
 	SELECT id, 4, 'CLOSE', 'PARTIALLY_DELIVERED', 'CLOSED', 'Customer no longer needs the rest', $1::bigint, close_at
-	  FROM scale_orders WHERE status = 'CLOSED'`
+	  FROM scale_orders WHERE status = 'CLOSED'
+	UNION ALL
+	SELECT id, 4, 'COMPLETE', 'DELIVERED', 'COMPLETED', 'delivered and invoiced in full: invoice ' || invoice_number, $3::bigint, complete_at
+	  FROM scale_orders WHERE complete_at IS NOT NULL`
 
-func actorArgs(_ Scale, a *actors) []any { return []any{a.manager, a.warehouse} }
+// actorArgs are orderTransitions' parameters: who confirms and closes, who
+// ships, who invoices.
+func actorArgs(_ Scale, a *actors) []any { return []any{a.manager, a.warehouse, a.accountant} }
+
+// billedOrder is the SQL condition on scale_orders o and its delivery d
+// that the order is invoiced.
+const billedOrder = `o.status IN ('DELIVERED', 'CLOSED') AND d.ship_date < current_date - 2
+	AND NOT (d.ship_date > current_date - 45 AND o.id % 10 < 3)`
+
+// invoicedLineSubtotal is the SQL of a scale_lines row l's delivered
+// quantity priced as the line is, as sales prices an invoice line: rounded
+// to the cent (the scale's currencies all have two minor digits); its tax
+// is this times the rate, rounded again.
+const invoicedLineSubtotal = `round(l.delivered_quantity * l.unit_price - l.delivered_quantity * l.unit_price * l.discount_percent / 100, 2)`
 
 // scaleSteps build the company table by table. Temporary scale_* tables
 // hold what several tables derive from (each order's status and dates,
@@ -480,27 +499,77 @@ var scaleSteps = []scaleStep{
 	UPDATE scale_lines l SET returned_quantity = r.quantity
 	  FROM scale_returns r WHERE r.order_line_id = l.id AND r.status = 'RECEIVED'`},
 
+	// Billing: an order shipped two days ago or earlier has its delivered
+	// goods invoiced the day after shipping, on the customer's terms (but
+	// three in ten of those shipped in the last 45 days wait); a fully
+	// delivered order so invoiced is COMPLETED. Most invoices past due are
+	// paid (some in part, a few not at all: overdue), fewer of those not yet
+	// due. Each payment is allocated to its invoice in full.
+	{sql: `
+	CREATE TEMP TABLE scale_invoice_lines ON COMMIT DROP AS
+	SELECT l.order_id, l.id AS order_line_id, l.line_no, l.product_id, l.delivered_quantity AS quantity, l.unit_price,
+	       l.discount_percent, l.tax_rate, ` + invoicedLineSubtotal + ` AS subtotal, round(` + invoicedLineSubtotal + ` * l.tax_rate, 2) AS tax
+	  FROM scale_lines l JOIN scale_orders o ON o.id = l.order_id JOIN scale_deliveries d ON d.order_id = o.id
+	 WHERE ` + billedOrder + ` AND l.delivered_quantity > 0`},
+	{sql: `
+	CREATE TEMP TABLE scale_invoices ON COMMIT DROP AS
+	WITH i AS (
+	    SELECT o.id AS order_id, o.customer_id, o.currency, o.status AS order_status, d.ship_date + 1 AS issue_date,
+	           d.ship_date + 1 + o.payment_terms_days AS due_date, d.ship_date + 1 + time '10:00' AS issue_at,
+	           o.payment_terms_days, t.subtotal, t.tax, random() AS rp, random() AS rd
+	      FROM scale_orders o JOIN scale_deliveries d ON d.order_id = o.id
+	      JOIN (SELECT order_id, sum(subtotal) AS subtotal, sum(tax) AS tax FROM scale_invoice_lines GROUP BY order_id) t ON t.order_id = o.id
+	), n AS (
+	    SELECT row_number() OVER (ORDER BY issue_at, order_id) AS id, i.*, subtotal + tax AS total,
+	           CASE WHEN due_date < current_date THEN CASE WHEN rp < 0.85 THEN 'PAID' WHEN rp < 0.92 THEN 'PARTIALLY_PAID' ELSE 'ISSUED' END
+	                ELSE CASE WHEN rp < 0.35 THEN 'PAID' WHEN rp < 0.45 THEN 'PARTIALLY_PAID' ELSE 'ISSUED' END
+	           END AS outcome,
+	           least(issue_date + floor(rd * (payment_terms_days + 10))::int, current_date) AS paid_date
+	      FROM i
+	), p AS (
+	    SELECT n.*, row_number() OVER (PARTITION BY extract(year FROM issue_date) ORDER BY id) AS seq,
+	           CASE outcome WHEN 'PAID' THEN total WHEN 'PARTIALLY_PAID' THEN floor(total * 50) / 100 ELSE 0 END AS paid,
+	           greatest(issue_at + interval '1 hour', least(paid_date + time '09:30', now())) AS paid_at
+	      FROM n
+	)
+	SELECT p.*, ` + docNumber("INV", "extract(year FROM issue_date)", "seq") + ` AS number,
+	       CASE WHEN paid = 0 THEN 'ISSUED' WHEN paid = total THEN 'PAID' ELSE 'PARTIALLY_PAID' END AS status
+	  FROM p`},
+	{sql: `
+	CREATE TEMP TABLE scale_payments ON COMMIT DROP AS
+	SELECT i.*, row_number() OVER (PARTITION BY extract(year FROM paid_at) ORDER BY paid_at, id) AS pay_seq,
+	       row_number() OVER (ORDER BY paid_at, id) AS payment_id
+	  FROM scale_invoices i WHERE paid > 0`},
+	{sql: `ANALYZE scale_invoices`},
+	{sql: `ALTER TABLE scale_orders ADD COLUMN complete_at timestamptz, ADD COLUMN invoice_number text`},
+	{sql: `
+	UPDATE scale_orders o SET complete_at = i.issue_at, invoice_number = i.number
+	  FROM scale_invoices i WHERE i.order_id = o.id AND o.status = 'DELIVERED'`},
+
 	{table: "sales_orders", sql: `
 	INSERT INTO sales_orders (id, number, customer_id, warehouse_id, order_date, requested_delivery_date, ship_to, currency,
 	                          payment_terms_days, status, hold_reason, customer_reference, notes, subtotal, tax_total, total,
 	                          created_by, version, created_at, updated_at) OVERRIDING SYSTEM VALUE
 	SELECT o.id, o.number, o.customer_id, o.warehouse_id, o.order_date, o.order_date + 7, o.ship_to, o.currency,
-	       o.payment_terms_days, o.status, o.hold_reason, 'PO-' || (40000 + o.g), '', t.subtotal, t.tax, t.subtotal + t.tax,
+	       o.payment_terms_days, CASE WHEN o.complete_at IS NULL THEN o.status ELSE 'COMPLETED' END, o.hold_reason,
+	       'PO-' || (40000 + o.g), '', t.subtotal, t.tax, t.subtotal + t.tax,
 	       o.rep_id,
-	       CASE o.status WHEN 'DRAFT' THEN 1 WHEN 'CLOSED' THEN 4 WHEN 'PARTIALLY_DELIVERED' THEN 3 WHEN 'DELIVERED' THEN 3 ELSE 2 END,
+	       CASE o.status WHEN 'DRAFT' THEN 1 WHEN 'CLOSED' THEN 4 WHEN 'PARTIALLY_DELIVERED' THEN 3 WHEN 'DELIVERED' THEN 3 ELSE 2 END
+	           + CASE WHEN o.complete_at IS NULL THEN 0 ELSE 1 END,
 	       o.created_at,
+	       CASE WHEN o.complete_at IS NOT NULL THEN o.complete_at ELSE
 	       CASE o.status WHEN 'DRAFT' THEN o.created_at WHEN 'CANCELLED' THEN o.cancel_at WHEN 'CLOSED' THEN o.close_at
-	                     WHEN 'PARTIALLY_DELIVERED' THEN o.ship_at WHEN 'DELIVERED' THEN o.ship_at ELSE o.confirm_at END
+	                     WHEN 'PARTIALLY_DELIVERED' THEN o.ship_at WHEN 'DELIVERED' THEN o.ship_at ELSE o.confirm_at END END
 	  FROM scale_orders o
 	  JOIN (SELECT order_id, sum(subtotal) AS subtotal, sum(tax) AS tax FROM scale_lines GROUP BY order_id) t ON t.order_id = o.id
 	 ORDER BY o.id`},
 
 	{table: "order_lines", sql: `
 	INSERT INTO order_lines (id, order_id, line_no, product_id, quantity, reserved_quantity, delivered_quantity, returned_quantity,
-	                         unit_price, discount_percent, tax_rate, subtotal, tax, total) OVERRIDING SYSTEM VALUE
-	SELECT id, order_id, line_no, product_id, quantity, reserved_quantity, delivered_quantity, returned_quantity,
-	       unit_price, discount_percent, tax_rate, subtotal, tax, subtotal + tax
-	  FROM scale_lines ORDER BY id`},
+	                         invoiced_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total) OVERRIDING SYSTEM VALUE
+	SELECT l.id, l.order_id, l.line_no, l.product_id, l.quantity, l.reserved_quantity, l.delivered_quantity, l.returned_quantity,
+	       coalesce(il.quantity, 0), l.unit_price, l.discount_percent, l.tax_rate, l.subtotal, l.tax, l.subtotal + l.tax
+	  FROM scale_lines l LEFT JOIN scale_invoice_lines il ON il.order_line_id = l.id ORDER BY l.id`},
 
 	{table: "document_events", args: actorArgs, sql: `
 	INSERT INTO document_events (doc_type, doc_id, action, from_status, to_status, reason, actor_id, occurred_at)
@@ -545,7 +614,7 @@ var scaleSteps = []scaleStep{
 	{table: "return_lines", sql: `
 	INSERT INTO return_lines (return_id, order_line_id, quantity, reason)
 	SELECT id, order_line_id, quantity, reason FROM scale_returns ORDER BY id`},
-	{table: "document_events", args: actorArgs, sql: `
+	{table: "document_events", args: func(_ Scale, a *actors) []any { return []any{a.manager, a.warehouse} }, sql: `
 	INSERT INTO document_events (doc_type, doc_id, action, from_status, to_status, reason, actor_id, occurred_at)
 	SELECT 'RETURN', id, action, from_status, to_status, reason, actor_id, at FROM (
 	    SELECT id, 1 AS seq, 'CREATE' AS action, NULL AS from_status, 'REQUESTED' AS to_status, reason, $1::bigint AS actor_id, created_at AS at
@@ -555,6 +624,39 @@ var scaleSteps = []scaleStep{
 	                FROM scale_returns WHERE status = 'REJECTED'
 	    UNION ALL SELECT id, 3, 'RECEIVE', 'APPROVED', 'RECEIVED', '', $2::bigint, received_at FROM scale_returns WHERE status = 'RECEIVED'
 	) t ORDER BY at, id, seq`},
+
+	{table: "invoices", args: func(_ Scale, a *actors) []any { return []any{a.accountant} }, sql: `
+	INSERT INTO invoices (id, number, order_id, customer_id, kind, status, currency, issue_date, due_date, subtotal, tax_total, total,
+	                      paid_amount, created_by, version, created_at, updated_at) OVERRIDING SYSTEM VALUE
+	SELECT id, number, order_id, customer_id, 'INVOICE', status, currency, issue_date, due_date, subtotal, tax, total, paid,
+	       $1::bigint, CASE WHEN paid > 0 THEN 3 ELSE 2 END, issue_at - interval '1 hour', CASE WHEN paid > 0 THEN paid_at ELSE issue_at END
+	  FROM scale_invoices ORDER BY id`},
+	{table: "invoice_lines", sql: `
+	INSERT INTO invoice_lines (invoice_id, order_line_id, line_no, quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total)
+	SELECT i.id, l.order_line_id, row_number() OVER (PARTITION BY i.id ORDER BY l.line_no), l.quantity, l.unit_price, l.discount_percent,
+	       l.tax_rate, l.subtotal, l.tax, l.subtotal + l.tax
+	  FROM scale_invoice_lines l JOIN scale_invoices i ON i.order_id = l.order_id
+	 ORDER BY i.id, l.line_no`},
+	{table: "document_events", args: func(_ Scale, a *actors) []any { return []any{a.accountant} }, sql: `
+	INSERT INTO document_events (doc_type, doc_id, action, from_status, to_status, reason, actor_id, occurred_at)
+	SELECT 'INVOICE', id, action, from_status, to_status, '', $1::bigint, at FROM (
+	    SELECT id, 1 AS seq, 'CREATE' AS action, NULL AS from_status, 'DRAFT' AS to_status, issue_at - interval '1 hour' AS at FROM scale_invoices
+	    UNION ALL SELECT id, 2, 'ISSUE', 'DRAFT', 'ISSUED', issue_at FROM scale_invoices
+	) t ORDER BY at, id, seq`},
+	{table: "payments", args: func(_ Scale, a *actors) []any { return []any{a.accountant} }, sql: `
+	INSERT INTO payments (id, number, customer_id, currency, amount, allocated_amount, status, received_date, method, reference,
+	                      created_by, version, created_at, updated_at) OVERRIDING SYSTEM VALUE
+	SELECT payment_id, ` + docNumber("PAY", "extract(year FROM paid_at)", "pay_seq") + `, customer_id, currency, paid, paid, 'ALLOCATED',
+	       paid_at::date, (ARRAY['BANK_TRANSFER', 'BANK_TRANSFER', 'BANK_TRANSFER', 'CARD', 'CHEQUE'])[1 + payment_id % 5],
+	       'Remittance for ' || number, $1::bigint, 1, paid_at, paid_at
+	  FROM scale_payments ORDER BY payment_id`},
+	{table: "payment_allocations", args: func(_ Scale, a *actors) []any { return []any{a.accountant} }, sql: `
+	INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_at, allocated_by)
+	SELECT payment_id, id, paid, paid_at, $1::bigint FROM scale_payments ORDER BY payment_id`},
+	{table: "document_events", args: func(_ Scale, a *actors) []any { return []any{a.accountant} }, sql: `
+	INSERT INTO document_events (doc_type, doc_id, action, from_status, to_status, reason, actor_id, occurred_at)
+	SELECT 'PAYMENT', payment_id, 'RECORD', NULL, 'ALLOCATED', 'allocated ' || number || ' ' || paid || ' ' || currency, $1::bigint, paid_at
+	  FROM scale_payments ORDER BY paid_at, payment_id`},
 
 	// The stock ledger, in time order, each row with the running on hand
 	// and reserved of its level: an opening receipt per level (a buffer plus
@@ -623,12 +725,15 @@ var scaleSteps = []scaleStep{
 	UNION ALL SELECT 'DN', extract(year FROM ship_date)::int, max(seq) FROM scale_deliveries GROUP BY 2
 	UNION ALL SELECT 'BOL', extract(year FROM ship_date)::int, max(seq) FROM scale_deliveries GROUP BY 2
 	UNION ALL SELECT 'RMA', extract(year FROM created_at)::int, max(seq) FROM scale_returns GROUP BY 2
+	UNION ALL SELECT 'INV', extract(year FROM issue_date)::int, max(seq) FROM scale_invoices GROUP BY 2
+	UNION ALL SELECT 'PAY', extract(year FROM paid_at)::int, max(pay_seq) FROM scale_payments GROUP BY 2
 	ON CONFLICT (doc_type, year) DO UPDATE SET last = greatest(document_counters.last, excluded.last)`},
 	{sql: `
 	SELECT setval(pg_get_serial_sequence(t, 'id'), m) FROM (VALUES
 	  ('warehouses', (SELECT max(id) FROM warehouses)), ('products', (SELECT max(id) FROM products)),
 	  ('price_lists', (SELECT max(id) FROM price_lists)), ('customers', (SELECT max(id) FROM customers)),
 	  ('sales_orders', (SELECT max(id) FROM sales_orders)), ('order_lines', (SELECT max(id) FROM order_lines)),
-	  ('deliveries', (SELECT max(id) FROM deliveries)), ('returns', (SELECT max(id) FROM returns))) AS s(t, m)
+	  ('deliveries', (SELECT max(id) FROM deliveries)), ('returns', (SELECT max(id) FROM returns)),
+	  ('invoices', (SELECT max(id) FROM invoices)), ('payments', (SELECT max(id) FROM payments))) AS s(t, m)
 	 WHERE m IS NOT NULL`},
 }
