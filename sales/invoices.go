@@ -133,7 +133,7 @@ func DunnableInvoiceStatuses() []InvoiceStatus {
 // for a credit note, and unless it is issued, not fully paid, and day is after its due date.
 // Never stored: it changes every day.
 func (inv *Invoice) DaysOverdue(day time.Time) int {
-	if inv.Kind != KindInvoice || inv.DueDate == nil || !slices.Contains(DunnableInvoiceStatuses(), inv.Status) || !inv.Balance().IsPositive() {
+	if inv.Kind == KindCreditNote || inv.DueDate == nil || !slices.Contains(DunnableInvoiceStatuses(), inv.Status) || !inv.Balance().IsPositive() {
 		return 0
 	}
 	return max(daysPastDue(*inv.DueDate, day), 0)

@@ -231,7 +231,7 @@ func OpenInvoicesOf(invoices []*Invoice) []OpenInvoice {
 	out := make([]OpenInvoice, 0, len(invoices))
 	for _, inv := range invoices {
 		open := inv.Balance()
-		if inv.Kind != KindInvoice || !slices.Contains(PayableInvoiceStatuses(), inv.Status) || inv.DueDate == nil {
+		if inv.Kind == KindCreditNote || !slices.Contains(PayableInvoiceStatuses(), inv.Status) || inv.DueDate == nil {
 			open = decimal.Zero
 		}
 		var due time.Time
