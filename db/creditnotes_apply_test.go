@@ -127,3 +127,49 @@ func TestCreditReturn_NothingBilled(t *testing.T) {
 		t.Fatalf("%d invoices, return %s v%d; want nothing written", n, rs[0].Status, rs[0].Version)
 	}
 }
+
+// TestCreditNote_LowersExposure: a credit note left as the customer's
+// credit counts as unallocated credit, so an order the limit held before
+// the credit passes after it.
+func TestCreditNote_LowersExposure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newShipFixture(t)
+	r, _ := f.receivedReturn(t, true)
+	customer := f.order.CustomerID
+	// Exposure 238.00: 214.20 invoiced and open, 23.80 ordered and not invoiced.
+	_, err := f.store.ExecContext(ctx, `UPDATE customers SET credit_limit = 245 WHERE id = $1`, customer)
+	must(t, err)
+	exposure := func() sales.CreditExposure {
+		t.Helper()
+		rows, err := f.store.Customers.CreditExposures(ctx, []int64{customer})
+		must(t, err)
+		return rows[0].Exposure()
+	}
+	confirmOne := func() *sales.SalesOrder { // 1 unit: 11.90
+		t.Helper()
+		o, err := f.store.Orders.Create(ctx, f.admin, sales.NewOrder{CustomerID: customer, Terms: sales.OrderTerms{WarehouseID: f.warehouse},
+			Lines: []sales.LineInput{{ProductID: f.products[0], Quantity: decimal.NewFromInt(1)}}}, nil)
+		must(t, err)
+		o, err = f.store.Orders.Confirm(ctx, f.admin, o.ID, o.Version)
+		must(t, err)
+		return o
+	}
+	before := exposure()
+	if !before.Total().Equal(decimal.RequireFromString("238")) {
+		t.Fatalf("exposure before %+v = %s; want 238", before, before.Total())
+	}
+	if o := confirmOne(); o.Status != sales.OrderOnHold {
+		t.Fatalf("order %s at exposure 238 + 11.90 against 245; want ON_HOLD", o.Status)
+	}
+	cn, err := f.store.CreditNotes.CreditReturn(ctx, f.admin, r.ID, r.Version, db.AllocateNone, nil)
+	must(t, err)
+	after := exposure()
+	if cn.Status != sales.InvoiceStatus(sales.CreditNoteIssued) || !after.UnallocatedCredit.Sub(before.UnallocatedCredit).Equal(cn.Total) ||
+		!after.OpenInvoices.Equal(before.OpenInvoices) || !after.Total().Equal(decimal.RequireFromString("166.6")) {
+		t.Fatalf("exposure after a credit note of %s left as credit: %+v = %s; want 71.40 more credit, 166.60", cn.Total, after, after.Total())
+	}
+	if o := confirmOne(); o.Status != sales.OrderConfirmed {
+		t.Fatalf("order %s at exposure 166.60 + 11.90 against 245; want CONFIRMED", o.Status)
+	}
+}
