@@ -87,6 +87,9 @@ func (s *InvoiceStore) List(ctx context.Context, f sales.InvoiceFilter, sort Sor
 	defer wrap(&err, "Invoices.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
+	if f.Kind != nil {
+		w.add("kind = ?", string(*f.Kind))
+	}
 	if f.OrderID != nil {
 		w.add("order_id = ?", *f.OrderID)
 	}

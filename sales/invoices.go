@@ -167,6 +167,7 @@ type InvoiceLine struct {
 // rep's own customers (set from the viewer, never from input).
 type InvoiceFilter struct {
 	Statuses   []InvoiceStatus
+	Kind       *InvoiceKind
 	OrderID    *int64
 	CustomerID *int64
 	OwnerID    *int64
