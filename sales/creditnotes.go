@@ -97,8 +97,11 @@ type CreditNoteLinesSnapshot struct {
 	Requests          []CreditNoteLineInput
 	ReturnID          *int64 // what the credit note credits: a return,
 	CreditedInvoiceID *int64 // or an invoice (a dispute's)
-	Reason            string // the history row's reason
-	Today             time.Time
+	// CreditNotesOfInvoice counts the credit notes already crediting
+	// CreditedInvoiceID, void ones included (MaxCreditNotesPerInvoice).
+	CreditNotesOfInvoice int
+	Reason               string // the history row's reason
+	Today                time.Time
 }
 
 // CreditNotePlan is a credit note to issue: its lines priced as the order
@@ -130,13 +133,19 @@ func Creditable(l *OrderLine, billed decimal.Decimal) decimal.Decimal {
 // order (VALIDATION on Field+".orderLineId"), once, with a positive
 // quantity of at most three decimals that is no more than the line's
 // billed less credited quantity (VALIDATION on Field+".quantity"). No
-// request is VALIDATION on "id". Each line is priced by LineAmounts from
+// request is VALIDATION on "id", and so is an invoice credited by
+// MaxCreditNotesPerInvoice credit notes already. Each line is priced by LineAmounts from
 // the order line's price, discount and tax rate, in the order's currency.
 func PlanCreditNoteLines(s CreditNoteLinesSnapshot) (CreditNotePlan, error) {
 	if (s.ReturnID == nil) == (s.CreditedInvoiceID == nil) {
 		panic("sales: a credit note credits a return or an invoice")
 	}
 	o := s.Order
+	if s.CreditedInvoiceID != nil {
+		if err := CheckCreditNotesPerInvoice(s.CreditNotesOfInvoice); err != nil {
+			return CreditNotePlan{}, err
+		}
+	}
 	if len(s.Requests) == 0 {
 		return CreditNotePlan{}, Errorf(CodeValidation, "id", "a credit note needs at least one line")
 	}
