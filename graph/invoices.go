@@ -48,6 +48,7 @@ func (r *Resolver) invoices(ctx context.Context, a pageArgs, f *model.InvoiceFil
 	filter := sales.InvoiceFilter{OwnerID: Viewer(ctx).CustomerScope()}
 	if f != nil {
 		filter.Statuses = f.Status
+		filter.Kind = f.Kind
 		if err := decodeKeys(
 			keyArg{&filter.OrderID, "filter.orderId", typeSalesOrder, f.OrderID},
 			keyArg{&filter.CustomerID, "filter.customerId", typeCustomer, f.CustomerID},
@@ -150,6 +151,8 @@ func prefetchInvoices(ctx context.Context, invoices []*sales.Invoice, fields []g
 			l.AllocationsByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, paymentAllocationImplementors), prefetchPaymentAllocations))
 		case "history":
 			l.History[sales.DocInvoice].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+		case "creditNotes", "return", "creditedInvoice", "creditAllocations":
+			prefetchCreditNoteEdges(ctx, invoices, f)
 		}
 	}
 }

@@ -65,6 +65,11 @@ type Loaders struct {
 	PaymentAllocationByID      *loader[int64, *sales.PaymentAllocation]
 	AllocationsByPaymentID     *loader[int64, []*sales.PaymentAllocation]
 	AllocationsByInvoiceID     *loader[int64, []*sales.PaymentAllocation]
+	// Credit notes (invoices of kind CREDIT_NOTE) and their allocations.
+	CreditNotesByInvoiceID          *loader[int64, []*db.InvoiceCreditNote]
+	CreditNotesByReturnID           *loader[int64, []*sales.Invoice]
+	CreditAllocationsByCreditNoteID *loader[int64, []*sales.CreditAllocation]
+	CreditAllocationsByInvoiceID    *loader[int64, []*sales.CreditAllocation]
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
@@ -139,7 +144,12 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		PaymentAllocationByID:      one(wait, s.Payments.AllocationsByIDs, func(a *sales.PaymentAllocation) int64 { return a.ID }),
 		AllocationsByPaymentID:     many(wait, s.Payments.AllocationsByPaymentIDs, func(a *sales.PaymentAllocation) int64 { return a.PaymentID }),
 		AllocationsByInvoiceID:     many(wait, s.Payments.AllocationsByInvoiceIDs, func(a *sales.PaymentAllocation) int64 { return a.InvoiceID }),
-		History:                    histories(wait, s.Events),
+		CreditNotesByInvoiceID:     many(wait, s.CreditNotes.ByInvoiceIDs, func(n *db.InvoiceCreditNote) int64 { return n.InvoiceID }),
+		CreditNotesByReturnID:      many(wait, s.CreditNotes.ByReturnIDs, func(n *sales.Invoice) int64 { return *n.ReturnID }),
+		CreditAllocationsByCreditNoteID: many(wait, s.CreditNotes.AllocationsByCreditNoteIDs,
+			func(a *sales.CreditAllocation) int64 { return a.CreditNoteID }),
+		CreditAllocationsByInvoiceID: many(wait, s.CreditNotes.AllocationsByInvoiceIDs, func(a *sales.CreditAllocation) int64 { return a.InvoiceID }),
+		History:                      histories(wait, s.Events),
 	}
 }
 

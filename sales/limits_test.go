@@ -20,6 +20,7 @@ func TestLimits_RefuseOnlyPastTheBound(t *testing.T) {
 		{"revision", CheckRevisionLimit, []int{1, 2, MaxRevisions}, MaxRevisions + 1, MaxRevisions, ""},
 		{"delivery", CheckDeliveryLimit, []int{0, 1, MaxDeliveriesPerOrder - 1}, MaxDeliveriesPerOrder, MaxDeliveriesPerOrder, "input.orderId"},
 		{"invoice", CheckInvoiceLimit, []int{0, 1, MaxInvoicesPerOrder - 1}, MaxInvoicesPerOrder, MaxInvoicesPerOrder, "input.orderId"},
+		{"credit note", CheckCreditNotesPerInvoice, []int{0, 1, MaxCreditNotesPerInvoice - 1}, MaxCreditNotesPerInvoice, MaxCreditNotesPerInvoice, "id"},
 		{"return", CheckReturnRequestLimit, []int{0, 1, MaxReturnRequests - 1}, MaxReturnRequests, MaxReturnRequests, "input.orderId"},
 	}
 	for _, c := range cases {
