@@ -16,12 +16,14 @@ type Store struct {
 	Returns    *ReturnStore
 	Invoices   *InvoiceStore
 	Payments   *PaymentStore
+	Reports    *ReportStore
 }
 
 // NewStore builds the stores on d.
 func NewStore(d *DB) *Store {
 	return &Store{
 		DB:         d,
+		Reports:    &ReportStore{d},
 		Users:      &UserStore{d},
 		Customers:  &CustomerStore{d},
 		Products:   &ProductStore{d},

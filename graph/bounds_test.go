@@ -171,8 +171,10 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Payment.history":            sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
 		"SalesOrder.payments":        sales.MaxDepositsPerOrder,
 		"Quote.changes":              2 * documentLines,
-		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
-		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more
+		"Query.nodes":                100,                     // graph/nodes.go refuses more IDs (maxPageSize)
+		"Customer.shippingAddresses": 100,                     // sales.ValidateAddresses refuses more
+		"ReceivablesAging.totals":    sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
+		"CustomerStatement.lines":    sales.MaxStatementLines, // a longer period is refused (sales.CheckStatementLines)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	seen := map[string]bool{}

@@ -67,6 +67,10 @@ type Loaders struct {
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
+	BalanceByCustomerID        *loader[int64, *db.CustomerBalance]
+	// statements has customers' statements by period (reports.go).
+	statements statementLoaders
+
 	// The currency of the documents and lists whose lines were listed (money.go).
 	currencies currencies
 	// logger reports a panic in a prefetch (loader.go).
@@ -138,6 +142,8 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		AllocationsByPaymentID:     many(wait, s.Payments.AllocationsByPaymentIDs, func(a *sales.PaymentAllocation) int64 { return a.PaymentID }),
 		AllocationsByInvoiceID:     many(wait, s.Payments.AllocationsByInvoiceIDs, func(a *sales.PaymentAllocation) int64 { return a.InvoiceID }),
 		History:                    histories(wait, s.Events),
+		BalanceByCustomerID:        one(wait, s.Reports.Balances, func(b *db.CustomerBalance) int64 { return b.CustomerID }),
+		statements:                 statementLoaders{wait: wait, reports: s.Reports},
 	}
 }
 
