@@ -67,7 +67,7 @@ type Loaders struct {
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
-	BalanceByCustomerID        *loader[int64, *db.CustomerBalance]
+	BalanceByCustomerID *loader[int64, *db.CustomerBalance]
 	// statements has customers' statements by period (reports.go).
 	statements statementLoaders
 
