@@ -39,7 +39,7 @@ type invoiceLine struct {
 	LineNo                          int
 	SKU, Name, Unit                 string
 	Quantity, Discount, TaxRate     decimal.Decimal
-	UnitPrice, Subtotal, Tax, Total decimal.Decimal
+	UnitPrice, Subtotal, Tax, Total string
 }
 
 type invoiceData struct {
@@ -52,7 +52,7 @@ type invoiceData struct {
 	Customer *sales.Customer
 	Lines    []invoiceLine
 	// Money of the invoice, at its currency's minor units.
-	Subtotal, TaxTotal, Total, Paid, Balance decimal.Decimal
+	Subtotal, TaxTotal, Total, Paid, Balance string
 	Printed                                  string
 	Nonce                                    string
 }
@@ -151,7 +151,11 @@ func loadInvoice(ctx context.Context, s *db.Store, user *sales.User, id int64) (
 		byProduct[p.ID] = p
 	}
 	cur := inv.Currency
-	money := func(d decimal.Decimal) decimal.Decimal { return scalar.Money(d, cur) }
+	// At the currency's minor units, as the API renders money ("130.90").
+	money := func(d decimal.Decimal) string {
+		m := scalar.Money(d, cur)
+		return m.StringFixed(max(0, -m.Exponent()))
+	}
 	data := &invoiceData{Invoice: inv, Title: "Invoice", Order: orders[0], Customer: customers[0],
 		Subtotal: money(inv.Subtotal), TaxTotal: money(inv.TaxTotal), Total: money(inv.Total),
 		Paid: money(inv.PaidAmount), Balance: money(inv.Balance()),
