@@ -395,6 +395,18 @@ func TestReports_StatementChainsAndEndsAtTheBalance(t *testing.T) {
 	wantError(t, r, "VALIDATION", "to")
 	r = e.as(sales.RoleAccountant, statementQuery, vars(today.AddDate(-2, 0, 0), today))
 	wantLimit(t, r, "to", sales.MaxStatementDays)
+	// A period of more than 500 lines is refused, not cut: 501 payments of
+	// 0.01 on one day, 200 days ago.
+	if _, err := e.store.ExecContext(t.Context(), `INSERT INTO payments (number, customer_id, currency, amount, status, received_date, method)
+		SELECT 'PAY-X-' || g, $1, 'EUR', 0.01, 'UNALLOCATED', current_date - 200, 'CASH' FROM generate_series(1, 501) g`, mustKey(t, f.s.customer)); err != nil {
+		t.Fatal(err)
+	}
+	r = e.as(sales.RoleAccountant, statementQuery, vars(today.AddDate(0, 0, -250), today))
+	wantLimit(t, r, "to", sales.MaxStatementLines)
+	balance, st = e.statement(t, f.s.customer, today.AddDate(0, 0, -199), today)
+	if st.ClosingBalance != balance || st.OpeningBalance != "-5.01" {
+		t.Errorf("after the 501 payments: opening %s closing %s balance %s", st.OpeningBalance, st.ClosingBalance, balance)
+	}
 }
 
 // TestReports_BalancesAndStatementsPerPageAreConstant: a page of customers
