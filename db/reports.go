@@ -2,8 +2,11 @@ package db
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"salesgraph/sales"
@@ -18,16 +21,13 @@ import (
 // ReportStore reads the reports.
 type ReportStore struct{ db *DB }
 
-// agingSource is the aging of every customer and currency with something
-// open: one row per (customer, currency) with the open invoice balances by
-// bucket and the customer's unapplied credit in that currency. Its
-// parameters are agingArgs' ($1-$9); a filter on customer_id or currency is
-// pushed by PostgreSQL into each branch, so a page reads only its customers.
-const agingSource = `FROM (
-	SELECT customer_id, currency, sum(current_amount) AS current_amount, sum(days_1_30) AS days_1_30,
-	  sum(days_31_60) AS days_31_60, sum(days_61_90) AS days_61_90, sum(over_90) AS over_90,
-	  sum(disputed) AS disputed, sum(unapplied_credit) AS unapplied_credit
-	FROM (
+// agingRows is, in SQL, what one customer and currency has open: each open
+// invoice's balance in its bucket on the report's day, and the unapplied
+// credit (payments not allocated nor refunded, credit notes not applied).
+// Its parameters are agingArgs' ($1-$9); cond limits each branch to a
+// customer or customers.
+func agingRows(cond string) string {
+	return `
 	  SELECT i.customer_id, i.currency::text AS currency,
 	    CASE WHEN i.status <> $4 AND $1::date - i.due_date <= 0 THEN i.total - i.paid_amount ELSE 0 END AS current_amount,
 	    CASE WHEN i.status <> $4 AND $1::date - i.due_date BETWEEN 1 AND $5 THEN i.total - i.paid_amount ELSE 0 END AS days_1_30,
@@ -36,14 +36,34 @@ const agingSource = `FROM (
 	    CASE WHEN i.status <> $4 AND $1::date - i.due_date > $7 THEN i.total - i.paid_amount ELSE 0 END AS over_90,
 	    CASE WHEN i.status = $4 THEN i.total - i.paid_amount ELSE 0 END AS disputed,
 	    0::numeric AS unapplied_credit
-	  FROM invoices i WHERE i.kind = $2 AND i.status = ANY($3) AND i.total > i.paid_amount
+	  FROM invoices i WHERE ` + strings.ReplaceAll(cond, "%", "i") + ` AND i.kind = $2 AND i.status = ANY($3) AND i.total > i.paid_amount
 	  UNION ALL
 	  SELECT p.customer_id, p.currency::text, 0, 0, 0, 0, 0, 0, p.amount - p.allocated_amount - p.refunded_amount
-	  FROM payments p WHERE p.amount > p.allocated_amount + p.refunded_amount
+	  FROM payments p WHERE ` + strings.ReplaceAll(cond, "%", "p") + ` AND p.amount > p.allocated_amount + p.refunded_amount
 	  UNION ALL
 	  SELECT n.customer_id, n.currency::text, 0, 0, 0, 0, 0, 0, n.total - n.paid_amount
-	  FROM invoices n WHERE n.kind = $8 AND n.status = ANY($9) AND n.total > n.paid_amount
-	) x GROUP BY customer_id, currency) AS a`
+	  FROM invoices n WHERE ` + strings.ReplaceAll(cond, "%", "n") + ` AND n.kind = $8 AND n.status = ANY($9) AND n.total > n.paid_amount`
+}
+
+const agingSums = `sum(current_amount) AS current_amount, sum(days_1_30) AS days_1_30, sum(days_31_60) AS days_31_60,
+	sum(days_61_90) AS days_61_90, sum(over_90) AS over_90, sum(disputed) AS disputed, sum(unapplied_credit) AS unapplied_credit`
+
+// agingByCustomer is the aging's customer lines: for each customer in id
+// order, its rows grouped by currency (a lateral join on the customer's
+// indexes). A page walks the customers' primary key from its cursor and
+// stops after its lines, so it reads its own customers' invoices only,
+// however many the company has.
+var agingByCustomer = `FROM (SELECT c.id AS customer_id, x.* FROM customers c CROSS JOIN LATERAL (
+	SELECT currency, ` + agingSums + ` FROM (` + agingRows("%.customer_id = c.id") + `) y GROUP BY currency) x) AS a`
+
+// agingByCustomerAndCurrency is agingByCustomer in one aggregate, for
+// counting its lines.
+var agingByCustomerAndCurrency = `FROM (SELECT customer_id, currency, ` + agingSums + ` FROM (` + agingRows("true") + `) r
+	GROUP BY customer_id, currency) AS a`
+
+// agingByCurrency is every customer's rows, for the total lines: one
+// aggregate over the open invoices and credit, grouped by currency.
+var agingByCurrency = `FROM (` + agingRows("true") + `) AS a`
 
 const agingColumns = `customer_id, currency, current_amount, days_1_30, days_31_60, days_61_90, over_90, disputed, unapplied_credit`
 
@@ -77,18 +97,37 @@ var agingKeys = &keyset[sales.AgingLine]{
 // many lines there are.
 func (s *ReportStore) AgingCustomers(ctx context.Context, asOf time.Time, f sales.AgingFilter, page Page) (_ Window[sales.AgingLine], err error) {
 	defer wrap(&err, "Reports.AgingCustomers")
-	w := agingArgs(asOf)
-	agingOwner(&w, f.OwnerID)
+	filters := agingArgs(asOf)
+	agingOwner(&filters, f.OwnerID)
 	if f.Currency != nil {
-		w.add("currency = ?", *f.Currency)
+		filters.add("currency = ?", *f.Currency)
 	}
 	if f.CustomerID != nil {
-		w.add("customer_id = ?", *f.CustomerID)
+		filters.add("customer_id = ?", *f.CustomerID)
 	}
 	if f.OverdueOnly {
-		w.add("days_1_30 + days_31_60 + days_61_90 + over_90 > 0")
+		filters.add("days_1_30 + days_31_60 + days_61_90 + over_90 > 0")
 	}
-	return listPage(ctx, s.db, `SELECT `+agingColumns, agingSource, &w, agingKeys, Sort{}, page)
+	// The cursors' customers bound the walk of the customers' primary key
+	// (the row comparison on customer and currency that listPage adds is no
+	// index condition). A malformed cursor is refused by listPage.
+	w := where{conds: slices.Clone(filters.conds), args: slices.Clone(filters.args)}
+	if c := page.After; c != nil && len(c.Key) == 1 {
+		w.add("customer_id >= ?", c.Key[0])
+	}
+	if c := page.Before; c != nil && len(c.Key) == 1 {
+		w.add("customer_id <= ?", c.Key[0])
+	}
+	count := page.Count
+	page.Count = false
+	out, err := listPage(ctx, s.db, `SELECT `+agingColumns, agingByCustomer, &w, agingKeys, Sort{}, page)
+	if err != nil || !count {
+		return out, err
+	}
+	// The count, of the whole list whatever the cursors, in one aggregate
+	// (the lateral walk of every customer would cost more).
+	err = sqlx.GetContext(ctx, s.db, &out.Total, `SELECT count(*) `+agingByCustomerAndCurrency+filters.sql(), filters.args...)
+	return out, err
 }
 
 // AgingTotals returns the aging's total line per currency on asOf (a sales
@@ -98,9 +137,8 @@ func (s *ReportStore) AgingTotals(ctx context.Context, asOf time.Time, owner *in
 	w := agingArgs(asOf)
 	agingOwner(&w, owner)
 	var rows []*sales.AgingLine
-	err = selectContext(ctx, s.db, &rows, `SELECT 0::bigint AS customer_id, currency, sum(current_amount) AS current_amount,
-		sum(days_1_30) AS days_1_30, sum(days_31_60) AS days_31_60, sum(days_61_90) AS days_61_90, sum(over_90) AS over_90,
-		sum(disputed) AS disputed, sum(unapplied_credit) AS unapplied_credit `+agingSource+w.sql()+` GROUP BY currency ORDER BY currency`, w.args...)
+	err = selectContext(ctx, s.db, &rows, `SELECT 0::bigint AS customer_id, currency, `+agingSums+` `+agingByCurrency+w.sql()+
+		` GROUP BY currency ORDER BY currency`, w.args...)
 	return rows, err
 }
 

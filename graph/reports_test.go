@@ -266,6 +266,9 @@ func TestReports_AgingAddsUpToOpenBalances(t *testing.T) {
 		for _, n := range page.ReceivablesAging.Customers.Nodes {
 			walked = append(walked, n.Customer.Code+" "+n.Currency+" "+n.Total)
 		}
+		if page.ReceivablesAging.Customers.TotalCount != 3 {
+			t.Errorf("totalCount after %v: %d, want 3 whatever the cursor", after, page.ReceivablesAging.Customers.TotalCount)
+		}
 		if !page.ReceivablesAging.Customers.PageInfo.HasNextPage {
 			break
 		}
@@ -279,6 +282,35 @@ func TestReports_AgingAddsUpToOpenBalances(t *testing.T) {
 		t.Errorf("walked %v, one page %v", walked, whole)
 	}
 	wantLimit(t, e.as(sales.RoleAccountant, q, map[string]any{"first": 101}), "first", 100)
+	// Backwards (last: 1, before) walks them in reverse.
+	back := `query($before: String) { receivablesAging { customers(last: 1, before: $before) { nodes { customer { code } currency total }
+		pageInfo { hasPreviousPage startCursor } } } }`
+	var backwards []string
+	var before *string
+	for range 10 {
+		var page struct {
+			ReceivablesAging struct {
+				Customers struct {
+					Nodes    []agingLineOut
+					PageInfo struct {
+						HasPreviousPage bool
+						StartCursor     *string
+					}
+				}
+			}
+		}
+		e.with(t).must(sales.RoleAccountant, back, map[string]any{"before": before}, &page)
+		for _, n := range page.ReceivablesAging.Customers.Nodes {
+			backwards = append([]string{n.Customer.Code + " " + n.Currency + " " + n.Total}, backwards...)
+		}
+		if !page.ReceivablesAging.Customers.PageInfo.HasPreviousPage {
+			break
+		}
+		before = page.ReceivablesAging.Customers.PageInfo.StartCursor
+	}
+	if strings.Join(backwards, "|") != strings.Join(whole, "|") {
+		t.Errorf("walked backwards %v, one page %v", backwards, whole)
+	}
 
 	// Filters: a currency, overdue only, a customer.
 	var usd agingOut
