@@ -114,3 +114,49 @@ func TestReports_CreditNotesAndWriteOffs(t *testing.T) {
 		t.Fatalf("statement from yesterday: opening %s with %d lines (%v), want -8 and 7", rows[0].Opening, len(rows[0].Lines), err)
 	}
 }
+
+// TestReports_AgingBucketsMatchSales: invoices due on each side of every
+// bucket's end land in the same buckets in the SQL as in sales.Aging, the
+// reference, for the customer line and the total.
+func TestReports_AgingBucketsMatchSales(t *testing.T) {
+	t.Parallel()
+	w := newOrderWorld(t)
+	for _, p := range w.products {
+		w.receive(t, p, "100")
+	}
+	ctx := context.Background()
+	ages := []int{-1, 0, 1, 30, 31, 60, 61, 90, 91, 400}
+	invs := issuedInvoices(t, w, len(ages))
+	asOf := time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+	var rs []sales.Receivable
+	for i, inv := range invs {
+		due := asOf.AddDate(0, 0, -ages[i])
+		// Each a different amount, so a misplaced one shows.
+		total := decimal.NewFromInt(int64(1000 + i))
+		if _, err := w.store.ExecContext(ctx, `UPDATE invoices SET issue_date = $2::date - 30, due_date = $2::date, subtotal = $3, tax_total = 0, total = $3
+			WHERE id = $1`, inv.ID, due.Format(time.DateOnly), total); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, sales.Receivable{CustomerID: w.customer.ID, Currency: w.customer.Currency, DueDate: due, Open: total})
+	}
+	ref := sales.Aging(asOf, rs)
+	totals, err := w.store.Reports.AgingTotals(ctx, asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := w.store.Reports.AgingCustomers(ctx, asOf, sales.AgingFilter{}, db.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(a, b sales.AgingBuckets) bool {
+		return a.Current.Equal(b.Current) && a.Days1To30.Equal(b.Days1To30) && a.Days31To60.Equal(b.Days31To60) &&
+			a.Days61To90.Equal(b.Days61To90) && a.Over90.Equal(b.Over90) && a.Disputed.Equal(b.Disputed)
+	}
+	if len(totals) != 1 || len(page.Items) != 1 || !same(totals[0].AgingBuckets, ref.Totals[0].AgingBuckets) ||
+		!same(page.Items[0].AgingBuckets, ref.Customers[0].AgingBuckets) {
+		t.Fatalf("SQL totals %+v, line %+v; sales.Aging %+v", totals, page.Items, ref.Totals)
+	}
+	if !ref.Totals[0].Current.Equal(decimal.NewFromInt(1000+1001)) || !ref.Totals[0].Over90.Equal(decimal.NewFromInt(1008+1009)) {
+		t.Fatalf("the reference itself: %+v", ref.Totals[0])
+	}
+}
