@@ -250,7 +250,7 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger)
 	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(store,
 		&printable.Access{Authn: authn, Links: links, Users: store.Users}, logger))
 	mux.Handle("GET /documents/invoices/{id}", printable.Invoice(store,
-		&printable.Access{Authn: authn, Links: links, Users: store.Users}, "", logger))
+		&printable.Access{Authn: authn, Links: links, Users: store.Users}, cfg.SellerName, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
