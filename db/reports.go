@@ -171,8 +171,9 @@ func (s *ReportStore) Balances(ctx context.Context, customerIDs []int64) (_ []*C
 
 // ledgerSQL is the dated movements of the customers of $1, in each one's
 // currency ($2 INVOICE, $3 CREDIT_NOTE, $4 VOID, $5 the invoice's document
-// type in events, $6 the payment's). A void is dated by its event (the
-// invoice keeps no void date of its own), a refund by its payment_refunds
+// type in events, $6 the payment's). A void is dated by its VOID event (the
+// invoice keeps no void date of its own; without one, by its last update,
+// so the ledger still adds up), a refund by its payment_refunds
 // row, a write-off by its row; timestamps count by their UTC date.
 const ledgerSQL = `WITH c AS (SELECT id, currency FROM customers WHERE id = ANY($1)),
 	ledger AS (
@@ -184,12 +185,12 @@ const ledgerSQL = `WITH c AS (SELECT id, currency FROM customers WHERE id = ANY(
 	  FROM invoices i JOIN c ON c.id = i.customer_id AND c.currency = i.currency
 	  WHERE i.issue_date IS NOT NULL AND i.kind IN ($2, $3)
 	  UNION ALL
-	  SELECT i.customer_id, (e.occurred_at AT TIME ZONE 'UTC')::date,
+	  SELECT i.customer_id, (COALESCE(e.occurred_at, i.updated_at) AT TIME ZONE 'UTC')::date,
 	    CASE WHEN i.kind = $2 THEN 'INVOICE_VOID' ELSE 'CREDIT_NOTE_VOID' END, $5, i.id, COALESCE(i.number, ''),
 	    CASE WHEN i.kind = $2 THEN 0 ELSE i.total END, CASE WHEN i.kind = $2 THEN i.total ELSE 0 END,
-	    CASE WHEN i.kind = $2 THEN 6 ELSE 7 END, e.id
+	    CASE WHEN i.kind = $2 THEN 6 ELSE 7 END, COALESCE(e.id, 0)
 	  FROM invoices i JOIN c ON c.id = i.customer_id AND c.currency = i.currency
-	  JOIN LATERAL (SELECT e.id, e.occurred_at FROM document_events e
+	  LEFT JOIN LATERAL (SELECT e.id, e.occurred_at FROM document_events e
 	                WHERE e.doc_type = $5 AND e.doc_id = i.id AND e.to_status = $4 ORDER BY e.id LIMIT 1) e ON true
 	  WHERE i.status = $4 AND i.issue_date IS NOT NULL
 	  UNION ALL

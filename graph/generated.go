@@ -5481,7 +5481,7 @@ extend type Invoice {
 "The receivables aging on a day."
 type ReceivablesAging @goModel(model: "salesgraph/graph/model.ReceivablesAging") {
   asOf: Date!
-  "One line per currency, by currency (at most one per currency traded in)."
+  "One line per currency, by currency: at most 52, one per currency traded in."
   totals: [AgingLine!]! @bound(max: 52) @goField(forceResolver: true)
   "One line per customer and currency with something open or to their credit, by customer."
   customers(first: Int, after: String, last: Int, before: String, filter: AgingFilter): AgingLineConnection! @goField(forceResolver: true)
@@ -5553,7 +5553,7 @@ type CustomerStatement @goModel(model: "salesgraph/sales.Statement") {
   openingBalance: Decimal! @goField(forceResolver: true)
   "The balance at the end of to: opening plus debits less credits."
   closingBalance: Decimal! @goField(forceResolver: true)
-  "By date; on one day invoices, credit notes, payments, refunds, write-offs, then voids."
+  "By date; on one day invoices, credit notes, payments, refunds, write-offs, then voids; at most 500 (a period with more is refused)."
   lines: [StatementLine!]! @bound(max: 500)
 }
 
