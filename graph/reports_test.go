@@ -458,6 +458,14 @@ func TestReports_BalancesAndStatementsPerPageAreConstant(t *testing.T) {
 		t.Errorf("statements for 1 customer: %d, for 3: %d; want the same", one, three)
 	}
 	t.Logf("a page of customers with balance and statement: %d statements", three)
+
+	// The aging's page of customer lines with their customers: constant too.
+	aging := `query($n: Int!) { receivablesAging { totals { currency total } customers(first: $n) { nodes { customer { code balance } total net } } } }`
+	one, three = e.statementsFor(t, sales.RoleAdmin, aging, map[string]any{"n": 1}), e.statementsFor(t, sales.RoleAdmin, aging, map[string]any{"n": 3})
+	if one != three {
+		t.Errorf("aging: statements for 1 line: %d, for 3: %d; want the same", one, three)
+	}
+	t.Logf("an aging page with totals and customers: %d statements", three)
 }
 
 // TestInvoices_PrintURLOpensInAPlainTab: Invoice.printUrl is signed for the
