@@ -47,6 +47,8 @@ type config struct {
 	SocketRecheck time.Duration
 	// DocumentLinkTTL is how long a signed link to a printable document opens it.
 	DocumentLinkTTL time.Duration
+	// SellerName is the seller printed on invoices.
+	SellerName string
 	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
 	PprofAddr string
 	// CreditGraceDays is how many days an invoice may be overdue before the
@@ -187,7 +189,9 @@ func (c *config) bindServe(f *flags) {
 	f.duration(&c.SocketRecheck, "socket-recheck", "SOCKET_RECHECK", graph.DefaultSocketRecheck,
 		"how often an open websocket re-reads its user: a deactivated user's socket closes (4403) within this")
 	f.duration(&c.DocumentLinkTTL, "document-link-ttl", "DOCUMENT_LINK_TTL", printable.DefaultLinkTTL,
-		"how long a signed link to a printable document (delivery.billOfLadingUrl) opens it in a browser tab")
+		"how long a signed link to a printable document (delivery.billOfLadingUrl, invoice.printUrl) opens it in a browser tab")
+	f.string(&c.SellerName, "seller-name", "SELLER_NAME", printable.DefaultSeller,
+		"the seller (the company's name) printed on invoices")
 	f.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "",
 		"serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; empty: off")
 	f.int(&c.CreditGraceDays, "credit-grace-days", "CREDIT_GRACE_DAYS", 0,

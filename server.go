@@ -249,6 +249,8 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger)
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /documents/deliveries/{id}/bill-of-lading", printable.BillOfLading(store,
 		&printable.Access{Authn: authn, Links: links, Users: store.Users}, logger))
+	mux.Handle("GET /documents/invoices/{id}", printable.Invoice(store,
+		&printable.Access{Authn: authn, Links: links, Users: store.Users}, cfg.SellerName, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })

@@ -41,6 +41,8 @@ var paymentConstraints = describeConstraints(map[string]*sales.Error{
 	"payments_amount_positive":            "input value validated in sales/ before any write; no race can change it",
 	"payments_method_known":               "input value validated in sales/ before any write; no race can change it",
 	"payment_allocations_amount_positive": "input value validated in sales/ before any write; no race can change it",
+	"payment_refunds_pkey":                generatedKey, "payment_refunds_payment_fkey": writtenTogether, "payment_refunds_refunded_by_fkey": writtenTogether,
+	"payment_refunds_amount_positive": "input value validated in sales/ (CheckRefund) before any write; no race can change it",
 })
 
 // ByIDs returns the payments with these IDs, in any order.
@@ -437,6 +439,11 @@ func (s *PaymentStore) Refund(ctx context.Context, actor *sales.User, id int64, 
 		p.Status = sales.PaymentStatusOf(p.Amount, p.AllocatedAmount, p.RefundedAmount)
 		if _, err := tx.ExecContext(ctx, `UPDATE payments SET refunded_amount = $2, status = $3, version = version + 1, updated_at = $4 WHERE id = $1`,
 			p.ID, p.RefundedAmount, string(p.Status), tx.Now); err != nil {
+			return err
+		}
+		// Each refund is kept as a row too, so statements can date it.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_refunds (payment_id, amount, reason, refunded_at, refunded_by) VALUES ($1, $2, $3, $4, $5)`,
+			p.ID, amount, why, tx.Now, actor.ID); err != nil {
 			return err
 		}
 		ev := sales.PaymentEvent(sales.PaymentRefund, from, p.Status, fmt.Sprintf("refunded %s %s: %s", amount, p.Currency, why))

@@ -17,6 +17,7 @@ type Store struct {
 	Invoices    *InvoiceStore
 	Payments    *PaymentStore
 	CreditNotes *CreditNoteStore
+	Reports     *ReportStore
 }
 
 // NewStore builds the stores on d.
@@ -37,5 +38,6 @@ func NewStore(d *DB) *Store {
 		Invoices:    &InvoiceStore{d},
 		Payments:    &PaymentStore{d},
 		CreditNotes: &CreditNoteStore{d},
+		Reports:     &ReportStore{d},
 	}
 }

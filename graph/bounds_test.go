@@ -173,8 +173,10 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Invoice.creditNotes":        sales.MaxAllocations + sales.MaxCreditNotesPerInvoice, // applied to it (credit_allocations, limited per invoice) or crediting it
 		"Invoice.creditAllocations":  sales.MaxAllocations,                                  // checkCreditAllocationLimits, per credit note and per invoice
 		"Quote.changes":              2 * documentLines,
-		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
-		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more
+		"Query.nodes":                100,                     // graph/nodes.go refuses more IDs (maxPageSize)
+		"Customer.shippingAddresses": 100,                     // sales.ValidateAddresses refuses more
+		"ReceivablesAging.totals":    sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
+		"CustomerStatement.lines":    sales.MaxStatementLines, // a longer period is refused (sales.CheckStatementLines)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	seen := map[string]bool{}

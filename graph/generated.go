@@ -34,10 +34,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AgingLine() AgingLineResolver
 	CreditAllocation() CreditAllocationResolver
 	CreditDecision() CreditDecisionResolver
 	CreditExposure() CreditExposureResolver
 	Customer() CustomerResolver
+	CustomerStatement() CustomerStatementResolver
 	Delivery() DeliveryResolver
 	DeliveryLine() DeliveryLineResolver
 	DocumentEvent() DocumentEventResolver
@@ -55,10 +57,12 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Quote() QuoteResolver
 	QuoteLine() QuoteLineResolver
+	ReceivablesAging() ReceivablesAgingResolver
 	Return() ReturnResolver
 	ReturnLine() ReturnLineResolver
 	SalesOrder() SalesOrderResolver
 	ShippingAddress() ShippingAddressResolver
+	StatementLine() StatementLineResolver
 	StockLevel() StockLevelResolver
 	StockMovement() StockMovementResolver
 	User() UserResolver
@@ -77,6 +81,32 @@ type ComplexityRoot struct {
 		Line2      func(childComplexity int) int
 		PostalCode func(childComplexity int) int
 		Region     func(childComplexity int) int
+	}
+
+	AgingLine struct {
+		Currency        func(childComplexity int) int
+		Current         func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Days1To30       func(childComplexity int) int
+		Days31To60      func(childComplexity int) int
+		Days61To90      func(childComplexity int) int
+		Disputed        func(childComplexity int) int
+		Net             func(childComplexity int) int
+		Over90          func(childComplexity int) int
+		Total           func(childComplexity int) int
+		UnappliedCredit func(childComplexity int) int
+	}
+
+	AgingLineConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AgingLineEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CreditAllocation struct {
@@ -125,6 +155,7 @@ type ComplexityRoot struct {
 
 	Customer struct {
 		Archived          func(childComplexity int) int
+		Balance           func(childComplexity int) int
 		BillingAddress    func(childComplexity int) int
 		Code              func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
@@ -145,6 +176,7 @@ type ComplexityRoot struct {
 		Quotes            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) int
 		SalesRep          func(childComplexity int) int
 		ShippingAddresses func(childComplexity int) int
+		Statement         func(childComplexity int, from time.Time, to time.Time) int
 		UpdatedAt         func(childComplexity int) int
 		Version           func(childComplexity int) int
 	}
@@ -159,6 +191,15 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerStatement struct {
+		ClosingBalance func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		From           func(childComplexity int) int
+		Lines          func(childComplexity int) int
+		OpeningBalance func(childComplexity int) int
+		To             func(childComplexity int) int
 	}
 
 	Delivery struct {
@@ -236,6 +277,7 @@ type ComplexityRoot struct {
 		Order             func(childComplexity int) int
 		PaidAmount        func(childComplexity int) int
 		Payments          func(childComplexity int) int
+		PrintURL          func(childComplexity int) int
 		Return            func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Subtotal          func(childComplexity int) int
@@ -495,32 +537,33 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Customer       func(childComplexity int, id string) int
-		Customers      func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
-		Deliveries     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DeliveryFilter, orderBy *model.DeliveryOrder) int
-		Delivery       func(childComplexity int, id string) int
-		Invoice        func(childComplexity int, id string) int
-		Invoices       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) int
-		Me             func(childComplexity int) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Order          func(childComplexity int, id string) int
-		Orders         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
-		OrdersOnHold   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
-		Payment        func(childComplexity int, id string) int
-		Payments       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) int
-		PriceLists     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.PriceListFilter, orderBy *model.PriceListOrder) int
-		PriceQuote     func(childComplexity int, customerID string, productID string, quantity decimal.Decimal, date *time.Time) int
-		Product        func(childComplexity int, id string) int
-		Products       func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.ProductFilter, orderBy *model.ProductOrder) int
-		Quote          func(childComplexity int, id string) int
-		Quotes         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) int
-		Return         func(childComplexity int, id string) int
-		Returns        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) int
-		StockLevels    func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) int
-		StockMovements func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockMovementFilter, orderBy *model.StockMovementOrder) int
-		Users          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) int
-		Warehouses     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.WarehouseFilter, orderBy *model.WarehouseOrder) int
+		Customer         func(childComplexity int, id string) int
+		Customers        func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
+		Deliveries       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DeliveryFilter, orderBy *model.DeliveryOrder) int
+		Delivery         func(childComplexity int, id string) int
+		Invoice          func(childComplexity int, id string) int
+		Invoices         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) int
+		Me               func(childComplexity int) int
+		Node             func(childComplexity int, id string) int
+		Nodes            func(childComplexity int, ids []string) int
+		Order            func(childComplexity int, id string) int
+		Orders           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
+		OrdersOnHold     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
+		Payment          func(childComplexity int, id string) int
+		Payments         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) int
+		PriceLists       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.PriceListFilter, orderBy *model.PriceListOrder) int
+		PriceQuote       func(childComplexity int, customerID string, productID string, quantity decimal.Decimal, date *time.Time) int
+		Product          func(childComplexity int, id string) int
+		Products         func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.ProductFilter, orderBy *model.ProductOrder) int
+		Quote            func(childComplexity int, id string) int
+		Quotes           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.QuoteFilter, orderBy *model.QuoteOrder) int
+		ReceivablesAging func(childComplexity int, asOf *time.Time) int
+		Return           func(childComplexity int, id string) int
+		Returns          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) int
+		StockLevels      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) int
+		StockMovements   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.StockMovementFilter, orderBy *model.StockMovementOrder) int
+		Users            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) int
+		Warehouses       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.WarehouseFilter, orderBy *model.WarehouseOrder) int
 	}
 
 	Quote struct {
@@ -581,6 +624,12 @@ type ComplexityRoot struct {
 		Before  func(childComplexity int) int
 		Kind    func(childComplexity int) int
 		Product func(childComplexity int) int
+	}
+
+	ReceivablesAging struct {
+		AsOf      func(childComplexity int) int
+		Customers func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.AgingFilter) int
+		Totals    func(childComplexity int) int
 	}
 
 	Return struct {
@@ -675,6 +724,16 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		IsDefault func(childComplexity int) int
 		Label     func(childComplexity int) int
+	}
+
+	StatementLine struct {
+		Balance  func(childComplexity int) int
+		Credit   func(childComplexity int) int
+		Date     func(childComplexity int) int
+		Debit    func(childComplexity int) int
+		Document func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Number   func(childComplexity int) int
 	}
 
 	StockLevel struct {
@@ -775,6 +834,19 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AgingLineResolver interface {
+	Customer(ctx context.Context, obj *sales.AgingLine) (*sales.Customer, error)
+
+	Current(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Days1To30(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Days31To60(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Days61To90(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Over90(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Disputed(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Total(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	UnappliedCredit(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+	Net(ctx context.Context, obj *sales.AgingLine) (*decimal.Decimal, error)
+}
 type CreditAllocationResolver interface {
 	CreditNote(ctx context.Context, obj *sales.CreditAllocation) (*sales.Invoice, error)
 	Invoice(ctx context.Context, obj *sales.CreditAllocation) (*sales.Invoice, error)
@@ -821,6 +893,12 @@ type CustomerResolver interface {
 	CreditExposure(ctx context.Context, obj *sales.Customer) (*sales.CustomerCredit, error)
 	Invoices(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error)
 	Payments(ctx context.Context, obj *sales.Customer, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) (*model.PaymentConnection, error)
+	Balance(ctx context.Context, obj *sales.Customer) (*decimal.Decimal, error)
+	Statement(ctx context.Context, obj *sales.Customer, from time.Time, to time.Time) (*sales.Statement, error)
+}
+type CustomerStatementResolver interface {
+	OpeningBalance(ctx context.Context, obj *sales.Statement) (*decimal.Decimal, error)
+	ClosingBalance(ctx context.Context, obj *sales.Statement) (*decimal.Decimal, error)
 }
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
@@ -864,6 +942,7 @@ type InvoiceResolver interface {
 	CreditedInvoice(ctx context.Context, obj *sales.Invoice) (*sales.Invoice, error)
 	CreditAllocations(ctx context.Context, obj *sales.Invoice) ([]*sales.CreditAllocation, error)
 	Payments(ctx context.Context, obj *sales.Invoice) ([]*sales.PaymentAllocation, error)
+	PrintURL(ctx context.Context, obj *sales.Invoice) (string, error)
 }
 type InvoiceLineResolver interface {
 	ID(ctx context.Context, obj *sales.InvoiceLine) (string, error)
@@ -1023,6 +1102,7 @@ type QueryResolver interface {
 	Invoice(ctx context.Context, id string) (*sales.Invoice, error)
 	Payments(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) (*model.PaymentConnection, error)
 	Payment(ctx context.Context, id string) (*sales.Payment, error)
+	ReceivablesAging(ctx context.Context, asOf *time.Time) (*model.ReceivablesAging, error)
 }
 type QuoteResolver interface {
 	ID(ctx context.Context, obj *sales.Quote) (string, error)
@@ -1055,6 +1135,10 @@ type QuoteLineResolver interface {
 	Subtotal(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
 	Tax(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
 	Total(ctx context.Context, obj *sales.QuoteLine) (*decimal.Decimal, error)
+}
+type ReceivablesAgingResolver interface {
+	Totals(ctx context.Context, obj *model.ReceivablesAging) ([]*sales.AgingLine, error)
+	Customers(ctx context.Context, obj *model.ReceivablesAging, first *int, after *string, last *int, before *string, filter *model.AgingFilter) (*model.AgingLineConnection, error)
 }
 type ReturnResolver interface {
 	ID(ctx context.Context, obj *sales.Return) (string, error)
@@ -1103,6 +1187,12 @@ type ShippingAddressResolver interface {
 	ID(ctx context.Context, obj *sales.ShippingAddress) (string, error)
 
 	Address(ctx context.Context, obj *sales.ShippingAddress) (*sales.Address, error)
+}
+type StatementLineResolver interface {
+	Document(ctx context.Context, obj *sales.StatementLine) (relay.Node, error)
+	Debit(ctx context.Context, obj *sales.StatementLine) (*decimal.Decimal, error)
+	Credit(ctx context.Context, obj *sales.StatementLine) (*decimal.Decimal, error)
+	Balance(ctx context.Context, obj *sales.StatementLine) (*decimal.Decimal, error)
 }
 type StockLevelResolver interface {
 	ID(ctx context.Context, obj *sales.StockLevel) (string, error)
@@ -1179,6 +1269,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Region(childComplexity), true
+
+	case "AgingLine.currency":
+		if e.ComplexityRoot.AgingLine.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Currency(childComplexity), true
+	case "AgingLine.current":
+		if e.ComplexityRoot.AgingLine.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Current(childComplexity), true
+	case "AgingLine.customer":
+		if e.ComplexityRoot.AgingLine.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Customer(childComplexity), true
+	case "AgingLine.days1To30":
+		if e.ComplexityRoot.AgingLine.Days1To30 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Days1To30(childComplexity), true
+	case "AgingLine.days31To60":
+		if e.ComplexityRoot.AgingLine.Days31To60 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Days31To60(childComplexity), true
+	case "AgingLine.days61To90":
+		if e.ComplexityRoot.AgingLine.Days61To90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Days61To90(childComplexity), true
+	case "AgingLine.disputed":
+		if e.ComplexityRoot.AgingLine.Disputed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Disputed(childComplexity), true
+	case "AgingLine.net":
+		if e.ComplexityRoot.AgingLine.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Net(childComplexity), true
+	case "AgingLine.over90":
+		if e.ComplexityRoot.AgingLine.Over90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Over90(childComplexity), true
+	case "AgingLine.total":
+		if e.ComplexityRoot.AgingLine.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.Total(childComplexity), true
+	case "AgingLine.unappliedCredit":
+		if e.ComplexityRoot.AgingLine.UnappliedCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLine.UnappliedCredit(childComplexity), true
+
+	case "AgingLineConnection.edges":
+		if e.ComplexityRoot.AgingLineConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineConnection.Edges(childComplexity), true
+	case "AgingLineConnection.nodes":
+		if e.ComplexityRoot.AgingLineConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineConnection.Nodes(childComplexity), true
+	case "AgingLineConnection.pageInfo":
+		if e.ComplexityRoot.AgingLineConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineConnection.PageInfo(childComplexity), true
+	case "AgingLineConnection.totalCount":
+		if e.ComplexityRoot.AgingLineConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineConnection.TotalCount(childComplexity), true
+
+	case "AgingLineEdge.cursor":
+		if e.ComplexityRoot.AgingLineEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineEdge.Cursor(childComplexity), true
+	case "AgingLineEdge.node":
+		if e.ComplexityRoot.AgingLineEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingLineEdge.Node(childComplexity), true
 
 	case "CreditAllocation.allocatedAt":
 		if e.ComplexityRoot.CreditAllocation.AllocatedAt == nil {
@@ -1399,6 +1594,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Archived(childComplexity), true
+	case "Customer.balance":
+		if e.ComplexityRoot.Customer.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Balance(childComplexity), true
 	case "Customer.billingAddress":
 		if e.ComplexityRoot.Customer.BillingAddress == nil {
 			break
@@ -1539,6 +1740,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.ShippingAddresses(childComplexity), true
+	case "Customer.statement":
+		if e.ComplexityRoot.Customer.Statement == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_statement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Statement(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Customer.updatedAt":
 		if e.ComplexityRoot.Customer.UpdatedAt == nil {
 			break
@@ -1589,6 +1801,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerStatement.closingBalance":
+		if e.ComplexityRoot.CustomerStatement.ClosingBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.ClosingBalance(childComplexity), true
+	case "CustomerStatement.currency":
+		if e.ComplexityRoot.CustomerStatement.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Currency(childComplexity), true
+	case "CustomerStatement.from":
+		if e.ComplexityRoot.CustomerStatement.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.From(childComplexity), true
+	case "CustomerStatement.lines":
+		if e.ComplexityRoot.CustomerStatement.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Lines(childComplexity), true
+	case "CustomerStatement.openingBalance":
+		if e.ComplexityRoot.CustomerStatement.OpeningBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OpeningBalance(childComplexity), true
+	case "CustomerStatement.to":
+		if e.ComplexityRoot.CustomerStatement.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.To(childComplexity), true
 
 	case "Delivery.bolNumber":
 		if e.ComplexityRoot.Delivery.BOLNumber == nil {
@@ -1959,6 +2208,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Payments(childComplexity), true
+	case "Invoice.printUrl":
+		if e.ComplexityRoot.Invoice.PrintURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PrintURL(childComplexity), true
 	case "Invoice.return":
 		if e.ComplexityRoot.Invoice.Return == nil {
 			break
@@ -3605,6 +3860,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Quotes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.QuoteFilter), args["orderBy"].(*model.QuoteOrder)), true
+	case "Query.receivablesAging":
+		if e.ComplexityRoot.Query.ReceivablesAging == nil {
+			break
+		}
+
+		args, err := ec.field_Query_receivablesAging_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReceivablesAging(childComplexity, args["asOf"].(*time.Time)), true
 	case "Query.return":
 		if e.ComplexityRoot.Query.Return == nil {
 			break
@@ -3946,6 +4212,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.QuoteLineChange.Product(childComplexity), true
+
+	case "ReceivablesAging.asOf":
+		if e.ComplexityRoot.ReceivablesAging.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.AsOf(childComplexity), true
+	case "ReceivablesAging.customers":
+		if e.ComplexityRoot.ReceivablesAging.Customers == nil {
+			break
+		}
+
+		args, err := ec.field_ReceivablesAging_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.AgingFilter)), true
+	case "ReceivablesAging.totals":
+		if e.ComplexityRoot.ReceivablesAging.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.Totals(childComplexity), true
 
 	case "Return.createdAt":
 		if e.ComplexityRoot.Return.CreatedAt == nil {
@@ -4375,6 +4665,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShippingAddress.Label(childComplexity), true
 
+	case "StatementLine.balance":
+		if e.ComplexityRoot.StatementLine.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Balance(childComplexity), true
+	case "StatementLine.credit":
+		if e.ComplexityRoot.StatementLine.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Credit(childComplexity), true
+	case "StatementLine.date":
+		if e.ComplexityRoot.StatementLine.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Date(childComplexity), true
+	case "StatementLine.debit":
+		if e.ComplexityRoot.StatementLine.Debit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Debit(childComplexity), true
+	case "StatementLine.document":
+		if e.ComplexityRoot.StatementLine.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Document(childComplexity), true
+	case "StatementLine.kind":
+		if e.ComplexityRoot.StatementLine.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Kind(childComplexity), true
+	case "StatementLine.number":
+		if e.ComplexityRoot.StatementLine.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Number(childComplexity), true
+
 	case "StockLevel.available":
 		if e.ComplexityRoot.StockLevel.Available == nil {
 			break
@@ -4745,6 +5078,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AdjustStockInput", ec.unmarshalInputAdjustStockInput),
+			graphql.NewInputUnmarshaler("AgingFilter", ec.unmarshalInputAgingFilter),
 			graphql.NewInputUnmarshaler("AllocatePaymentInput", ec.unmarshalInputAllocatePaymentInput),
 			graphql.NewInputUnmarshaler("AllocationInput", ec.unmarshalInputAllocationInput),
 			graphql.NewInputUnmarshaler("ConfirmDeliveryReceiptInput", ec.unmarshalInputConfirmDeliveryReceiptInput),
@@ -5346,6 +5680,135 @@ type PaymentConnection {
 type PaymentEdge {
   cursor: String!
   node: Payment!
+}
+`, BuiltIn: false},
+	{Name: "../reports.graphqls", Input: `# Reports (docs/domain.md, "Reports"): the receivables aging, and a
+# customer's balance and statement. Read in SQL (db/reports.go); the aging's
+# bucket rules are sales' (sales.AgingBucketEnds, tested against sales.Aging).
+
+extend type Query {
+  """
+  What customers owe, by how long it is past due on asOf (default today), per
+  currency (currencies are never added together). The balances are today's;
+  asOf dates their ages. A sales rep sees their own customers' only.
+  """
+  receivablesAging(asOf: Date): ReceivablesAging! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT, SALES_REP])
+}
+
+extend type Customer {
+  "What the customer owes now, in their currency: open invoice balances (disputed included) less unallocated payments and unapplied credit notes. Negative when they are in credit."
+  balance: Decimal!
+  """
+  The customer's ledger from one day to another (both included, at most 366
+  days and 500 lines; more is refused with VALIDATION on to): the balance
+  before, each invoice, credit note, payment, refund, write-off and void with
+  the balance after it, and the balance at the end. Two consecutive periods
+  chain: the closing of one is the opening of the next.
+  """
+  statement(from: Date!, to: Date!): CustomerStatement! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+}
+
+extend type Invoice {
+  """
+  The printable invoice (HTML): a path signed for the viewer that opens in a
+  plain browser tab for a few minutes (DOCUMENT_LINK_TTL), as long as the
+  viewer stays active and may see the invoice. Without its query it opens
+  with the same Authorization header as the API. A draft prints marked DRAFT.
+  """
+  printUrl: String!
+}
+
+"The receivables aging on a day."
+type ReceivablesAging @goModel(model: "salesgraph/graph/model.ReceivablesAging") {
+  asOf: Date!
+  "One line per currency, by currency: at most 52, one per currency traded in."
+  totals: [AgingLine!]! @bound(max: 52) @goField(forceResolver: true)
+  "One line per customer and currency with something open or to their credit, by customer."
+  customers(first: Int, after: String, last: Int, before: String, filter: AgingFilter): AgingLineConnection! @goField(forceResolver: true)
+}
+
+input AgingFilter {
+  currency: Currency
+  customerId: ID
+  "Only lines with something past due (disputed aside)."
+  overdueOnly: Boolean = false
+}
+
+"A customer's (or, on totals, everyone's) receivables in one currency, by age."
+type AgingLine @goModel(model: "salesgraph/sales.AgingLine") {
+  "Null on a total line."
+  customer: Customer @goField(forceResolver: true)
+  currency: Currency!
+  "Not yet due."
+  current: Decimal! @goField(forceResolver: true)
+  days1To30: Decimal! @goField(forceResolver: true)
+  days31To60: Decimal! @goField(forceResolver: true)
+  days61To90: Decimal! @goField(forceResolver: true)
+  over90: Decimal! @goField(forceResolver: true)
+  "Disputed invoices, whatever their age (out of dunning, still owed)."
+  disputed: Decimal! @goField(forceResolver: true)
+  "Every column added up: the open invoice balances."
+  total: Decimal! @goField(forceResolver: true)
+  "Unallocated payments and unapplied credit notes."
+  unappliedCredit: Decimal! @goField(forceResolver: true)
+  "Total less unapplied credit."
+  net: Decimal! @goField(forceResolver: true)
+}
+
+type AgingLineConnection {
+  edges: [AgingLineEdge!]!
+  nodes: [AgingLine!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type AgingLineEdge {
+  cursor: String!
+  node: AgingLine!
+}
+
+enum StatementLineKind @goModel(model: "salesgraph/sales.StatementKind") {
+  "An invoice issued: a debit."
+  INVOICE
+  "An issued invoice voided: a credit."
+  INVOICE_VOID
+  "A credit note issued: a credit."
+  CREDIT_NOTE
+  "A credit note voided: a debit."
+  CREDIT_NOTE_VOID
+  "A payment received: a credit."
+  PAYMENT
+  "Money of a payment paid back: a debit."
+  REFUND
+  "An invoice's balance written off as bad debt: a credit."
+  WRITE_OFF
+}
+
+"A customer's ledger between two days, in their currency."
+type CustomerStatement @goModel(model: "salesgraph/sales.Statement") {
+  from: Date!
+  to: Date!
+  currency: Currency!
+  "The balance at the start of from."
+  openingBalance: Decimal! @goField(forceResolver: true)
+  "The balance at the end of to: opening plus debits less credits."
+  closingBalance: Decimal! @goField(forceResolver: true)
+  "By date; on one day invoices, credit notes, payments, refunds, write-offs, then voids; at most 500 (a period with more is refused)."
+  lines: [StatementLine!]! @bound(max: 500)
+}
+
+"One movement of a customer's balance."
+type StatementLine @goModel(model: "salesgraph/sales.StatementLine") {
+  date: Date!
+  kind: StatementLineKind!
+  "The document's number (the invoice's, on a write-off)."
+  number: String!
+  "The invoice, credit note or payment (the written-off invoice, on a write-off)."
+  document: Node @goField(forceResolver: true)
+  debit: Decimal! @goField(forceResolver: true)
+  credit: Decimal! @goField(forceResolver: true)
+  "The balance after this line."
+  balance: Decimal! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""
@@ -6694,6 +7157,58 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_AgingLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_AgingLine_customer(ctx, field)
+	case "currency":
+		return ec.fieldContext_AgingLine_currency(ctx, field)
+	case "current":
+		return ec.fieldContext_AgingLine_current(ctx, field)
+	case "days1To30":
+		return ec.fieldContext_AgingLine_days1To30(ctx, field)
+	case "days31To60":
+		return ec.fieldContext_AgingLine_days31To60(ctx, field)
+	case "days61To90":
+		return ec.fieldContext_AgingLine_days61To90(ctx, field)
+	case "over90":
+		return ec.fieldContext_AgingLine_over90(ctx, field)
+	case "disputed":
+		return ec.fieldContext_AgingLine_disputed(ctx, field)
+	case "total":
+		return ec.fieldContext_AgingLine_total(ctx, field)
+	case "unappliedCredit":
+		return ec.fieldContext_AgingLine_unappliedCredit(ctx, field)
+	case "net":
+		return ec.fieldContext_AgingLine_net(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingLine", field.Name)
+}
+
+func (ec *executionContext) childFields_AgingLineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AgingLineConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AgingLineConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AgingLineConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AgingLineConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingLineConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AgingLineEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AgingLineEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AgingLineEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingLineEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CreditAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "creditNote":
@@ -6830,6 +7345,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_invoices(ctx, field)
 	case "payments":
 		return ec.fieldContext_Customer_payments(ctx, field)
+	case "balance":
+		return ec.fieldContext_Customer_balance(ctx, field)
+	case "statement":
+		return ec.fieldContext_Customer_statement(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -6856,6 +7375,24 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_CustomerStatement_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CustomerStatement_to(ctx, field)
+	case "currency":
+		return ec.fieldContext_CustomerStatement_currency(ctx, field)
+	case "openingBalance":
+		return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+	case "closingBalance":
+		return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+	case "lines":
+		return ec.fieldContext_CustomerStatement_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerStatement", field.Name)
 }
 
 func (ec *executionContext) childFields_Delivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7022,6 +7559,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_creditAllocations(ctx, field)
 	case "payments":
 		return ec.fieldContext_Invoice_payments(ctx, field)
+	case "printUrl":
+		return ec.fieldContext_Invoice_printUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -7542,6 +8081,18 @@ func (ec *executionContext) childFields_QuoteLineChange(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type QuoteLineChange", field.Name)
 }
 
+func (ec *executionContext) childFields_ReceivablesAging(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_ReceivablesAging_asOf(ctx, field)
+	case "totals":
+		return ec.fieldContext_ReceivablesAging_totals(ctx, field)
+	case "customers":
+		return ec.fieldContext_ReceivablesAging_customers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceivablesAging", field.Name)
+}
+
 func (ec *executionContext) childFields_Return(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7728,6 +8279,26 @@ func (ec *executionContext) childFields_ShippingAddress(ctx context.Context, fie
 		return ec.fieldContext_ShippingAddress_isDefault(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_StatementLine_date(ctx, field)
+	case "kind":
+		return ec.fieldContext_StatementLine_kind(ctx, field)
+	case "number":
+		return ec.fieldContext_StatementLine_number(ctx, field)
+	case "document":
+		return ec.fieldContext_StatementLine_document(ctx, field)
+	case "debit":
+		return ec.fieldContext_StatementLine_debit(ctx, field)
+	case "credit":
+		return ec.fieldContext_StatementLine_credit(ctx, field)
+	case "balance":
+		return ec.fieldContext_StatementLine_balance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementLine", field.Name)
 }
 
 func (ec *executionContext) childFields_StockLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8259,6 +8830,28 @@ func (ec *executionContext) field_Customer_quotes_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_statement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -10350,6 +10943,20 @@ func (ec *executionContext) field_Query_quotes_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_receivablesAging_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_return_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10634,6 +11241,52 @@ func (ec *executionContext) field_Query_warehouses_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_ReceivablesAging_customers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AgingFilter, error) {
+			return ec.unmarshalOAgingFilter2ᚖsalesgraphᚋgraphᚋmodelᚐAgingFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Warehouse_stockLevels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10898,6 +11551,442 @@ func (ec *executionContext) _Address_country(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Address_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgingLine_customer(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖsalesgraphᚋsalesᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingLine_currency(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _AgingLine_current(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_days1To30(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_days1To30(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Days1To30(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_days1To30(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_days31To60(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_days31To60(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Days31To60(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_days31To60(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_days61To90(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_days61To90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Days61To90(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_days61To90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_over90(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_over90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Over90(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_over90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_disputed(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_disputed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Disputed(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_disputed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_total(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Total(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_unappliedCredit(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_unappliedCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().UnappliedCredit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_unappliedCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLine_net(ctx context.Context, field graphql.CollectedField, obj *sales.AgingLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLine_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgingLine().Net(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLine_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _AgingLineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgingLineEdge) graphql.Marshaler {
+			return ec.marshalNAgingLineEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐAgingLineEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingLineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingLineEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingLineConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.AgingLine) graphql.Marshaler {
+			return ec.marshalNAgingLine2ᚕᚖsalesgraphᚋsalesᚐAgingLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingLineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingLineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖsalesgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingLineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingLineConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLineConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgingLineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingLineEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgingLineEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AgingLineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingLineEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.AgingLine) graphql.Marshaler {
+			return ec.marshalNAgingLine2ᚖsalesgraphᚋsalesᚐAgingLine(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingLineEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingLineEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingLine(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreditAllocation_creditNote(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
@@ -12435,6 +13524,91 @@ func (ec *executionContext) fieldContext_Customer_payments(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_balance(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Balance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _Customer_statement(ctx context.Context, field graphql.CollectedField, obj *sales.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_statement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Statement(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Statement
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Statement
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Statement) graphql.Marshaler {
+			return ec.marshalNCustomerStatement2ᚖsalesgraphᚋsalesᚐStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_statement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerStatement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_statement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12604,6 +13778,153 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_from(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CustomerStatement_to(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CustomerStatement_currency(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _CustomerStatement_openingBalance(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerStatement().OpeningBalance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_openingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CustomerStatement_closingBalance(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerStatement().ClosingBalance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_closingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CustomerStatement_lines(ctx context.Context, field graphql.CollectedField, obj *sales.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.StatementLine) graphql.Marshaler {
+			return ec.marshalNStatementLine2ᚕᚖsalesgraphᚋsalesᚐStatementLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementLine(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14401,6 +15722,29 @@ func (ec *executionContext) fieldContext_Invoice_payments(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_printUrl(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_printUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().PrintURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_printUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, "String")
 }
 
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
@@ -22150,6 +23494,68 @@ func (ec *executionContext) fieldContext_Query_payment(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_receivablesAging(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_receivablesAging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReceivablesAging(ctx, fc.Args["asOf"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT", "SALES_REP"})
+				if err != nil {
+					var zeroVal *model.ReceivablesAging
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ReceivablesAging
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReceivablesAging) graphql.Marshaler {
+			return ec.marshalNReceivablesAging2ᚖsalesgraphᚋgraphᚋmodelᚐReceivablesAging(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_receivablesAging(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReceivablesAging(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_receivablesAging_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23401,6 +24807,105 @@ func (ec *executionContext) fieldContext_QuoteLineChange_after(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_QuoteLine(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReceivablesAging_asOf(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceivablesAging", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ReceivablesAging_totals(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReceivablesAging().Totals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.AgingLine) graphql.Marshaler {
+			return ec.marshalNAgingLine2ᚕᚖsalesgraphᚋsalesᚐAgingLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReceivablesAging",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReceivablesAging_customers(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ReceivablesAging().Customers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.AgingFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgingLineConnection) graphql.Marshaler {
+			return ec.marshalNAgingLineConnection2ᚖsalesgraphᚋgraphᚋmodelᚐAgingLineConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReceivablesAging",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingLineConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ReceivablesAging_customers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -25310,6 +26815,176 @@ func (ec *executionContext) _ShippingAddress_isDefault(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ShippingAddress_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingAddress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StatementLine_date(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "Date")
+}
+
+func (ec *executionContext) _StatementLine_kind(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sales.StatementKind) graphql.Marshaler {
+			return ec.marshalNStatementLineKind2salesgraphᚋsalesᚐStatementKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "StatementLineKind")
+}
+
+func (ec *executionContext) _StatementLine_number(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatementLine_document(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatementLine().Document(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Node) graphql.Marshaler {
+			return ec.marshalONode2salesgraphᚋrelayᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementLine_debit(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_debit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatementLine().Debit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_debit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _StatementLine_credit(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_credit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatementLine().Credit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_credit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _StatementLine_balance(ctx context.Context, field graphql.CollectedField, obj *sales.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatementLine().Balance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, true, true, "Decimal")
 }
 
 func (ec *executionContext) _StockLevel_id(ctx context.Context, field graphql.CollectedField, obj *sales.StockLevel) (ret graphql.Marshaler) {
@@ -28052,6 +29727,66 @@ func (ec *executionContext) unmarshalInputAdjustStockInput(ctx context.Context, 
 func UnmarshalAdjustStockInput(ctx context.Context, raw any) (model.AdjustStockInput, error) {
 	var out model.AdjustStockInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AdjustStockInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAgingFilter(ctx context.Context, obj any) (model.AgingFilter, error) {
+	var it model.AgingFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["overdueOnly"]; !present {
+		asMap["overdueOnly"] = false
+	}
+
+	fieldsInOrder := [...]string{"currency", "customerId", "overdueOnly"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOCurrency2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "overdueOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdueOnly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverdueOnly = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgingFilter unmarshals raw into the AgingFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgingFilter(ctx context.Context, raw any) (model.AgingFilter, error) {
+	var out model.AgingFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgingFilter", raw, &out)
 	return out, err
 }
 
@@ -32075,6 +33810,185 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var agingLineImplementors = []string{"AgingLine"}
+
+func (ec *executionContext) _AgingLine(ctx context.Context, sel ast.SelectionSet, obj *sales.AgingLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingLine")
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_customer(ctx, field, obj)
+				})
+		case "currency":
+			out.Values[i] = ec._AgingLine_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_current(ctx, field, obj)
+				})
+		case "days1To30":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_days1To30(ctx, field, obj)
+				})
+		case "days31To60":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_days31To60(ctx, field, obj)
+				})
+		case "days61To90":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_days61To90(ctx, field, obj)
+				})
+		case "over90":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_over90(ctx, field, obj)
+				})
+		case "disputed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_disputed(ctx, field, obj)
+				})
+		case "total":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_total(ctx, field, obj)
+				})
+		case "unappliedCredit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_unappliedCredit(ctx, field, obj)
+				})
+		case "net":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgingLine_net(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agingLineConnectionImplementors = []string{"AgingLineConnection"}
+
+func (ec *executionContext) _AgingLineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AgingLineConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingLineConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingLineConnection")
+		case "edges":
+			out.Values[i] = ec._AgingLineConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AgingLineConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AgingLineConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AgingLineConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agingLineEdgeImplementors = []string{"AgingLineEdge"}
+
+func (ec *executionContext) _AgingLineEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AgingLineEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingLineEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingLineEdge")
+		case "cursor":
+			out.Values[i] = ec._AgingLineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AgingLineEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var creditAllocationImplementors = []string{"CreditAllocation"}
 
 func (ec *executionContext) _CreditAllocation(ctx context.Context, sel ast.SelectionSet, obj *sales.CreditAllocation) graphql.Marshaler {
@@ -32491,6 +34405,18 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_payments(ctx, field, obj)
 				})
+		case "balance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_balance(ctx, field, obj)
+				})
+		case "statement":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_statement(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32576,6 +34502,66 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerStatementImplementors = []string{"CustomerStatement"}
+
+func (ec *executionContext) _CustomerStatement(ctx context.Context, sel ast.SelectionSet, obj *sales.Statement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerStatement")
+		case "from":
+			out.Values[i] = ec._CustomerStatement_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._CustomerStatement_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._CustomerStatement_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openingBalance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerStatement_openingBalance(ctx, field, obj)
+				})
+		case "closingBalance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerStatement_closingBalance(ctx, field, obj)
+				})
+		case "lines":
+			out.Values[i] = ec._CustomerStatement_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33104,6 +35090,12 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invoice_payments(ctx, field, obj)
+				})
+		case "printUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_printUrl(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34967,6 +36959,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_payment(ctx, field)
 				})
+		case "receivablesAging":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_receivablesAging(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -35368,6 +37366,51 @@ func (ec *executionContext) _QuoteLineChange(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var receivablesAgingImplementors = []string{"ReceivablesAging"}
+
+func (ec *executionContext) _ReceivablesAging(ctx context.Context, sel ast.SelectionSet, obj *model.ReceivablesAging) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, receivablesAgingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReceivablesAging")
+		case "asOf":
+			out.Values[i] = ec._ReceivablesAging_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReceivablesAging_totals(ctx, field, obj)
+				})
+		case "customers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReceivablesAging_customers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35973,6 +38016,73 @@ func (ec *executionContext) _ShippingAddress(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statementLineImplementors = []string{"StatementLine"}
+
+func (ec *executionContext) _StatementLine(ctx context.Context, sel ast.SelectionSet, obj *sales.StatementLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementLine")
+		case "date":
+			out.Values[i] = ec._StatementLine_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._StatementLine_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._StatementLine_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "document":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatementLine_document(ctx, field, obj)
+				})
+		case "debit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatementLine_debit(ctx, field, obj)
+				})
+		case "credit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatementLine_credit(ctx, field, obj)
+				})
+		case "balance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatementLine_balance(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37005,6 +39115,62 @@ func (ec *executionContext) unmarshalNAdjustStockInput2salesgraphᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAgingLine2ᚕᚖsalesgraphᚋsalesᚐAgingLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.AgingLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgingLine2ᚖsalesgraphᚋsalesᚐAgingLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgingLine2ᚖsalesgraphᚋsalesᚐAgingLine(ctx context.Context, sel ast.SelectionSet, v *sales.AgingLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgingLine!")
+		return graphql.Null
+	}
+	return ec._AgingLine(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgingLineConnection2ᚖsalesgraphᚋgraphᚋmodelᚐAgingLineConnection(ctx context.Context, sel ast.SelectionSet, v *model.AgingLineConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgingLineConnection!")
+		return graphql.Null
+	}
+	return ec._AgingLineConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgingLineEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐAgingLineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgingLineEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgingLineEdge2ᚖsalesgraphᚋgraphᚋmodelᚐAgingLineEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgingLineEdge2ᚖsalesgraphᚋgraphᚋmodelᚐAgingLineEdge(ctx context.Context, sel ast.SelectionSet, v *model.AgingLineEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgingLineEdge!")
+		return graphql.Null
+	}
+	return ec._AgingLineEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAllocatePaymentInput2salesgraphᚋgraphᚋmodelᚐAllocatePaymentInput(ctx context.Context, v any) (model.AllocatePaymentInput, error) {
 	res, err := ec.unmarshalInputAllocatePaymentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37252,6 +39418,14 @@ func (ec *executionContext) unmarshalNCustomerOrderField2salesgraphᚋgraphᚋmo
 
 func (ec *executionContext) marshalNCustomerOrderField2salesgraphᚋgraphᚋmodelᚐCustomerOrderField(ctx context.Context, sel ast.SelectionSet, v model.CustomerOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCustomerStatement2ᚖsalesgraphᚋsalesᚐStatement(ctx context.Context, sel ast.SelectionSet, v *sales.Statement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerStatement!")
+		return graphql.Null
+	}
+	return ec._CustomerStatement(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -38259,6 +40433,14 @@ func (ec *executionContext) marshalNQuoteStatus2salesgraphᚋsalesᚐQuoteStatus
 	return res
 }
 
+func (ec *executionContext) marshalNReceivablesAging2ᚖsalesgraphᚋgraphᚋmodelᚐReceivablesAging(ctx context.Context, sel ast.SelectionSet, v *model.ReceivablesAging) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReceivablesAging!")
+		return graphql.Null
+	}
+	return ec._ReceivablesAging(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNReceiveReturnInput2salesgraphᚋgraphᚋmodelᚐReceiveReturnInput(ctx context.Context, v any) (model.ReceiveReturnInput, error) {
 	res, err := ec.unmarshalInputReceiveReturnInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38540,6 +40722,45 @@ func (ec *executionContext) unmarshalNShippingAddressInput2ᚕᚖsalesgraphᚋgr
 func (ec *executionContext) unmarshalNShippingAddressInput2ᚖsalesgraphᚋgraphᚋmodelᚐShippingAddressInput(ctx context.Context, v any) (*model.ShippingAddressInput, error) {
 	res, err := ec.unmarshalInputShippingAddressInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatementLine2ᚕᚖsalesgraphᚋsalesᚐStatementLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.StatementLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementLine2ᚖsalesgraphᚋsalesᚐStatementLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementLine2ᚖsalesgraphᚋsalesᚐStatementLine(ctx context.Context, sel ast.SelectionSet, v *sales.StatementLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatementLine!")
+		return graphql.Null
+	}
+	return ec._StatementLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatementLineKind2salesgraphᚋsalesᚐStatementKind(ctx context.Context, v any) (sales.StatementKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.StatementKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatementLineKind2salesgraphᚋsalesᚐStatementKind(ctx context.Context, sel ast.SelectionSet, v sales.StatementKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "StatementLineKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNStockLevel2ᚕᚖsalesgraphᚋsalesᚐStockLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.StockLevel) graphql.Marshaler {
@@ -39024,6 +41245,14 @@ func (ec *executionContext) unmarshalOAddressInput2ᚖsalesgraphᚋgraphᚋmodel
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAgingFilter2ᚖsalesgraphᚋgraphᚋmodelᚐAgingFilter(ctx context.Context, v any) (*model.AgingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAgingFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -73,6 +73,10 @@ type Loaders struct {
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
+	BalanceByCustomerID *loader[int64, *db.CustomerBalance]
+	// statements has customers' statements by period (reports.go).
+	statements statementLoaders
+
 	// The currency of the documents and lists whose lines were listed (money.go).
 	currencies currencies
 	// logger reports a panic in a prefetch (loader.go).
@@ -150,6 +154,8 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 			func(a *sales.CreditAllocation) int64 { return a.CreditNoteID }),
 		CreditAllocationsByInvoiceID: many(wait, s.CreditNotes.AllocationsByInvoiceIDs, func(a *sales.CreditAllocation) int64 { return a.InvoiceID }),
 		History:                      histories(wait, s.Events),
+		BalanceByCustomerID:        one(wait, s.Reports.Balances, func(b *db.CustomerBalance) int64 { return b.CustomerID }),
+		statements:                 statementLoaders{wait: wait, reports: s.Reports},
 	}
 }
 

@@ -20,14 +20,20 @@ type Receivable struct {
 	Disputed   bool
 }
 
+// AgingBucketEnds are the last days past due of the 1–30, 31–60 and 61–90
+// buckets; anything later is over 90, anything not yet past due current.
+// The SQL of the served report (db/reports.go) takes them as parameters, so
+// Go and SQL bucket the same way.
+var AgingBucketEnds = [3]int{30, 60, 90}
+
 // AgingBuckets is an open amount split by days past due.
 type AgingBuckets struct {
-	Current    decimal.Decimal // not yet due
-	Days1To30  decimal.Decimal
-	Days31To60 decimal.Decimal
-	Days61To90 decimal.Decimal
-	Over90     decimal.Decimal
-	Disputed   decimal.Decimal // disputed invoices, whatever their age
+	Current    decimal.Decimal `db:"current_amount"` // not yet due
+	Days1To30  decimal.Decimal `db:"days_1_30"`
+	Days31To60 decimal.Decimal `db:"days_31_60"`
+	Days61To90 decimal.Decimal `db:"days_61_90"`
+	Over90     decimal.Decimal `db:"over_90"`
+	Disputed   decimal.Decimal `db:"disputed"` // disputed invoices, whatever their age
 }
 
 // Total is every column added up: the open balance.
@@ -41,11 +47,11 @@ func (b *AgingBuckets) add(r Receivable, asOf time.Time) {
 		b.Disputed = b.Disputed.Add(r.Open)
 	case days <= 0:
 		b.Current = b.Current.Add(r.Open)
-	case days <= 30:
+	case days <= AgingBucketEnds[0]:
 		b.Days1To30 = b.Days1To30.Add(r.Open)
-	case days <= 60:
+	case days <= AgingBucketEnds[1]:
 		b.Days31To60 = b.Days31To60.Add(r.Open)
-	case days <= 90:
+	case days <= AgingBucketEnds[2]:
 		b.Days61To90 = b.Days61To90.Add(r.Open)
 	default:
 		b.Over90 = b.Over90.Add(r.Open)
@@ -54,9 +60,31 @@ func (b *AgingBuckets) add(r Receivable, asOf time.Time) {
 
 // AgingLine is one customer's (or the total's) aging in one currency.
 type AgingLine struct {
-	CustomerID int64 // 0 on a total line
-	Currency   string
+	CustomerID int64  `db:"customer_id"` // 0 on a total line
+	Currency   string `db:"currency"`
 	AgingBuckets
+	// UnappliedCredit is what the customer has to their credit in the
+	// currency: payments not allocated nor refunded, and credit notes not
+	// applied. Aging leaves it zero (it ages invoices only); the served
+	// report reads it alongside.
+	UnappliedCredit decimal.Decimal `db:"unapplied_credit"`
+}
+
+// Net is what the customer owes less what they have to their credit.
+func (l AgingLine) Net() decimal.Decimal { return l.Total().Sub(l.UnappliedCredit) }
+
+// Overdue is what is past due (disputed invoices, out of dunning, aside).
+func (b AgingBuckets) Overdue() decimal.Decimal {
+	return b.Days1To30.Add(b.Days31To60).Add(b.Days61To90).Add(b.Over90)
+}
+
+// AgingFilter narrows the aging's customer lines; OwnerID limits them to a
+// sales rep's own customers (set from the viewer, never from input).
+type AgingFilter struct {
+	Currency    *string
+	CustomerID  *int64
+	OverdueOnly bool
+	OwnerID     *int64
 }
 
 // AgingReport is the aging on a day: a line per customer and currency, and a

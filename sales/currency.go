@@ -30,3 +30,7 @@ func MinorUnits(currency string) int32 {
 	}
 	return 2
 }
+
+// CurrencyCount is how many currencies we trade in: at most one aging total
+// line each (ReceivablesAging.totals).
+func CurrencyCount() int { return len(minorUnits) }

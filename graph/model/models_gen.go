@@ -33,6 +33,25 @@ type AdjustStockInput struct {
 	Reason   string          `json:"reason"`
 }
 
+type AgingFilter struct {
+	Currency   *string `json:"currency,omitempty"`
+	CustomerID *string `json:"customerId,omitempty"`
+	// Only lines with something past due (disputed aside).
+	OverdueOnly *bool `json:"overdueOnly,omitempty"`
+}
+
+type AgingLineConnection struct {
+	Edges      []*AgingLineEdge   `json:"edges"`
+	Nodes      []*sales.AgingLine `json:"nodes"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+type AgingLineEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *sales.AgingLine `json:"node"`
+}
+
 type AllocatePaymentInput struct {
 	Allocations []*AllocationInput `json:"allocations"`
 }

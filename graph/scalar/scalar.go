@@ -174,6 +174,23 @@ var moneyFields = map[moneyField]bool{
 	{"SalesOrder", "depositRequired"}: true,
 	// A credit note's allocation (its credit note's currency).
 	{"CreditAllocation", "amount"}: true,
+
+	// Reports (reports.graphqls): the aging's lines, a customer's balance and statement.
+	{"AgingLine", "current"}:                true,
+	{"AgingLine", "days1To30"}:              true,
+	{"AgingLine", "days31To60"}:             true,
+	{"AgingLine", "days61To90"}:             true,
+	{"AgingLine", "over90"}:                 true,
+	{"AgingLine", "disputed"}:               true,
+	{"AgingLine", "total"}:                  true,
+	{"AgingLine", "unappliedCredit"}:        true,
+	{"AgingLine", "net"}:                    true,
+	{"Customer", "balance"}:                 true,
+	{"CustomerStatement", "openingBalance"}: true,
+	{"CustomerStatement", "closingBalance"}: true,
+	{"StatementLine", "debit"}:              true,
+	{"StatementLine", "credit"}:             true,
+	{"StatementLine", "balance"}:            true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
