@@ -32,6 +32,10 @@ const (
 	// MaxDepositsPerOrder is the most payments that may name one order
 	// (SalesOrder.payments).
 	MaxDepositsPerOrder = 20
+	// MaxDisputesPerInvoice is the most disputes one invoice may have,
+	// resolved ones included (Invoice.disputes; each adds two rows to the
+	// invoice's history).
+	MaxDisputesPerInvoice = 10
 )
 
 // CheckRevisionLimit refuses revision number next (1 is the first) past MaxRevisions.
