@@ -174,11 +174,11 @@ func CheckNewDispute(in NewDispute) error {
 
 // DisputeSnapshot is what deciding a new dispute needs.
 type DisputeSnapshot struct {
-	Invoice     *Invoice       // locked
-	Lines       []*InvoiceLine // the invoice's lines
-	OpenNumber  string         // the invoice's open dispute, if any
-	Disputes    int            // the invoice's disputes so far
-	Input       NewDispute
+	Invoice    *Invoice       // locked
+	Lines      []*InvoiceLine // the invoice's lines
+	OpenNumber string         // the invoice's open dispute, if any
+	Disputes   int            // the invoice's disputes so far
+	Input      NewDispute
 }
 
 // PlannedDisputeLine is one line of a new dispute, priced.

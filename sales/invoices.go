@@ -74,7 +74,7 @@ var invoiceMachine = machine[InvoiceStatus, InvoiceAction]{
 	InvoiceIssued: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
 	InvoicePartiallyPaid: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed,
 		InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
-	InvoicePaid:     {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
+	InvoicePaid: {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
 	InvoiceDisputed: {InvoiceWriteOff: InvoiceWrittenOff,
 		InvoiceResolveUnpaid: InvoiceIssued, InvoiceResolvePartPaid: InvoicePartiallyPaid, InvoiceResolvePaid: InvoicePaid},
 }
