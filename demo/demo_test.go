@@ -64,7 +64,8 @@ func TestLoad(t *testing.T) {
 		unreachable := map[sales.DocumentType][]string{
 			sales.DocReturn: {string(sales.ReturnCredited)},
 			sales.DocInvoice: {string(sales.InvoicePaid), string(sales.InvoiceDisputed),
-				string(sales.InvoiceWrittenOff)},
+				string(sales.InvoiceWrittenOff), string(sales.CreditNotePartiallyApplied), string(sales.CreditNoteApplied)},
+			sales.DocDispute: {string(sales.DisputeOpen), string(sales.DisputeResolved)},
 		}
 		for _, d := range sales.DocumentTypes {
 			var want []string

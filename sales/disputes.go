@@ -20,14 +20,8 @@ import (
 // the order, its lines, the invoice, then the dispute, and writes what
 // these decide.
 
-// DisputeStatus is where a dispute stands.
-type DisputeStatus string
-
-// Dispute states.
-const (
-	DisputeOpen     DisputeStatus = "OPEN"
-	DisputeResolved DisputeStatus = "RESOLVED"
-)
+// The dispute's states, DisputeStatus and DisputeStatuses, are beside its
+// description in disputes_types.go.
 
 // DisputeAction is something done to a dispute.
 type DisputeAction string
@@ -39,11 +33,8 @@ var disputeMachine = machine[DisputeStatus, DisputeAction]{
 	DisputeOpen: {DisputeResolve: DisputeResolved},
 }
 
-// DisputeStatuses and DisputeActions list every state and action.
-var (
-	DisputeStatuses = []DisputeStatus{DisputeOpen, DisputeResolved}
-	DisputeActions  = []DisputeAction{DisputeResolve}
-)
+// DisputeActions lists every action.
+var DisputeActions = []DisputeAction{DisputeResolve}
 
 // NextDisputeStatus returns the state action leads to, or INVALID_TRANSITION.
 func NextDisputeStatus(from DisputeStatus, action DisputeAction) (DisputeStatus, error) {

@@ -91,7 +91,8 @@ const DocInvoice DocumentType = "INVOICE"
 
 var invoiceDocument = describe(DocumentDescription{
 	Type: DocInvoice, Name: "invoice", Table: "invoices", Series: "INV",
-	NodeType: "Invoice", States: names(InvoiceStatuses),
+	OtherNumbers: []NumberSeries{SeriesCreditNote}, // a credit note is an invoices row of kind CREDIT_NOTE
+	NodeType:     "Invoice", States: append(names(InvoiceStatuses), names(CreditNoteOnlyStatuses)...),
 	Children: []ChildType{{Table: "invoice_lines", NodeType: "InvoiceLine"}},
 })
 
