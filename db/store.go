@@ -16,6 +16,7 @@ type Store struct {
 	Returns    *ReturnStore
 	Invoices   *InvoiceStore
 	Payments   *PaymentStore
+	Disputes   *DisputeStore
 }
 
 // NewStore builds the stores on d.
@@ -35,5 +36,6 @@ func NewStore(d *DB) *Store {
 		Returns:    &ReturnStore{d},
 		Invoices:   &InvoiceStore{d},
 		Payments:   &PaymentStore{d},
+		Disputes:   &DisputeStore{d},
 	}
 }

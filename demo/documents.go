@@ -344,7 +344,10 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	if _, err := d.s.Invoices.Void(d.ctx, d.manager, inv.ID, inv.Version, "Issued with the wrong purchase order reference"); err != nil {
 		return fmt.Errorf("void invoice: %w", err)
 	}
-	return d.payments(overdue)
+	if err := d.payments(overdue); err != nil {
+		return err
+	}
+	return d.disputes()
 }
 
 // payments puts money on the overdue invoice and on account, so every

@@ -173,6 +173,11 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Quote.changes":              2 * documentLines,
 		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
 		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more
+
+		// The dispute's (disputes.graphqls).
+		"Invoice.disputes": sales.MaxDisputesPerInvoice, // sales.CheckDisputeLimit
+		"Dispute.lines":    documentLines,               // one per invoice line (dispute_lines_invoice_line_key)
+		"Dispute.history":  sales.MaxHistoryEvents,      // created, then resolved once
 	}
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	seen := map[string]bool{}

@@ -172,6 +172,11 @@ var moneyFields = map[moneyField]bool{
 	{"PaymentAllocation", "amount"}:   true,
 	{"SalesOrder", "depositAmount"}:   true,
 	{"SalesOrder", "depositRequired"}: true,
+
+	// The dispute's (disputes.graphqls) and the write-off's.
+	{"Dispute", "disputedAmount"}: true,
+	{"DisputeLine", "amount"}:     true,
+	{"WriteOff", "amount"}:        true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
