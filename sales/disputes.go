@@ -228,8 +228,8 @@ func PlanDispute(s DisputeSnapshot) (DisputePlan, error) {
 			return DisputePlan{}, err
 		}
 		if total.GreaterThan(balance) {
-			return DisputePlan{}, Errorf(CodeValidation, "input.lines", "the lines come to %s %s, more than the balance of invoice %s (%s %s)",
-				total, inv.Currency, name, balance, inv.Currency)
+			return DisputePlan{}, Errorf(CodeValidation, "input.lines", "the lines come to %s, more than the balance of invoice %s (%s)",
+				money(total, inv.Currency), name, money(balance, inv.Currency))
 		}
 		plan.Amount = total
 		for _, l := range lines {
@@ -238,7 +238,7 @@ func PlanDispute(s DisputeSnapshot) (DisputePlan, error) {
 	}
 	from := string(inv.Status)
 	plan.InvoiceEvent = PlannedEvent{Action: string(InvoiceDispute), From: &from, To: string(next),
-		Reason: fmt.Sprintf("%s %s disputed (%s)", plan.Amount, inv.Currency, plan.ReasonCode)}
+		Reason: fmt.Sprintf("%s disputed (%s)", money(plan.Amount, inv.Currency), plan.ReasonCode)}
 	plan.Event = PlannedEvent{Action: "CREATE", To: string(DisputeOpen), Reason: fmt.Sprintf("invoice %s: %s", name, plan.ReasonCode)}
 	return plan, nil
 }
@@ -395,7 +395,7 @@ func PlanDisputeResolution(s ResolutionSnapshot) (ResolutionPlan, error) {
 		}
 		plan.InvoiceStatus = to
 		plan.InvoiceEvent = PlannedEvent{Action: string(InvoiceWriteOff), From: &from, To: string(to),
-			Reason: fmt.Sprintf("dispute %s: %s %s written off: %s", d.Number, inv.Balance(), inv.Currency, note)}
+			Reason: fmt.Sprintf("dispute %s: %s written off: %s", d.Number, money(inv.Balance(), inv.Currency), note)}
 		plan.WriteOff = &PlannedWriteOff{Amount: inv.Balance(), Reason: note}
 	default:
 		action := ResolvedInvoiceAction(inv)
@@ -455,14 +455,19 @@ func planCredit(s ResolutionSnapshot) ([]PlannedCreditLine, Amounts, error) {
 		return nil, Amounts{}, err
 	}
 	if total.GreaterThan(d.DisputedAmount) {
-		return nil, Amounts{}, Errorf(CodeValidation, "input.creditLines", "the credit comes to %s %s, more than the %s %s disputed",
-			total, inv.Currency, d.DisputedAmount, inv.Currency)
+		return nil, Amounts{}, Errorf(CodeValidation, "input.creditLines", "the credit comes to %s, more than the %s disputed",
+			money(total, inv.Currency), money(d.DisputedAmount, inv.Currency))
 	}
 	amounts := make([]Amounts, len(lines))
 	for i, l := range lines {
 		amounts[i] = l.Amounts
 	}
 	return lines, DocumentAmounts(amounts), nil
+}
+
+// money words an amount for a message: at the currency's decimals, with its code.
+func money(amount decimal.Decimal, currency string) string {
+	return amount.StringFixed(MinorUnits(currency)) + " " + currency
 }
 
 // CheckDisputeLimit refuses a dispute of an invoice that already has
