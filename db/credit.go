@@ -22,8 +22,10 @@ import (
 //     of its billed invoices, never below zero;
 //   - unallocated credit: what the customer's payments (deposits included)
 //     have not yet allocated to an invoice or refunded; a payment is always
-//     in the customer's currency (sales.CheckNewPayment). Credit notes join
-//     this term when they exist;
+//     in the customer's currency (sales.CheckNewPayment), and what the
+//     customer's credit notes not yet applied in full (sales.
+//     UnappliedCreditNoteStatuses) have left to apply, in the order's
+//     currency, which is the customer's;
 //   - oldest overdue days: today ($7) less the earliest due date of an
 //     unpaid invoice in a dunnable state that is past due, as
 //     sales.Invoice.DaysOverdue counts; 0 when none is.
@@ -35,7 +37,9 @@ const creditExposureSQL = `
 	                                                    WHERE b.order_id = o.id AND b.kind = $2 AND b.status = ANY($4)), 0), 0))
 	            FROM sales_orders o WHERE o.customer_id = c.id AND o.status = ANY($5)), 0) AS uninvoiced_orders,
 	  COALESCE((SELECT sum(p.amount - p.allocated_amount - p.refunded_amount) FROM payments p
-	            WHERE p.customer_id = c.id), 0) AS unallocated_credit,
+	            WHERE p.customer_id = c.id), 0)
+	  + COALESCE((SELECT sum(n.total - n.paid_amount) FROM invoices n
+	            WHERE n.customer_id = c.id AND n.kind = $8 AND n.status = ANY($9)), 0) AS unallocated_credit,
 	  COALESCE((SELECT max($7::date - i.due_date) FROM invoices i
 	            WHERE i.customer_id = c.id AND i.kind = $2 AND i.status = ANY($6)
 	              AND i.total > i.paid_amount AND i.due_date < $7::date), 0) AS oldest_overdue_days
@@ -61,7 +65,7 @@ func readCreditExposures(ctx context.Context, q sqlx.QueryerContext, customerIDs
 	err := sqlx.SelectContext(ctx, q, &rows, creditExposureSQL, pqArray(customerIDs), string(sales.KindInvoice),
 		statusArray(sales.OpenInvoiceStatuses()), statusArray(sales.BilledInvoiceStatuses()),
 		statusArray(sales.CommittedOrderStatuses()), statusArray(sales.DunnableInvoiceStatuses()),
-		today.UTC().Format(time.DateOnly))
+		today.UTC().Format(time.DateOnly), string(sales.KindCreditNote), statusArray(sales.UnappliedCreditNoteStatuses()))
 	return rows, err
 }
 

@@ -119,7 +119,7 @@ const (
 	payment_terms_days, invoicing_policy, allow_backorder, status, hold_reason, customer_reference, notes, subtotal, tax_total,
 	total, deposit_amount, deposit_percent, created_by, version, created_at, updated_at`
 	orderLineColumns = `id, order_id, line_no, product_id, quote_line_id, quantity, reserved_quantity, delivered_quantity,
-	returned_quantity, invoiced_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
+	returned_quantity, invoiced_quantity, credited_quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total, list_price, price_override_reason`
 )
 
 // unversioned tells lockOrder that the caller locks the order on behalf of

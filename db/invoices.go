@@ -17,7 +17,7 @@ type InvoiceStore struct{ db *DB }
 
 const (
 	invoiceColumns = `id, number, order_id, customer_id, kind, status, currency, issue_date, due_date, subtotal, tax_total, total,
-	paid_amount, created_by, version, created_at, updated_at`
+	paid_amount, return_id, credited_invoice_id, created_by, version, created_at, updated_at`
 	invoiceLineColumns = `id, invoice_id, order_line_id, line_no, quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total`
 )
 
@@ -87,6 +87,9 @@ func (s *InvoiceStore) List(ctx context.Context, f sales.InvoiceFilter, sort Sor
 	defer wrap(&err, "Invoices.List")
 	var w where
 	anyOf(&w, "status", f.Statuses)
+	if f.Kind != nil {
+		w.add("kind = ?", string(*f.Kind))
+	}
 	if f.OrderID != nil {
 		w.add("order_id = ?", *f.OrderID)
 	}
@@ -143,7 +146,7 @@ func (s *InvoiceStore) Create(ctx context.Context, actor *sales.User, in sales.N
 			return 0, err
 		}
 		snap := sales.NewInvoiceSnapshot{Order: o, Lines: lines, Input: in}
-		if err := tx.GetContext(ctx, &snap.Invoices, `SELECT count(*) FROM invoices WHERE order_id = $1`, o.ID); err != nil {
+		if err := tx.GetContext(ctx, &snap.Invoices, `SELECT count(*) FROM invoices WHERE order_id = $1 AND kind = $2`, o.ID, string(sales.KindInvoice)); err != nil {
 			return 0, err
 		}
 		plan, err := sales.PlanInvoice(snap)
@@ -169,18 +172,28 @@ func insertInvoice(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrd
 		plan.Totals.Subtotal, plan.Totals.Tax, plan.Totals.Total, actorID, tx.Now); err != nil {
 		return 0, err
 	}
-	ls := plan.Lines
+	if err := insertInvoiceLines(ctx, tx, id, plan.Lines); err != nil {
+		return 0, err
+	}
+	if err := writeInvoiced(ctx, tx, plan.Invoiced); err != nil {
+		return 0, err
+	}
+	return id, writeEvent(ctx, tx, sales.DocInvoice, id, plan.Event, actorID)
+}
+
+// insertInvoiceLines writes an invoice's (or a credit note's) lines, in one statement.
+func insertInvoiceLines(ctx context.Context, tx *Tx, invoiceID int64, ls []sales.PlannedInvoiceLine) error {
 	dec := func(pick func(sales.PlannedInvoiceLine) decimal.Decimal) any { return decimalArray(ls, pick) }
 	lineNos := make([]int64, len(ls))
 	for i, l := range ls {
 		lineNos[i] = int64(l.LineNo)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (invoice_id, order_line_id, line_no, quantity, unit_price,
+	_, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (invoice_id, order_line_id, line_no, quantity, unit_price,
 			discount_percent, tax_rate, subtotal, tax, total)
 		SELECT $1, l.order_line_id, l.line_no, l.quantity, l.unit_price, l.discount_percent, l.tax_rate, l.subtotal, l.tax, l.total
 		FROM unnest($2::bigint[], $3::int[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[])
 			AS l(order_line_id, line_no, quantity, unit_price, discount_percent, tax_rate, subtotal, tax, total)
-		ORDER BY l.line_no`, id,
+		ORDER BY l.line_no`, invoiceID,
 		idArray(ls, func(l sales.PlannedInvoiceLine) int64 { return l.OrderLineID }), pq.Array(lineNos),
 		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.Quantity }),
 		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.UnitPrice }),
@@ -188,13 +201,8 @@ func insertInvoice(ctx context.Context, tx *Tx, actorID int64, o *sales.SalesOrd
 		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.TaxRate }),
 		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.Subtotal }),
 		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.Tax }),
-		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.Total })); err != nil {
-		return 0, err
-	}
-	if err := writeInvoiced(ctx, tx, plan.Invoiced); err != nil {
-		return 0, err
-	}
-	return id, writeEvent(ctx, tx, sales.DocInvoice, id, plan.Event, actorID)
+		dec(func(l sales.PlannedInvoiceLine) decimal.Decimal { return l.Total }))
+	return err
 }
 
 // writeInvoiced adds a plan's changes to its order lines' invoiced quantities, in one statement.

@@ -147,13 +147,13 @@ func lockPayment(ctx context.Context, tx *Tx, actor *sales.User, id int64, versi
 	return &p, sales.CheckPaymentHistoryLimit(events)
 }
 
-// lockOpenInvoices locks the customer's invoices that take payments (by
-// id, the lock order); with orderID, only that order's.
+// lockOpenInvoices locks the customer's invoices (kind INVOICE) that take
+// payments (by id, the lock order); with orderID, only that order's.
 func lockOpenInvoices(ctx context.Context, tx *Tx, customerID int64, orderID *int64) ([]*sales.Invoice, error) {
 	var out []*sales.Invoice
 	err := tx.SelectContext(ctx, &out, `SELECT `+invoiceColumns+` FROM invoices
-		WHERE customer_id = $1 AND status = ANY($2) AND ($3::bigint IS NULL OR order_id = $3) ORDER BY id FOR UPDATE`,
-		customerID, statusArray(sales.PayableInvoiceStatuses()), orderID)
+		WHERE customer_id = $1 AND kind = $4 AND status = ANY($2) AND ($3::bigint IS NULL OR order_id = $3) ORDER BY id FOR UPDATE`,
+		customerID, statusArray(sales.PayableInvoiceStatuses()), orderID, string(sales.KindInvoice))
 	return out, err
 }
 

@@ -170,6 +170,8 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Invoice.payments":           sales.MaxAllocations,
 		"Payment.history":            sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
 		"SalesOrder.payments":        sales.MaxDepositsPerOrder,
+		"Invoice.creditNotes":        sales.MaxAllocations + sales.MaxCreditNotesPerInvoice, // applied to it (credit_allocations, limited per invoice) or crediting it
+		"Invoice.creditAllocations":  sales.MaxAllocations,                                  // checkCreditAllocationLimits, per credit note and per invoice
 		"Quote.changes":              2 * documentLines,
 		"Query.nodes":                100, // graph/nodes.go refuses more IDs (maxPageSize)
 		"Customer.shippingAddresses": 100, // sales.ValidateAddresses refuses more

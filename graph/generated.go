@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"salesgraph/db"
 	"salesgraph/graph/model"
 	"salesgraph/graph/scalar"
 	"salesgraph/relay"
@@ -33,6 +34,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CreditAllocation() CreditAllocationResolver
 	CreditDecision() CreditDecisionResolver
 	CreditExposure() CreditExposureResolver
 	Customer() CustomerResolver
@@ -78,6 +80,16 @@ type ComplexityRoot struct {
 		Line2      func(childComplexity int) int
 		PostalCode func(childComplexity int) int
 		Region     func(childComplexity int) int
+	}
+
+	CreditAllocation struct {
+		AllocatedAt func(childComplexity int) int
+		AllocatedBy func(childComplexity int) int
+		Amount      func(childComplexity int) int
+		CreditNote  func(childComplexity int) int
+		Invoice     func(childComplexity int) int
+		ReversedAt  func(childComplexity int) int
+		ReversedBy  func(childComplexity int) int
 	}
 
 	CreditDecision struct {
@@ -250,31 +262,35 @@ type ComplexityRoot struct {
 	}
 
 	Invoice struct {
-		Balance     func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		CreatedBy   func(childComplexity int) int
-		Currency    func(childComplexity int) int
-		Customer    func(childComplexity int) int
-		DaysOverdue func(childComplexity int, asOf *time.Time) int
-		Disputes    func(childComplexity int) int
-		DueDate     func(childComplexity int) int
-		History     func(childComplexity int) int
-		ID          func(childComplexity int) int
-		IsOverdue   func(childComplexity int, asOf *time.Time) int
-		IssueDate   func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		Lines       func(childComplexity int) int
-		Number      func(childComplexity int) int
-		Order       func(childComplexity int) int
-		PaidAmount  func(childComplexity int) int
-		Payments    func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Subtotal    func(childComplexity int) int
-		TaxTotal    func(childComplexity int) int
-		Total       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Version     func(childComplexity int) int
-		WriteOff    func(childComplexity int) int
+		Balance           func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		CreatedBy         func(childComplexity int) int
+		CreditAllocations func(childComplexity int) int
+		CreditNotes       func(childComplexity int) int
+		CreditedInvoice   func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		Customer          func(childComplexity int) int
+		DaysOverdue       func(childComplexity int, asOf *time.Time) int
+		Disputes          func(childComplexity int) int
+		DueDate           func(childComplexity int) int
+		History           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsOverdue         func(childComplexity int, asOf *time.Time) int
+		IssueDate         func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Lines             func(childComplexity int) int
+		Number            func(childComplexity int) int
+		Order             func(childComplexity int) int
+		PaidAmount        func(childComplexity int) int
+		Payments          func(childComplexity int) int
+		Return            func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Subtotal          func(childComplexity int) int
+		TaxTotal          func(childComplexity int) int
+		Total             func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Version           func(childComplexity int) int
+		WriteOff          func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -307,6 +323,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptQuote                  func(childComplexity int, id string, version int, reason *string) int
 		AdjustStock                  func(childComplexity int, input model.AdjustStockInput, idempotencyKey *string) int
+		AllocateCreditNote           func(childComplexity int, id string, version int, allocations []*model.AllocationInput) int
 		AllocatePayment              func(childComplexity int, id string, version int, input model.AllocatePaymentInput) int
 		ApproveReturn                func(childComplexity int, id string, version int) int
 		CancelDelivery               func(childComplexity int, id string, version int, reason string) int
@@ -326,6 +343,7 @@ type ComplexityRoot struct {
 		CreateReturn                 func(childComplexity int, input model.CreateReturnInput, idempotencyKey *string) int
 		CreateUser                   func(childComplexity int, input model.CreateUserInput, idempotencyKey *string) int
 		CreateWarehouse              func(childComplexity int, input model.CreateWarehouseInput, idempotencyKey *string) int
+		CreditReturn                 func(childComplexity int, id string, version int, allocate *db.CreditNoteAllocation, idempotencyKey *string) int
 		DisputeInvoice               func(childComplexity int, input model.DisputeInvoiceInput, idempotencyKey *string) int
 		ExpireQuote                  func(childComplexity int, id string, version int) int
 		IssueInvoice                 func(childComplexity int, id string, version int) int
@@ -343,6 +361,7 @@ type ComplexityRoot struct {
 		SetCustomerShippingAddresses func(childComplexity int, id string, version int, addresses []*model.ShippingAddressInput) int
 		SetPriceListItem             func(childComplexity int, priceListID string, input model.PriceListItemInput) int
 		ShipDelivery                 func(childComplexity int, id string, version int, shipDate *time.Time) int
+		UnallocateCreditNote         func(childComplexity int, id string, version int, invoiceID string) int
 		UnallocatePayment            func(childComplexity int, id string, version int, invoiceID string) int
 		UpdateCustomer               func(childComplexity int, id string, version int, input model.UpdateCustomerInput) int
 		UpdateDelivery               func(childComplexity int, id string, version int, input model.UpdateDeliveryInput) int
@@ -355,6 +374,7 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
+		CreditedQuantity    func(childComplexity int) int
 		DeliveredQuantity   func(childComplexity int) int
 		DeliveryLines       func(childComplexity int) int
 		DiscountPercent     func(childComplexity int) int
@@ -617,6 +637,7 @@ type ComplexityRoot struct {
 
 	Return struct {
 		CreatedAt    func(childComplexity int) int
+		CreditNote   func(childComplexity int) int
 		Delivery     func(childComplexity int) int
 		History      func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -816,6 +837,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CreditAllocationResolver interface {
+	CreditNote(ctx context.Context, obj *sales.CreditAllocation) (*sales.Invoice, error)
+	Invoice(ctx context.Context, obj *sales.CreditAllocation) (*sales.Invoice, error)
+	Amount(ctx context.Context, obj *sales.CreditAllocation) (*decimal.Decimal, error)
+
+	AllocatedBy(ctx context.Context, obj *sales.CreditAllocation) (*sales.User, error)
+
+	ReversedBy(ctx context.Context, obj *sales.CreditAllocation) (*sales.User, error)
+}
 type CreditDecisionResolver interface {
 	CreditLimit(ctx context.Context, obj *sales.CreditDecision) (*decimal.Decimal, error)
 
@@ -914,6 +944,10 @@ type InvoiceResolver interface {
 	History(ctx context.Context, obj *sales.Invoice) ([]*sales.DocumentEvent, error)
 	CreatedBy(ctx context.Context, obj *sales.Invoice) (*sales.User, error)
 
+	CreditNotes(ctx context.Context, obj *sales.Invoice) ([]*sales.Invoice, error)
+	Return(ctx context.Context, obj *sales.Invoice) (*sales.Return, error)
+	CreditedInvoice(ctx context.Context, obj *sales.Invoice) (*sales.Invoice, error)
+	CreditAllocations(ctx context.Context, obj *sales.Invoice) ([]*sales.CreditAllocation, error)
 	Disputes(ctx context.Context, obj *sales.Invoice) ([]*sales.Dispute, error)
 	WriteOff(ctx context.Context, obj *sales.Invoice) (*sales.WriteOff, error)
 	Payments(ctx context.Context, obj *sales.Invoice) ([]*sales.PaymentAllocation, error)
@@ -969,6 +1003,9 @@ type MutationResolver interface {
 	ApproveReturn(ctx context.Context, id string, version int) (*sales.Return, error)
 	RejectReturn(ctx context.Context, id string, version int, reason string) (*sales.Return, error)
 	ReceiveReturn(ctx context.Context, id string, version int, input model.ReceiveReturnInput) (*sales.Return, error)
+	CreditReturn(ctx context.Context, id string, version int, allocate *db.CreditNoteAllocation, idempotencyKey *string) (*sales.Invoice, error)
+	AllocateCreditNote(ctx context.Context, id string, version int, allocations []*model.AllocationInput) (*sales.Invoice, error)
+	UnallocateCreditNote(ctx context.Context, id string, version int, invoiceID string) (*sales.Invoice, error)
 	DisputeInvoice(ctx context.Context, input model.DisputeInvoiceInput, idempotencyKey *string) (*sales.Dispute, error)
 	ResolveDispute(ctx context.Context, id string, version int, input model.ResolveDisputeInput) (*sales.Dispute, error)
 	CreateInvoice(ctx context.Context, input model.CreateInvoiceInput, idempotencyKey *string) (*sales.Invoice, error)
@@ -1120,6 +1157,8 @@ type ReturnResolver interface {
 
 	Lines(ctx context.Context, obj *sales.Return) ([]*sales.ReturnLine, error)
 	History(ctx context.Context, obj *sales.Return) ([]*sales.DocumentEvent, error)
+
+	CreditNote(ctx context.Context, obj *sales.Return) (*sales.Invoice, error)
 }
 type ReturnLineResolver interface {
 	ID(ctx context.Context, obj *sales.ReturnLine) (string, error)
@@ -1238,6 +1277,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Region(childComplexity), true
+
+	case "CreditAllocation.allocatedAt":
+		if e.ComplexityRoot.CreditAllocation.AllocatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.AllocatedAt(childComplexity), true
+	case "CreditAllocation.allocatedBy":
+		if e.ComplexityRoot.CreditAllocation.AllocatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.AllocatedBy(childComplexity), true
+	case "CreditAllocation.amount":
+		if e.ComplexityRoot.CreditAllocation.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.Amount(childComplexity), true
+	case "CreditAllocation.creditNote":
+		if e.ComplexityRoot.CreditAllocation.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.CreditNote(childComplexity), true
+	case "CreditAllocation.invoice":
+		if e.ComplexityRoot.CreditAllocation.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.Invoice(childComplexity), true
+	case "CreditAllocation.reversedAt":
+		if e.ComplexityRoot.CreditAllocation.ReversedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.ReversedAt(childComplexity), true
+	case "CreditAllocation.reversedBy":
+		if e.ComplexityRoot.CreditAllocation.ReversedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditAllocation.ReversedBy(childComplexity), true
 
 	case "CreditDecision.availableCredit":
 		if e.ComplexityRoot.CreditDecision.AvailableCredit == nil {
@@ -2048,6 +2130,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.CreatedBy(childComplexity), true
+	case "Invoice.creditAllocations":
+		if e.ComplexityRoot.Invoice.CreditAllocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditAllocations(childComplexity), true
+	case "Invoice.creditNotes":
+		if e.ComplexityRoot.Invoice.CreditNotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditNotes(childComplexity), true
+	case "Invoice.creditedInvoice":
+		if e.ComplexityRoot.Invoice.CreditedInvoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditedInvoice(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -2148,6 +2248,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Payments(childComplexity), true
+	case "Invoice.return":
+		if e.ComplexityRoot.Invoice.Return == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Return(childComplexity), true
 	case "Invoice.status":
 		if e.ComplexityRoot.Invoice.Status == nil {
 			break
@@ -2324,6 +2430,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["input"].(model.AdjustStockInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.allocateCreditNote":
+		if e.ComplexityRoot.Mutation.AllocateCreditNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_allocateCreditNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AllocateCreditNote(childComplexity, args["id"].(string), args["version"].(int), args["allocations"].([]*model.AllocationInput)), true
 	case "Mutation.allocatePayment":
 		if e.ComplexityRoot.Mutation.AllocatePayment == nil {
 			break
@@ -2533,6 +2650,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWarehouse(childComplexity, args["input"].(model.CreateWarehouseInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.creditReturn":
+		if e.ComplexityRoot.Mutation.CreditReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_creditReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreditReturn(childComplexity, args["id"].(string), args["version"].(int), args["allocate"].(*db.CreditNoteAllocation), args["idempotencyKey"].(*string)), true
 	case "Mutation.disputeInvoice":
 		if e.ComplexityRoot.Mutation.DisputeInvoice == nil {
 			break
@@ -2720,6 +2848,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShipDelivery(childComplexity, args["id"].(string), args["version"].(int), args["shipDate"].(*time.Time)), true
+	case "Mutation.unallocateCreditNote":
+		if e.ComplexityRoot.Mutation.UnallocateCreditNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unallocateCreditNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnallocateCreditNote(childComplexity, args["id"].(string), args["version"].(int), args["invoiceId"].(string)), true
 	case "Mutation.unallocatePayment":
 		if e.ComplexityRoot.Mutation.UnallocatePayment == nil {
 			break
@@ -2820,6 +2959,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.VoidInvoice(childComplexity, args["id"].(string), args["version"].(int), args["reason"].(string)), true
 
+	case "OrderLine.creditedQuantity":
+		if e.ComplexityRoot.OrderLine.CreditedQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.CreditedQuantity(childComplexity), true
 	case "OrderLine.deliveredQuantity":
 		if e.ComplexityRoot.OrderLine.DeliveredQuantity == nil {
 			break
@@ -4147,6 +4292,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Return.CreatedAt(childComplexity), true
+	case "Return.creditNote":
+		if e.ComplexityRoot.Return.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Return.CreditNote(childComplexity), true
 	case "Return.delivery":
 		if e.ComplexityRoot.Return.Delivery == nil {
 			break
@@ -5194,6 +5345,73 @@ type CreditExposure @goModel(model: "salesgraph/sales.CustomerCredit") {
   creditHold: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../creditnotes.graphqls", Input: `# The credit note (docs/domain.md, "Credit note"): an Invoice of kind
+# CREDIT_NOTE that gives a customer money back, from a received return (or a
+# dispute's resolution), and its allocations to the customer's invoices.
+
+extend type Mutation {
+  """
+  Issue the credit note of a received return: one line per return line, for
+  the quantity returned but never more than was billed and not yet credited,
+  priced as the order line. It is numbered CN-YYYY-NNNNNN (gapless per year)
+  and the return becomes CREDITED. With allocate ORDER_INVOICES (the default)
+  it is applied to the order's open invoices, oldest due first, and what is
+  left stays the customer's credit; with NONE all of it does. The same
+  idempotency key issues one credit note and returns it again.
+  """
+  creditReturn(id: ID!, version: Int!, allocate: CreditNoteAllocation = ORDER_INVOICES, idempotencyKey: String): Invoice! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+  "Apply what is left of a credit note to open invoices of its customer, in its currency; each invoice is settled as a payment settles it."
+  allocateCreditNote(id: ID!, version: Int!, allocations: [AllocationInput!]!): Invoice! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+  "Take back what a credit note applied to one invoice; the allocations stay, marked reversed."
+  unallocateCreditNote(id: ID!, version: Int!, invoiceId: ID!): Invoice! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+}
+
+"Where a new credit note goes."
+enum CreditNoteAllocation @goModel(model: "salesgraph/db.CreditNoteAllocation") {
+  "To the order's open invoices, oldest due first; the rest stays the customer's credit."
+  ORDER_INVOICES
+  "Nowhere: all of it stays the customer's credit, to allocate later."
+  NONE
+}
+
+extend type Invoice {
+  "For an invoice: the credit notes that credit it (a dispute's) or were applied to it, oldest first. For a credit note: none. At most 60."
+  creditNotes: [Invoice!]! @bound(max: 60)
+  "For a credit note of a return: the return it credits."
+  return: Return
+  "For a credit note of a dispute: the invoice it credits."
+  creditedInvoice: Invoice
+  "For a credit note: where it was applied. For an invoice: the credit applied to it. Reversed ones included, oldest first; at most 50."
+  creditAllocations: [CreditAllocation!]! @bound(max: 50)
+}
+
+extend type Return {
+  "The credit note that credits this return, once it is CREDITED."
+  creditNote: Invoice
+}
+
+extend type OrderLine {
+  "On credit notes that are not void; never more than invoiced."
+  creditedQuantity: Decimal!
+}
+
+extend input InvoiceFilter {
+  "Only invoices, or only credit notes."
+  kind: InvoiceKind
+}
+
+"An amount of a credit note applied to an invoice of the same customer."
+type CreditAllocation @goModel(model: "salesgraph/sales.CreditAllocation") {
+  creditNote: Invoice! @goField(forceResolver: true)
+  invoice: Invoice! @goField(forceResolver: true)
+  amount: Decimal! @goField(forceResolver: true)
+  allocatedAt: DateTime!
+  allocatedBy: User @goField(forceResolver: true)
+  "Set when the allocation was taken back (unallocateCreditNote)."
+  reversedAt: DateTime
+  reversedBy: User @goField(forceResolver: true)
+}
+`, BuiltIn: false},
 	{Name: "../disputes.graphqls", Input: `# The dispute (docs/domain.md, "Disputes"): a customer's refusal to pay all
 # or some lines of an issued invoice, and how it ended. Bound to the
 # domain's Go types here (@goModel).
@@ -5394,7 +5612,7 @@ extend type OrderLine {
 
 enum InvoiceKind @goModel(model: "salesgraph/sales.InvoiceKind") {
   INVOICE
-  "Not issued yet: credit notes come with billing's next step."
+  "Money given back to the customer (creditReturn); its number is CN-YYYY-NNNNNN."
   CREDIT_NOTE
 }
 
@@ -5406,6 +5624,10 @@ enum InvoiceStatus @goModel(model: "salesgraph/sales.InvoiceStatus") {
   DISPUTED
   VOID
   WRITTEN_OFF
+  "A credit note of which some, not all, is applied to invoices."
+  PARTIALLY_APPLIED
+  "A credit note applied in full."
+  APPLIED
 }
 
 "A customer's invoice for (part of) an order."
@@ -7016,6 +7238,26 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_CreditAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "creditNote":
+		return ec.fieldContext_CreditAllocation_creditNote(ctx, field)
+	case "invoice":
+		return ec.fieldContext_CreditAllocation_invoice(ctx, field)
+	case "amount":
+		return ec.fieldContext_CreditAllocation_amount(ctx, field)
+	case "allocatedAt":
+		return ec.fieldContext_CreditAllocation_allocatedAt(ctx, field)
+	case "allocatedBy":
+		return ec.fieldContext_CreditAllocation_allocatedBy(ctx, field)
+	case "reversedAt":
+		return ec.fieldContext_CreditAllocation_reversedAt(ctx, field)
+	case "reversedBy":
+		return ec.fieldContext_CreditAllocation_reversedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditAllocation", field.Name)
+}
+
 func (ec *executionContext) childFields_CreditDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "outcome":
@@ -7400,6 +7642,14 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Invoice_updatedAt(ctx, field)
+	case "creditNotes":
+		return ec.fieldContext_Invoice_creditNotes(ctx, field)
+	case "return":
+		return ec.fieldContext_Invoice_return(ctx, field)
+	case "creditedInvoice":
+		return ec.fieldContext_Invoice_creditedInvoice(ctx, field)
+	case "creditAllocations":
+		return ec.fieldContext_Invoice_creditAllocations(ctx, field)
 	case "disputes":
 		return ec.fieldContext_Invoice_disputes(ctx, field)
 	case "writeOff":
@@ -7506,6 +7756,8 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_deliveryLines(ctx, field)
 	case "returnLines":
 		return ec.fieldContext_OrderLine_returnLines(ctx, field)
+	case "creditedQuantity":
+		return ec.fieldContext_OrderLine_creditedQuantity(ctx, field)
 	case "invoicedQuantity":
 		return ec.fieldContext_OrderLine_invoicedQuantity(ctx, field)
 	}
@@ -7952,6 +8204,8 @@ func (ec *executionContext) childFields_Return(ctx context.Context, field graphq
 		return ec.fieldContext_Return_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Return_updatedAt(ctx, field)
+	case "creditNote":
+		return ec.fieldContext_Return_creditNote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Return", field.Name)
 }
@@ -8688,6 +8942,36 @@ func (ec *executionContext) field_Mutation_adjustStock_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_allocateCreditNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "allocations",
+		func(ctx context.Context, v any) ([]*model.AllocationInput, error) {
+			return ec.unmarshalNAllocationInput2ᚕᚖsalesgraphᚋgraphᚋmodelᚐAllocationInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["allocations"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_allocatePayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9154,6 +9438,44 @@ func (ec *executionContext) field_Mutation_createWarehouse_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_creditReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "allocate",
+		func(ctx context.Context, v any) (*db.CreditNoteAllocation, error) {
+			return ec.unmarshalOCreditNoteAllocation2ᚖsalesgraphᚋdbᚐCreditNoteAllocation(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["allocate"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disputeInvoice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9597,6 +9919,36 @@ func (ec *executionContext) field_Mutation_shipDelivery_args(ctx context.Context
 		return nil, err
 	}
 	args["shipDate"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unallocateCreditNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "invoiceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["invoiceId"] = arg2
 	return args, nil
 }
 
@@ -11266,6 +11618,203 @@ func (ec *executionContext) _Address_country(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Address_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditAllocation_creditNote(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditAllocation().CreditNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditAllocation_invoice(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditAllocation().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditAllocation_amount(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditAllocation().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditAllocation", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _CreditAllocation_allocatedAt(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_allocatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_allocatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditAllocation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CreditAllocation_allocatedBy(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_allocatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditAllocation().AllocatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_allocatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditAllocation_reversedAt(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_reversedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReversedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_reversedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditAllocation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CreditAllocation_reversedBy(ctx context.Context, field graphql.CollectedField, obj *sales.CreditAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditAllocation_reversedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditAllocation().ReversedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditAllocation_reversedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreditDecision_outcome(ctx context.Context, field graphql.CollectedField, obj *sales.CreditDecision) (ret graphql.Marshaler) {
@@ -15214,6 +15763,134 @@ func (ec *executionContext) fieldContext_Invoice_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Invoice_creditNotes(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_creditNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CreditNotes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚕᚖsalesgraphᚋsalesᚐInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_creditNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_return(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_return(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Return(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Return) graphql.Marshaler {
+			return ec.marshalOReturn2ᚖsalesgraphᚋsalesᚐReturn(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_return(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Return(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_creditedInvoice(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_creditedInvoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CreditedInvoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_creditedInvoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_creditAllocations(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_creditAllocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CreditAllocations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.CreditAllocation) graphql.Marshaler {
+			return ec.marshalNCreditAllocation2ᚕᚖsalesgraphᚋsalesᚐCreditAllocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_creditAllocations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditAllocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Invoice_disputes(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18161,6 +18838,192 @@ func (ec *executionContext) fieldContext_Mutation_receiveReturn(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_creditReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_creditReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreditReturn(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["allocate"].(*db.CreditNoteAllocation), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_creditReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_creditReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_allocateCreditNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_allocateCreditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AllocateCreditNote(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["allocations"].([]*model.AllocationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_allocateCreditNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_allocateCreditNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unallocateCreditNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unallocateCreditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnallocateCreditNote(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["invoiceId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Invoice
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unallocateCreditNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unallocateCreditNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_disputeInvoice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19222,6 +20085,29 @@ func (ec *executionContext) fieldContext_OrderLine_returnLines(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_creditedQuantity(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_creditedQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditedQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_creditedQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Decimal")
 }
 
 func (ec *executionContext) _OrderLine_invoicedQuantity(ctx context.Context, field graphql.CollectedField, obj *sales.OrderLine) (ret graphql.Marshaler) {
@@ -24675,6 +25561,38 @@ func (ec *executionContext) _Return_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Return_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Return", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Return_creditNote(ctx context.Context, field graphql.CollectedField, obj *sales.Return) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Return_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Return().CreditNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Return_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Return",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReturnConnection) (ret graphql.Marshaler) {
@@ -30765,7 +31683,7 @@ func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "orderId", "customerId"}
+	fieldsInOrder := [...]string{"status", "orderId", "customerId", "kind"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30793,6 +31711,13 @@ func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.CustomerID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOInvoiceKind2ᚖsalesgraphᚋsalesᚐInvoiceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
 		}
 	}
 	return it, nil
@@ -33443,6 +34368,74 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var creditAllocationImplementors = []string{"CreditAllocation"}
+
+func (ec *executionContext) _CreditAllocation(ctx context.Context, sel ast.SelectionSet, obj *sales.CreditAllocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditAllocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditAllocation")
+		case "creditNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditAllocation_creditNote(ctx, field, obj)
+				})
+		case "invoice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditAllocation_invoice(ctx, field, obj)
+				})
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditAllocation_amount(ctx, field, obj)
+				})
+		case "allocatedAt":
+			out.Values[i] = ec._CreditAllocation_allocatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allocatedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditAllocation_allocatedBy(ctx, field, obj)
+				})
+		case "reversedAt":
+			out.Values[i] = ec._CreditAllocation_reversedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reversedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditAllocation_reversedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var creditDecisionImplementors = []string{"CreditDecision"}
 
 func (ec *executionContext) _CreditDecision(ctx context.Context, sel ast.SelectionSet, obj *sales.CreditDecision) graphql.Marshaler {
@@ -34655,6 +35648,30 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditNotes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_creditNotes(ctx, field, obj)
+				})
+		case "return":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_return(ctx, field, obj)
+				})
+		case "creditedInvoice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_creditedInvoice(ctx, field, obj)
+				})
+		case "creditAllocations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_creditAllocations(ctx, field, obj)
+				})
 		case "disputes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -35157,6 +36174,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "creditReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_creditReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allocateCreditNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_allocateCreditNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unallocateCreditNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unallocateCreditNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "disputeInvoice":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_disputeInvoice(ctx, field)
@@ -35359,6 +36397,11 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderLine_returnLines(ctx, field, obj)
 				})
+		case "creditedQuantity":
+			out.Values[i] = ec._OrderLine_creditedQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "invoicedQuantity":
 			out.Values[i] = ec._OrderLine_invoicedQuantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37035,6 +38078,12 @@ func (ec *executionContext) _Return(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Return_creditNote(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38730,6 +39779,30 @@ func (ec *executionContext) unmarshalNCreateUserInput2salesgraphᚋgraphᚋmodel
 func (ec *executionContext) unmarshalNCreateWarehouseInput2salesgraphᚋgraphᚋmodelᚐCreateWarehouseInput(ctx context.Context, v any) (model.CreateWarehouseInput, error) {
 	res, err := ec.unmarshalInputCreateWarehouseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditAllocation2ᚕᚖsalesgraphᚋsalesᚐCreditAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.CreditAllocation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditAllocation2ᚖsalesgraphᚋsalesᚐCreditAllocation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditAllocation2ᚖsalesgraphᚋsalesᚐCreditAllocation(ctx context.Context, sel ast.SelectionSet, v *sales.CreditAllocation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreditAllocation!")
+		return graphql.Null
+	}
+	return ec._CreditAllocation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCreditDecision2ᚕᚖsalesgraphᚋsalesᚐCreditDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.CreditDecision) graphql.Marshaler {
@@ -40829,6 +41902,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCreditNoteAllocation2ᚖsalesgraphᚋdbᚐCreditNoteAllocation(ctx context.Context, v any) (*db.CreditNoteAllocation, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.CreditNoteAllocation(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCreditNoteAllocation2ᚖsalesgraphᚋdbᚐCreditNoteAllocation(ctx context.Context, sel ast.SelectionSet, v *db.CreditNoteAllocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOCurrency2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -41179,6 +42271,25 @@ func (ec *executionContext) unmarshalOInvoiceFilter2ᚖsalesgraphᚋgraphᚋmode
 	}
 	res, err := ec.unmarshalInputInvoiceFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInvoiceKind2ᚖsalesgraphᚋsalesᚐInvoiceKind(ctx context.Context, v any) (*sales.InvoiceKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.InvoiceKind(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInvoiceKind2ᚖsalesgraphᚋsalesᚐInvoiceKind(ctx context.Context, sel ast.SelectionSet, v *sales.InvoiceKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOInvoiceLineInput2ᚕᚖsalesgraphᚋgraphᚋmodelᚐInvoiceLineInputᚄ(ctx context.Context, v any) ([]*model.InvoiceLineInput, error) {

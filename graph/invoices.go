@@ -48,6 +48,7 @@ func (r *Resolver) invoices(ctx context.Context, a pageArgs, f *model.InvoiceFil
 	filter := sales.InvoiceFilter{OwnerID: Viewer(ctx).CustomerScope()}
 	if f != nil {
 		filter.Statuses = f.Status
+		filter.Kind = f.Kind
 		if err := decodeKeys(
 			keyArg{&filter.OrderID, "filter.orderId", typeSalesOrder, f.OrderID},
 			keyArg{&filter.CustomerID, "filter.customerId", typeCustomer, f.CustomerID},
@@ -138,6 +139,8 @@ func prefetchInvoices(ctx context.Context, invoices []*sales.Invoice, fields []g
 			l.DisputesByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, disputeImplementors), prefetchDisputes))
 		case "writeOff":
 			l.WriteOffByInvoiceID.prefetch(ctx, ids, thenOne(ctx, sub(ctx, f, writeOffImplementors), prefetchWriteOffs))
+		case "creditNotes", "return", "creditedInvoice", "creditAllocations":
+			prefetchCreditNoteEdges(ctx, invoices, f)
 		}
 	}
 }

@@ -69,6 +69,11 @@ type Loaders struct {
 	DisputeLineByID            *loader[int64, *sales.DisputeLine]
 	DisputeLinesByDisputeID    *loader[int64, []*sales.DisputeLine]
 	WriteOffByInvoiceID        *loader[int64, *sales.WriteOff]
+	// Credit notes (invoices of kind CREDIT_NOTE) and their allocations.
+	CreditNotesByInvoiceID          *loader[int64, []*db.InvoiceCreditNote]
+	CreditNotesByReturnID           *loader[int64, []*sales.Invoice]
+	CreditAllocationsByCreditNoteID *loader[int64, []*sales.CreditAllocation]
+	CreditAllocationsByInvoiceID    *loader[int64, []*sales.CreditAllocation]
 	// History has each described document type's events by document ID.
 	History map[sales.DocumentType]*loader[int64, []*sales.DocumentEvent]
 
@@ -147,7 +152,12 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		DisputeLineByID:            one(wait, s.Disputes.LinesByIDs, func(l *sales.DisputeLine) int64 { return l.ID }),
 		DisputeLinesByDisputeID:    many(wait, s.Disputes.LinesByDisputeIDs, func(l *sales.DisputeLine) int64 { return l.DisputeID }),
 		WriteOffByInvoiceID:        one(wait, s.Disputes.WriteOffsByInvoiceIDs, func(w *sales.WriteOff) int64 { return w.InvoiceID }),
-		History:                    histories(wait, s.Events),
+		CreditNotesByInvoiceID:     many(wait, s.CreditNotes.ByInvoiceIDs, func(n *db.InvoiceCreditNote) int64 { return n.InvoiceID }),
+		CreditNotesByReturnID:      many(wait, s.CreditNotes.ByReturnIDs, func(n *sales.Invoice) int64 { return *n.ReturnID }),
+		CreditAllocationsByCreditNoteID: many(wait, s.CreditNotes.AllocationsByCreditNoteIDs,
+			func(a *sales.CreditAllocation) int64 { return a.CreditNoteID }),
+		CreditAllocationsByInvoiceID: many(wait, s.CreditNotes.AllocationsByInvoiceIDs, func(a *sales.CreditAllocation) int64 { return a.InvoiceID }),
+		History:                      histories(wait, s.Events),
 	}
 }
 

@@ -172,6 +172,7 @@ var notMoney = []string{
 	"OrderLine.invoicedQuantity", "InvoiceLine.quantity", "InvoiceLine.discountPercent", "InvoiceLine.taxRate",
 	"SalesOrder.depositPercent",
 	"DisputeLine.quantity",
+	"OrderLine.creditedQuantity",
 }
 
 // TestMoney_EveryDecimalFieldIsClassified walks the schema: each Decimal an

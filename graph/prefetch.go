@@ -338,6 +338,8 @@ func prefetchReturns(ctx context.Context, returns []*sales.Return, fields []grap
 			l.ReturnLinesByReturnID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, returnLineImplementors), prefetchReturnLines))
 		case "history":
 			l.History[sales.DocReturn].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+		case "creditNote":
+			l.CreditNotesByReturnID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, invoiceImplementors), prefetchInvoices))
 		}
 	}
 }

@@ -277,6 +277,21 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 		"refundPayment": func(t *testing.T) versionedCase {
 			return versionedCase{sales.RoleAccountant, mutation("refundPayment", "", `, amount: "1.00", reason: "overpaid"`), nil, paymentOnAccount(t)}
 		},
+		"creditReturn": func(t *testing.T) versionedCase {
+			r, _ := e.receivedReturnOf(t, s, true)
+			return versionedCase{sales.RoleAccountant, mutation("creditReturn", "", ""), nil, r.ID}
+		},
+		"allocateCreditNote": func(t *testing.T) versionedCase {
+			r, inv := e.receivedReturnOf(t, s, true)
+			cn := e.creditNoteDo(t, sales.RoleAccountant, creditReturnMutation, map[string]any{"id": r.ID, "v": r.Version, "a": "NONE"})
+			return versionedCase{sales.RoleAccountant, mutation("allocateCreditNote", ", $inv: ID!", `, allocations: [{invoiceId: $inv, amount: "1.00"}]`),
+				map[string]any{"inv": inv.ID}, cn.ID}
+		},
+		"unallocateCreditNote": func(t *testing.T) versionedCase {
+			r, inv := e.receivedReturnOf(t, s, true)
+			cn := e.creditNoteDo(t, sales.RoleAccountant, creditReturnMutation, map[string]any{"id": r.ID, "v": r.Version})
+			return versionedCase{sales.RoleAccountant, mutation("unallocateCreditNote", ", $inv: ID!", `, invoiceId: $inv`), map[string]any{"inv": inv.ID}, cn.ID}
+		},
 	}
 
 	inSchema := versionedMutations(t, e)

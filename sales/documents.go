@@ -122,6 +122,7 @@ type OrderLine struct {
 	DeliveredQuantity decimal.Decimal `db:"delivered_quantity"`
 	ReturnedQuantity  decimal.Decimal `db:"returned_quantity"`
 	InvoicedQuantity  decimal.Decimal `db:"invoiced_quantity"` // on invoices that are not void, drafts included
+	CreditedQuantity  decimal.Decimal `db:"credited_quantity"` // on credit notes that are not void
 	UnitPrice         decimal.Decimal `db:"unit_price"`
 	DiscountPercent   decimal.Decimal `db:"discount_percent"`
 	TaxRate           decimal.Decimal `db:"tax_rate"`

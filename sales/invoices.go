@@ -15,8 +15,7 @@ import (
 // decide.
 
 // InvoiceKind says whether an invoice bills the customer or credits them.
-// Only INVOICE is created so far; CREDIT_NOTE is kept for the credit notes
-// of billing's next step (the column and the enum already know it).
+// A credit note (creditnotes.go) is an invoices row of kind CREDIT_NOTE.
 type InvoiceKind string
 
 // Invoice kinds.
@@ -118,11 +117,14 @@ type Invoice struct {
 	Subtotal   decimal.Decimal `db:"subtotal"`
 	TaxTotal   decimal.Decimal `db:"tax_total"`
 	Total      decimal.Decimal `db:"total"`
-	PaidAmount decimal.Decimal `db:"paid_amount"`
-	CreatedBy  *int64          `db:"created_by"`
-	Version    int             `db:"version"`
-	CreatedAt  time.Time       `db:"created_at"`
-	UpdatedAt  time.Time       `db:"updated_at"`
+	PaidAmount decimal.Decimal `db:"paid_amount"` // an invoice: paid and credited; a credit note: applied
+	// A credit note's source: the return it credits, or the invoice (disputed) it credits.
+	ReturnID          *int64    `db:"return_id"`
+	CreditedInvoiceID *int64    `db:"credited_invoice_id"`
+	CreatedBy         *int64    `db:"created_by"`
+	Version           int       `db:"version"`
+	CreatedAt         time.Time `db:"created_at"`
+	UpdatedAt         time.Time `db:"updated_at"`
 }
 
 // Balance is what is still owed: total less paid.
@@ -135,10 +137,10 @@ func DunnableInvoiceStatuses() []InvoiceStatus {
 }
 
 // DaysOverdue is how many days past its due date the invoice is on day: 0
-// unless it is issued, not fully paid, and day is after its due date.
+// for a credit note, and unless it is issued, not fully paid, and day is after its due date.
 // Never stored: it changes every day.
 func (inv *Invoice) DaysOverdue(day time.Time) int {
-	if inv.DueDate == nil || !slices.Contains(DunnableInvoiceStatuses(), inv.Status) || !inv.Balance().IsPositive() {
+	if inv.Kind == KindCreditNote || inv.DueDate == nil || !slices.Contains(DunnableInvoiceStatuses(), inv.Status) || !inv.Balance().IsPositive() {
 		return 0
 	}
 	return max(daysPastDue(*inv.DueDate, day), 0)
@@ -172,6 +174,7 @@ type InvoiceLine struct {
 // rep's own customers (set from the viewer, never from input).
 type InvoiceFilter struct {
 	Statuses   []InvoiceStatus
+	Kind       *InvoiceKind
 	OrderID    *int64
 	CustomerID *int64
 	OwnerID    *int64
@@ -343,6 +346,9 @@ type IssuePlan struct {
 // completes when it is fully delivered, every line is fully invoiced and
 // no other draft of it is left.
 func PlanIssue(s IssueSnapshot) (IssuePlan, error) {
+	if err := checkInvoiceKind(s.Invoice); err != nil {
+		return IssuePlan{}, err
+	}
 	next, err := NextInvoiceStatus(s.Invoice.Status, InvoiceIssue)
 	if err != nil {
 		return IssuePlan{}, err
@@ -352,6 +358,16 @@ func PlanIssue(s IssueSnapshot) (IssuePlan, error) {
 	return IssuePlan{Status: next, IssueDate: day, DueDate: day.AddDate(0, 0, s.Order.PaymentTermsDays),
 		Event:         PlannedEvent{Action: string(InvoiceIssue), From: &from, To: string(next)},
 		CompleteOrder: OrderCompletes(s.Order, s.Lines, s.OtherDrafts)}, nil
+}
+
+// checkInvoiceKind refuses to treat a credit note as an invoice
+// (INVALID_TRANSITION on id): it is issued when made and never voided or
+// issued through the invoice's actions.
+func checkInvoiceKind(inv *Invoice) error {
+	if inv.Kind == KindCreditNote {
+		return Errorf(CodeInvalidTransition, "id", "%s is a credit note: the invoice actions do not apply to it", deref(inv.Number))
+	}
+	return nil
 }
 
 // OrderCompletes reports whether order o, with lines, becomes COMPLETED:
@@ -392,6 +408,9 @@ type VoidPlan struct {
 // issued invoice keeps its number: the series stays gapless.
 func PlanVoid(s VoidSnapshot) (VoidPlan, error) {
 	inv := s.Invoice
+	if err := checkInvoiceKind(inv); err != nil {
+		return VoidPlan{}, err
+	}
 	next, err := NextInvoiceStatus(inv.Status, InvoiceVoidIt)
 	if err != nil {
 		return VoidPlan{}, err

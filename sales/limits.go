@@ -36,7 +36,21 @@ const (
 	// resolved ones included (Invoice.disputes; each adds two rows to the
 	// invoice's history).
 	MaxDisputesPerInvoice = 10
+	// MaxCreditNotesPerInvoice is the most credit notes that may credit one
+	// invoice (its disputes'), void ones included; with the ones applied to
+	// it (at most MaxAllocations) they bound Invoice.creditNotes.
+	MaxCreditNotesPerInvoice = 10
 )
+
+// CheckCreditNotesPerInvoice refuses a credit note of an invoice that
+// already has existing ones crediting it, once that reaches MaxCreditNotesPerInvoice.
+func CheckCreditNotesPerInvoice(existing int) error {
+	if existing >= MaxCreditNotesPerInvoice {
+		return Errorf(CodeValidation, "id", "an invoice may be credited by at most %d credit notes, void ones included, and this one has %d",
+			MaxCreditNotesPerInvoice, existing)
+	}
+	return nil
+}
 
 // CheckRevisionLimit refuses revision number next (1 is the first) past MaxRevisions.
 func CheckRevisionLimit(next int) error {

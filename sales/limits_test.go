@@ -21,6 +21,7 @@ func TestLimits_RefuseOnlyPastTheBound(t *testing.T) {
 		{"delivery", CheckDeliveryLimit, []int{0, 1, MaxDeliveriesPerOrder - 1}, MaxDeliveriesPerOrder, MaxDeliveriesPerOrder, "input.orderId"},
 		{"invoice", CheckInvoiceLimit, []int{0, 1, MaxInvoicesPerOrder - 1}, MaxInvoicesPerOrder, MaxInvoicesPerOrder, "input.orderId"},
 		{"dispute", CheckDisputeLimit, []int{0, 1, MaxDisputesPerInvoice - 1}, MaxDisputesPerInvoice, MaxDisputesPerInvoice, "input.invoiceId"},
+		{"credit note", CheckCreditNotesPerInvoice, []int{0, 1, MaxCreditNotesPerInvoice - 1}, MaxCreditNotesPerInvoice, MaxCreditNotesPerInvoice, "id"},
 		{"return", CheckReturnRequestLimit, []int{0, 1, MaxReturnRequests - 1}, MaxReturnRequests, MaxReturnRequests, "input.orderId"},
 	}
 	for _, c := range cases {

@@ -226,12 +226,12 @@ func PayableInvoiceStatuses() []InvoiceStatus {
 }
 
 // OpenInvoicesOf is invoices as an allocation sees them: only those that
-// take payments have anything open.
+// take payments (of kind INVOICE, not credit notes) have anything open.
 func OpenInvoicesOf(invoices []*Invoice) []OpenInvoice {
 	out := make([]OpenInvoice, 0, len(invoices))
 	for _, inv := range invoices {
 		open := inv.Balance()
-		if !slices.Contains(PayableInvoiceStatuses(), inv.Status) || inv.DueDate == nil {
+		if inv.Kind == KindCreditNote || !slices.Contains(PayableInvoiceStatuses(), inv.Status) || inv.DueDate == nil {
 			open = decimal.Zero
 		}
 		var due time.Time

@@ -284,6 +284,8 @@ type InvoiceFilter struct {
 	Status     []sales.InvoiceStatus `json:"status,omitempty"`
 	OrderID    *string               `json:"orderId,omitempty"`
 	CustomerID *string               `json:"customerId,omitempty"`
+	// Only invoices, or only credit notes.
+	Kind *sales.InvoiceKind `json:"kind,omitempty"`
 }
 
 type InvoiceLineInput struct {

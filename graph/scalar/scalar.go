@@ -172,6 +172,8 @@ var moneyFields = map[moneyField]bool{
 	{"PaymentAllocation", "amount"}:   true,
 	{"SalesOrder", "depositAmount"}:   true,
 	{"SalesOrder", "depositRequired"}: true,
+	// A credit note's allocation (its credit note's currency).
+	{"CreditAllocation", "amount"}: true,
 
 	// The dispute's (disputes.graphqls) and the write-off's.
 	{"Dispute", "disputedAmount"}: true,
