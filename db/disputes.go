@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -176,20 +177,20 @@ func fieldAs(err error, from, to string) error {
 // customer, order, order lines, then the invoice), then the dispute, and
 // checks the dispute's version. The actor must be able to see the order
 // (else NOT_FOUND).
-func lockDispute(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.Dispute, *sales.Invoice, error) {
+func lockDispute(ctx context.Context, tx *Tx, actor *sales.User, id int64, version int) (*sales.Dispute, *sales.Invoice, *sales.SalesOrder, []*sales.OrderLine, error) {
 	var invoiceID int64
 	if err := tx.GetContext(ctx, &invoiceID, `SELECT invoice_id FROM disputes WHERE id = $1`, id); err != nil {
-		return nil, nil, notFound(err, "id", "dispute")
+		return nil, nil, nil, nil, notFound(err, "id", "dispute")
 	}
-	inv, _, _, err := lockInvoice(ctx, tx, actor, invoiceID, unversioned)
+	inv, o, lines, err := lockInvoice(ctx, tx, actor, invoiceID, unversioned)
 	if err != nil {
-		return nil, nil, notFoundAs(err, "dispute")
+		return nil, nil, nil, nil, notFoundAs(err, "dispute")
 	}
 	var d sales.Dispute
 	if err := tx.GetContext(ctx, &d, `SELECT `+disputeColumns+` FROM disputes WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return &d, inv, checkVersion("dispute", d.Version, version)
+	return &d, inv, o, lines, checkVersion("dispute", d.Version, version)
 }
 
 // Resolve ends an open dispute as sales.PlanDisputeResolution decides, in
@@ -200,7 +201,7 @@ func lockDispute(ctx context.Context, tx *Tx, actor *sales.User, id int64, versi
 func (s *DisputeStore) Resolve(ctx context.Context, actor *sales.User, id int64, version int, in sales.DisputeResolutionInput) (_ *sales.Dispute, err error) {
 	defer wrap(&err, "Disputes.Resolve(%d)", id)
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		d, inv, err := lockDispute(ctx, tx, actor, id, version)
+		d, inv, o, lines, err := lockDispute(ctx, tx, actor, id, version)
 		if err != nil {
 			return err
 		}
@@ -231,7 +232,7 @@ func (s *DisputeStore) Resolve(ctx context.Context, actor *sales.User, id int64,
 				return err
 			}
 		case len(plan.Credit) > 0:
-			cn, err := creditDisputedInvoice(ctx, tx, actor.ID, d, inv, plan)
+			cn, err := creditDisputedInvoice(ctx, tx, actor.ID, d, inv, o, lines, plan)
 			if err != nil {
 				return err
 			}
@@ -251,8 +252,35 @@ func (s *DisputeStore) Resolve(ctx context.Context, actor *sales.User, id int64,
 }
 
 // creditDisputedInvoice issues the credit note a dispute's resolution
-// planned and applies it to the disputed invoice (just sent back to its
-// payment state), returning the credit note's id.
-func creditDisputedInvoice(ctx context.Context, tx *Tx, actorID int64, d *sales.Dispute, inv *sales.Invoice, plan sales.ResolutionPlan) (int64, error) {
-	return 0, sales.Errorf(sales.CodeValidation, "input.resolution", "credit notes are not available yet")
+// planned (sales.PlanCreditNoteLines prices it from the order lines, as the
+// invoice lines were, and holds it to what is billed and not yet credited)
+// and applies it to the disputed invoice, just sent back to its payment
+// state, which then moves on as a payment moves it. The customer, the
+// order, its lines, the invoice and the dispute are locked. An invoice is
+// credited at most once per dispute, so sales.MaxDisputesPerInvoice keeps
+// it within sales.MaxCreditNotesPerInvoice. Returns the credit note's id.
+func creditDisputedInvoice(ctx context.Context, tx *Tx, actorID int64, d *sales.Dispute, inv *sales.Invoice, o *sales.SalesOrder,
+	lines []*sales.OrderLine, plan sales.ResolutionPlan) (int64, error) {
+	billed, err := billedQuantities(ctx, tx, o.ID)
+	if err != nil {
+		return 0, err
+	}
+	requests := make([]sales.CreditNoteLineInput, len(plan.Credit))
+	for i, l := range plan.Credit {
+		requests[i] = sales.CreditNoteLineInput{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Field: fmt.Sprintf("input.creditLines.%d", i)}
+	}
+	cnPlan, err := sales.PlanCreditNoteLines(sales.CreditNoteLinesSnapshot{Order: o, Lines: lines, Billed: billed, Requests: requests,
+		CreditedInvoiceID: &inv.ID, Reason: "dispute " + d.Number + " of invoice " + deref(inv.Number), Today: tx.Now})
+	if err != nil {
+		return 0, err
+	}
+	id, err := issueCreditNote(ctx, tx, actorID, cnPlan)
+	if err != nil {
+		return 0, err
+	}
+	cn, err := lockCreditNoteRow(ctx, tx, id)
+	if err != nil {
+		return 0, err
+	}
+	return id, allocateCreditNote(ctx, tx, actorID, cn, []*sales.Invoice{inv}, nil, false)
 }

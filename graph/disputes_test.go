@@ -344,3 +344,75 @@ func TestPrefetch_DisputePagesStayFlat(t *testing.T) {
 		})
 	}
 }
+
+// TestDisputes_CreditNote: three invoices of 130.90 (10 widgets at 11.90
+// and 4 gadgets at 2.975 with tax). The first, disputed for 3 widgets and 2
+// gadgets (41.65), is credited in part (2 widgets, 23.80): a CN-numbered
+// credit note, issued and applied in full, the invoice PARTIALLY_PAID with
+// 107.10 left; a credit over what is disputed is refused with nothing
+// written. The second, disputed for 4 gadgets, is credited in full (11.90).
+// The third, disputed as a whole, is credited in full and becomes PAID.
+func TestDisputes_CreditNote(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.salesSetup(t, map[string]string{"widget": "100", "gadget": "100"})
+	lineIDs := func(inv invoiceOut) (string, string) {
+		var out struct {
+			Invoice struct{ Lines []struct{ ID string } }
+		}
+		e.with(t).must(sales.RoleAccountant, `query($id: ID!) { invoice(id: $id) { lines { id } } }`, map[string]any{"id": inv.ID}, &out)
+		return out.Invoice.Lines[0].ID, out.Invoice.Lines[1].ID
+	}
+	inv := e.issuedInvoiceOf(t, s)
+	w, g := lineIDs(inv)
+	d := e.disputeDo(t, sales.RoleAccountant, disputeInvoiceMutation, disputeIn(inv.ID, "QUALITY", "", disputeLine(w, "3"), disputeLine(g, "2")))
+	if d.DisputedAmount != "41.65" || len(d.Lines) != 2 {
+		t.Fatalf("dispute %+v", d)
+	}
+	unchanged(t, e.store, func() {
+		wantMessage(t, e, sales.RoleAccountant, resolveDisputeMutation, resolveIn(d, "CREDIT_NOTE", "", disputeLine(w, "4")),
+			"VALIDATION", "input.creditLines.0.quantity", "more than was disputed: 3 of line 1")
+		wantMessage(t, e, sales.RoleAccountant, resolveDisputeMutation, resolveIn(d, "CREDIT_NOTE", "", disputeLine(w, "1"), disputeLine(w, "1")),
+			"VALIDATION", "input.creditLines.1.invoiceLineId", "each invoice line may appear once")
+	})
+	r := e.disputeDo(t, sales.RoleAccountant, resolveDisputeMutation, resolveIn(d, "CREDIT_NOTE", "two widgets were scratched", disputeLine(w, "2")))
+	cn := r.CreditNote
+	if r.Status != "RESOLVED" || deref(r.Resolution) != "CREDIT_NOTE" || cn == nil || cn.Kind != "CREDIT_NOTE" || !strings.HasPrefix(cn.Number, "CN-") ||
+		cn.Total != "23.80" || cn.PaidAmount != "23.80" || cn.Status != "APPLIED" || r.WriteOff != nil {
+		t.Fatalf("resolved %+v, credit note %+v", r, cn)
+	}
+	after := e.invoiceState(t, inv.ID)
+	if after.Status != "PARTIALLY_PAID" || after.PaidAmount != "23.80" || after.Balance != "107.10" {
+		t.Fatalf("invoice %s paid %s balance %s, want PARTIALLY_PAID 23.80 107.10", after.Status, after.PaidAmount, after.Balance)
+	}
+	var credited struct {
+		Invoice struct {
+			Lines []struct {
+				OrderLine struct{ CreditedQuantity string }
+			}
+		}
+	}
+	e.with(t).must(sales.RoleAccountant, `query($id: ID!) { invoice(id: $id) { lines { orderLine { creditedQuantity } } } }`, map[string]any{"id": inv.ID}, &credited)
+	if q := credited.Invoice.Lines[0].OrderLine.CreditedQuantity; q != "2" {
+		t.Fatalf("widget line credited %s, want 2", q)
+	}
+	if h := after.History; h[len(h)-1].Action != "RESOLVE_UNPAID" || h[len(h)-1].ToStatus != "ISSUED" {
+		t.Fatalf("invoice history %+v", h)
+	}
+
+	second := e.issuedInvoiceOf(t, s)
+	_, g2 := lineIDs(second)
+	d2 := e.disputeDo(t, sales.RoleSalesManager, disputeInvoiceMutation, disputeIn(second.ID, "PRICE", "", disputeLine(g2, "4")))
+	r2 := e.disputeDo(t, sales.RoleSalesManager, resolveDisputeMutation, resolveIn(d2, "CREDIT_NOTE", ""))
+	if r2.CreditNote == nil || r2.CreditNote.Total != "11.90" || r2.Invoice.Status != "PARTIALLY_PAID" || r2.Invoice.Balance != "119.00" {
+		t.Fatalf("full credit of the disputed lines: %+v %+v", r2.Invoice, r2.CreditNote)
+	}
+
+	third := e.issuedInvoiceOf(t, s)
+	d3 := e.disputeDo(t, sales.RoleAdmin, disputeInvoiceMutation, disputeIn(third.ID, "OTHER", "wrong customer billed"))
+	r3 := e.disputeDo(t, sales.RoleAdmin, resolveDisputeMutation, resolveIn(d3, "CREDIT_NOTE", "credited in full"))
+	if r3.CreditNote == nil || r3.CreditNote.Total != "130.90" || r3.Invoice.Status != "PAID" || r3.Invoice.Balance != "0.00" ||
+		r3.CreditNote.Number == cn.Number {
+		t.Fatalf("full credit of a whole invoice: %+v %+v", r3.Invoice, r3.CreditNote)
+	}
+}
