@@ -5375,7 +5375,7 @@ enum CreditNoteAllocation @goModel(model: "salesgraph/db.CreditNoteAllocation") 
 }
 
 extend type Invoice {
-  "For an invoice: the credit notes that credit it (a dispute's) or were applied to it, oldest first. For a credit note: none. At most 60."
+  "For an invoice: the credit notes that credit it (a dispute's) or were applied to it, oldest first. For a credit note: none; at most 60."
   creditNotes: [Invoice!]! @bound(max: 60)
   "For a credit note of a return: the return it credits."
   return: Return
