@@ -5486,7 +5486,7 @@ type Dispute implements Node @goModel(model: "salesgraph/sales.Dispute") {
   "The invoice's balance when it names no lines, else the sum of its lines."
   disputedAmount: Decimal! @goField(forceResolver: true)
   currency: Currency!
-  "The lines disputed; none when the whole balance is. At most one per invoice line."
+  "The lines disputed, one per invoice line, so at most 500; none when the whole balance is."
   lines: [DisputeLine!]! @bound(max: 500) @goField(forceResolver: true)
   "Set when resolved."
   resolution: DisputeResolution
@@ -5497,7 +5497,7 @@ type Dispute implements Node @goModel(model: "salesgraph/sales.Dispute") {
   creditNote: Invoice @goField(forceResolver: true)
   "The write-off that resolved it."
   writeOff: WriteOff @goField(forceResolver: true)
-  "State changes, oldest first: opened, then resolved."
+  "State changes, oldest first (opened, then resolved); at most 50."
   history: [DocumentEvent!]! @bound(max: 50) @goField(forceResolver: true)
   createdBy: User @goField(forceResolver: true)
   version: Int!
