@@ -120,3 +120,41 @@ func TestDisputes_StatementsDoNotGrowWithLines(t *testing.T) {
 	}
 	t.Logf("opening a dispute of 1 or 3 lines: %d statements; resolving it by a credit note: %d", open1, credit1)
 }
+
+// TestDisputes_ConcurrentOpensOpenOne: ten disputes of one invoice opened
+// at once open one; the others see it (the customer's lock serialises
+// them) and are refused as INVALID_TRANSITION naming it.
+func TestDisputes_ConcurrentOpensOpenOne(t *testing.T) {
+	t.Parallel()
+	w := newOrderWorld(t)
+	for _, p := range w.products {
+		w.receive(t, p, "100")
+	}
+	ctx := context.Background()
+	inv, _ := issuedInvoiceOfLines(t, w, 1)
+	const n = 10
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := w.store.Disputes.Open(ctx, w.admin, sales.NewDispute{InvoiceID: inv.ID, ReasonCode: sales.ReasonPrice}, nil)
+			errs <- err
+		}()
+	}
+	opened := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			opened++
+		case sales.CodeOf(err) != sales.CodeInvalidTransition:
+			t.Errorf("refused as %v, want INVALID_TRANSITION", err)
+		}
+	}
+	var open int
+	if err := w.store.GetContext(ctx, &open, `SELECT count(*) FROM disputes WHERE invoice_id = $1`, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if opened != 1 || open != 1 {
+		t.Fatalf("%d opened, %d rows; want 1", opened, open)
+	}
+}
