@@ -173,3 +173,41 @@ func TestCreditNote_LowersExposure(t *testing.T) {
 		t.Fatalf("order %s at exposure 166.60 + 11.90 against 245; want CONFIRMED", o.Status)
 	}
 }
+
+// TestCreditReturn_StatementsDoNotGrowWithLines: crediting a return of one
+// line or of three (applied to the order's invoice) costs the same statements.
+func TestCreditReturn_StatementsDoNotGrowWithLines(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	count := func(lines int) int {
+		f := newShipFixture(t)
+		d, err := f.store.Deliveries.Ship(ctx, f.admin, f.delivery.ID, f.delivery.Version, &f.shipOnDate)
+		must(t, err)
+		in := sales.NewReturn{OrderID: f.order.ID, DeliveryID: &d.ID, Reason: "not wanted"}
+		for _, l := range f.lines[:lines] {
+			in.Lines = append(in.Lines, sales.ReturnLineInput{OrderLineID: l.ID, Quantity: decimal.NewFromInt(1)})
+		}
+		r, err := f.store.Returns.Create(ctx, f.admin, in, nil)
+		must(t, err)
+		r, err = f.store.Returns.Approve(ctx, f.admin, r.ID, r.Version)
+		must(t, err)
+		r, err = f.store.Returns.Receive(ctx, f.admin, r.ID, r.Version, f.returnsTo, nil)
+		must(t, err)
+		inv, err := f.store.Invoices.Create(ctx, f.admin, sales.NewInvoice{OrderID: f.order.ID}, nil)
+		must(t, err)
+		_, err = f.store.Invoices.Issue(ctx, f.admin, inv.ID, inv.Version)
+		must(t, err)
+		rec, stats := db.WithRecorder(ctx)
+		cn, err := f.store.CreditNotes.CreditReturn(rec, f.admin, r.ID, r.Version, db.AllocateToOrderInvoices, nil)
+		must(t, err)
+		if got, err := f.store.Invoices.LinesByInvoiceIDs(ctx, []int64{cn.ID}); err != nil || len(got) != lines {
+			t.Fatalf("credit note of %d lines has %d (%v)", lines, len(got), err)
+		}
+		return len(stats.Recorded())
+	}
+	one, three := count(1), count(3)
+	if one != three {
+		t.Fatalf("crediting a return: %d statements for 1 line, %d for 3", one, three)
+	}
+	t.Logf("crediting a return: %d statements for 1 or 3 lines", one)
+}

@@ -54,10 +54,12 @@ func (s *InvoiceStore) ByIDs(ctx context.Context, ids []int64) (_ []*sales.Invoi
 	return byIDs[sales.Invoice](ctx, s.db, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ANY($1)`, ids)
 }
 
-// ByOrderIDs returns the invoices of these orders, oldest first.
+// ByOrderIDs returns the invoices of these orders (kind INVOICE: at most
+// sales.MaxInvoicesPerOrder each; their credit notes are reached through
+// the returns and invoices they credit), oldest first.
 func (s *InvoiceStore) ByOrderIDs(ctx context.Context, ids []int64) (_ []*sales.Invoice, err error) {
 	defer wrap(&err, "Invoices.ByOrderIDs")
-	return byIDs[sales.Invoice](ctx, s.db, `SELECT `+invoiceColumns+` FROM invoices WHERE order_id = ANY($1) ORDER BY order_id, id`, ids)
+	return byIDs[sales.Invoice](ctx, s.db, `SELECT `+invoiceColumns+` FROM invoices WHERE order_id = ANY($1) AND kind = 'INVOICE' ORDER BY order_id, id`, ids)
 }
 
 // LinesByInvoiceIDs returns the lines of these invoices, by line number.

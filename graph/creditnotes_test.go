@@ -140,6 +140,7 @@ func TestCreditNotes_ReturnToCredit(t *testing.T) {
 	}
 	var seen struct {
 		Invoice struct {
+			Order             struct{ Invoices []struct{ Kind string } }
 			CreditNotes       []struct{ Number string }
 			CreditAllocations []struct {
 				Amount     string
@@ -151,11 +152,12 @@ func TestCreditNotes_ReturnToCredit(t *testing.T) {
 			CreditNote *struct{ Number string }
 		}
 	}
-	e.with(t).must(acc, `query($inv: ID!, $r: ID!) { invoice(id: $inv) { creditNotes { number } creditAllocations { amount creditNote { number } } }
+	e.with(t).must(acc, `query($inv: ID!, $r: ID!) { invoice(id: $inv) { order { invoices { kind } } creditNotes { number } creditAllocations { amount creditNote { number } } }
 		return: node(id: $r) { ... on Return { status creditNote { number } } } }`, map[string]any{"inv": inv.ID, "r": r.ID}, &seen)
 	if len(seen.Invoice.CreditNotes) != 1 || seen.Invoice.CreditNotes[0].Number != *cn.Number || len(seen.Invoice.CreditAllocations) != 1 ||
 		seen.Invoice.CreditAllocations[0].CreditNote.Number != *cn.Number || seen.Return.Status != "CREDITED" ||
-		seen.Return.CreditNote == nil || seen.Return.CreditNote.Number != *cn.Number {
+		seen.Return.CreditNote == nil || seen.Return.CreditNote.Number != *cn.Number ||
+		len(seen.Invoice.Order.Invoices) != 1 || seen.Invoice.Order.Invoices[0].Kind != "INVOICE" {
 		t.Fatalf("seen from the invoice and the return: %+v", seen)
 	}
 

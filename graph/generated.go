@@ -5601,7 +5601,7 @@ extend type Mutation {
 }
 
 extend type SalesOrder {
-  "The order's invoices, oldest first; at most 20, as an order takes no more (void ones count)."
+  "The order's invoices (not its credit notes: see its returns' and invoices' creditNotes), oldest first; at most 20, as an order takes no more (void ones count)."
   invoices: [Invoice!]! @bound(max: 20)
 }
 
