@@ -243,6 +243,9 @@ func lockInvoice(ctx context.Context, tx *Tx, actor *sales.User, id int64, versi
 	if err := tx.GetContext(ctx, &inv, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 FOR UPDATE`, id); err != nil {
 		return nil, nil, nil, err
 	}
+	if version == unversioned { // locked on behalf of another document (a dispute)
+		return &inv, o, lines, nil
+	}
 	return &inv, o, lines, checkVersion("invoice", inv.Version, version)
 }
 

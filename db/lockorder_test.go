@@ -34,7 +34,7 @@ var (
 // invoice locks the order's deposits after the invoice; both hold the
 // customer's lock first, so they never run at once.
 var lockRank = map[string]int{"customers": 0, "sales_orders": 1, "order_lines": 2, "deliveries": 3, "returns": 3, "invoices": 3, "payments": 3, "payment_allocations": 3, "credit_allocations": 3,
-	"stock_levels": 4}
+	"disputes": 3, "stock_levels": 4}
 
 // checkLockOrder returns an error unless the statements take their row
 // locks in the documented order, stock levels by ascending product id, and

@@ -18,6 +18,7 @@ type Store struct {
 	Payments    *PaymentStore
 	CreditNotes *CreditNoteStore
 	Reports     *ReportStore
+	Disputes    *DisputeStore
 }
 
 // NewStore builds the stores on d.
@@ -39,5 +40,6 @@ func NewStore(d *DB) *Store {
 		Payments:    &PaymentStore{d},
 		CreditNotes: &CreditNoteStore{d},
 		Reports:     &ReportStore{d},
+		Disputes:    &DisputeStore{d},
 	}
 }

@@ -347,7 +347,10 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 	if err := d.payments(overdue); err != nil {
 		return err
 	}
-	return d.deposit()
+	if err := d.deposit(); err != nil {
+		return err
+	}
+	return d.disputes()
 }
 
 // payments puts money on the overdue invoice and on account, so every

@@ -177,6 +177,11 @@ func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 		"Customer.shippingAddresses": 100,                     // sales.ValidateAddresses refuses more
 		"ReceivablesAging.totals":    sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
 		"CustomerStatement.lines":    sales.MaxStatementLines, // a longer period is refused (sales.CheckStatementLines)
+
+		// The dispute's (disputes.graphqls).
+		"Invoice.disputes": sales.MaxDisputesPerInvoice, // sales.CheckDisputeLimit
+		"Dispute.lines":    documentLines,               // one per invoice line (dispute_lines_invoice_line_key)
+		"Dispute.history":  sales.MaxHistoryEvents,      // created, then resolved once
 	}
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	seen := map[string]bool{}

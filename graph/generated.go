@@ -42,6 +42,8 @@ type ResolverRoot interface {
 	CustomerStatement() CustomerStatementResolver
 	Delivery() DeliveryResolver
 	DeliveryLine() DeliveryLineResolver
+	Dispute() DisputeResolver
+	DisputeLine() DisputeLineResolver
 	DocumentEvent() DocumentEventResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
@@ -67,6 +69,7 @@ type ResolverRoot interface {
 	StockMovement() StockMovementResolver
 	User() UserResolver
 	Warehouse() WarehouseResolver
+	WriteOff() WriteOffResolver
 }
 
 type DirectiveRoot struct {
@@ -247,6 +250,50 @@ type ComplexityRoot struct {
 		RefusedQuantity  func(childComplexity int) int
 	}
 
+	Dispute struct {
+		CreatedAt      func(childComplexity int) int
+		CreatedBy      func(childComplexity int) int
+		CreditNote     func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		Customer       func(childComplexity int) int
+		DisputedAmount func(childComplexity int) int
+		History        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Invoice        func(childComplexity int) int
+		Lines          func(childComplexity int) int
+		Notes          func(childComplexity int) int
+		Number         func(childComplexity int) int
+		ReasonCode     func(childComplexity int) int
+		Resolution     func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		ResolvedBy     func(childComplexity int) int
+		Status         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
+		WriteOff       func(childComplexity int) int
+	}
+
+	DisputeConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DisputeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DisputeLine struct {
+		Amount      func(childComplexity int) int
+		Dispute     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		InvoiceLine func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+	}
+
 	DocumentEvent struct {
 		Action     func(childComplexity int) int
 		Actor      func(childComplexity int) int
@@ -266,6 +313,7 @@ type ComplexityRoot struct {
 		Currency          func(childComplexity int) int
 		Customer          func(childComplexity int) int
 		DaysOverdue       func(childComplexity int, asOf *time.Time) int
+		Disputes          func(childComplexity int) int
 		DueDate           func(childComplexity int) int
 		History           func(childComplexity int) int
 		ID                func(childComplexity int) int
@@ -285,6 +333,7 @@ type ComplexityRoot struct {
 		Total             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		Version           func(childComplexity int) int
+		WriteOff          func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -338,6 +387,7 @@ type ComplexityRoot struct {
 		CreateUser                   func(childComplexity int, input model.CreateUserInput, idempotencyKey *string) int
 		CreateWarehouse              func(childComplexity int, input model.CreateWarehouseInput, idempotencyKey *string) int
 		CreditReturn                 func(childComplexity int, id string, version int, allocate *db.CreditNoteAllocation, idempotencyKey *string) int
+		DisputeInvoice               func(childComplexity int, input model.DisputeInvoiceInput, idempotencyKey *string) int
 		ExpireQuote                  func(childComplexity int, id string, version int) int
 		IssueInvoice                 func(childComplexity int, id string, version int) int
 		ReceiveReturn                func(childComplexity int, id string, version int, input model.ReceiveReturnInput) int
@@ -348,6 +398,7 @@ type ComplexityRoot struct {
 		RejectReturn                 func(childComplexity int, id string, version int, reason string) int
 		ReleaseOrderHold             func(childComplexity int, id string, version int, reason string) int
 		RemovePriceListItem          func(childComplexity int, id string) int
+		ResolveDispute               func(childComplexity int, id string, version int, input model.ResolveDisputeInput) int
 		ReviseQuote                  func(childComplexity int, id string, version int, input model.UpdateQuoteInput) int
 		SendQuote                    func(childComplexity int, id string, version int) int
 		SetCustomerShippingAddresses func(childComplexity int, id string, version int, addresses []*model.ShippingAddressInput) int
@@ -541,6 +592,8 @@ type ComplexityRoot struct {
 		Customers        func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
 		Deliveries       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DeliveryFilter, orderBy *model.DeliveryOrder) int
 		Delivery         func(childComplexity int, id string) int
+		Dispute          func(childComplexity int, id string) int
+		Disputes         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DisputeFilter, orderBy *model.DisputeOrder) int
 		Invoice          func(childComplexity int, id string) int
 		Invoices         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) int
 		Me               func(childComplexity int) int
@@ -828,6 +881,16 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	WriteOff struct {
+		Amount       func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		Dispute      func(childComplexity int) int
+		Invoice      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		WrittenOffAt func(childComplexity int) int
+		WrittenOffBy func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -917,6 +980,30 @@ type DeliveryLineResolver interface {
 	OrderLine(ctx context.Context, obj *sales.DeliveryLine) (*sales.OrderLine, error)
 	Product(ctx context.Context, obj *sales.DeliveryLine) (*sales.Product, error)
 }
+type DisputeResolver interface {
+	ID(ctx context.Context, obj *sales.Dispute) (string, error)
+
+	Invoice(ctx context.Context, obj *sales.Dispute) (*sales.Invoice, error)
+	Customer(ctx context.Context, obj *sales.Dispute) (*sales.Customer, error)
+
+	DisputedAmount(ctx context.Context, obj *sales.Dispute) (*decimal.Decimal, error)
+
+	Lines(ctx context.Context, obj *sales.Dispute) ([]*sales.DisputeLine, error)
+
+	ResolvedBy(ctx context.Context, obj *sales.Dispute) (*sales.User, error)
+
+	CreditNote(ctx context.Context, obj *sales.Dispute) (*sales.Invoice, error)
+	WriteOff(ctx context.Context, obj *sales.Dispute) (*sales.WriteOff, error)
+	History(ctx context.Context, obj *sales.Dispute) ([]*sales.DocumentEvent, error)
+	CreatedBy(ctx context.Context, obj *sales.Dispute) (*sales.User, error)
+}
+type DisputeLineResolver interface {
+	ID(ctx context.Context, obj *sales.DisputeLine) (string, error)
+	Dispute(ctx context.Context, obj *sales.DisputeLine) (*sales.Dispute, error)
+	InvoiceLine(ctx context.Context, obj *sales.DisputeLine) (*sales.InvoiceLine, error)
+
+	Amount(ctx context.Context, obj *sales.DisputeLine) (*decimal.Decimal, error)
+}
 type DocumentEventResolver interface {
 	Actor(ctx context.Context, obj *sales.DocumentEvent) (*sales.User, error)
 }
@@ -941,6 +1028,8 @@ type InvoiceResolver interface {
 	Return(ctx context.Context, obj *sales.Invoice) (*sales.Return, error)
 	CreditedInvoice(ctx context.Context, obj *sales.Invoice) (*sales.Invoice, error)
 	CreditAllocations(ctx context.Context, obj *sales.Invoice) ([]*sales.CreditAllocation, error)
+	Disputes(ctx context.Context, obj *sales.Invoice) ([]*sales.Dispute, error)
+	WriteOff(ctx context.Context, obj *sales.Invoice) (*sales.WriteOff, error)
 	Payments(ctx context.Context, obj *sales.Invoice) ([]*sales.PaymentAllocation, error)
 	PrintURL(ctx context.Context, obj *sales.Invoice) (string, error)
 }
@@ -998,6 +1087,8 @@ type MutationResolver interface {
 	CreditReturn(ctx context.Context, id string, version int, allocate *db.CreditNoteAllocation, idempotencyKey *string) (*sales.Invoice, error)
 	AllocateCreditNote(ctx context.Context, id string, version int, allocations []*model.AllocationInput) (*sales.Invoice, error)
 	UnallocateCreditNote(ctx context.Context, id string, version int, invoiceID string) (*sales.Invoice, error)
+	DisputeInvoice(ctx context.Context, input model.DisputeInvoiceInput, idempotencyKey *string) (*sales.Dispute, error)
+	ResolveDispute(ctx context.Context, id string, version int, input model.ResolveDisputeInput) (*sales.Dispute, error)
 	CreateInvoice(ctx context.Context, input model.CreateInvoiceInput, idempotencyKey *string) (*sales.Invoice, error)
 	IssueInvoice(ctx context.Context, id string, version int) (*sales.Invoice, error)
 	VoidInvoice(ctx context.Context, id string, version int, reason string) (*sales.Invoice, error)
@@ -1098,6 +1189,8 @@ type QueryResolver interface {
 	Returns(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) (*model.ReturnConnection, error)
 	Return(ctx context.Context, id string) (*sales.Return, error)
 	OrdersOnHold(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
+	Disputes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DisputeFilter, orderBy *model.DisputeOrder) (*model.DisputeConnection, error)
+	Dispute(ctx context.Context, id string) (*sales.Dispute, error)
 	Invoices(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error)
 	Invoice(ctx context.Context, id string) (*sales.Invoice, error)
 	Payments(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.PaymentFilter, orderBy *model.PaymentOrder) (*model.PaymentConnection, error)
@@ -1213,6 +1306,13 @@ type WarehouseResolver interface {
 	ID(ctx context.Context, obj *sales.Warehouse) (string, error)
 
 	StockLevels(ctx context.Context, obj *sales.Warehouse, first *int, after *string, last *int, before *string, filter *model.StockLevelFilter, orderBy *model.StockLevelOrder) (*model.StockLevelConnection, error)
+}
+type WriteOffResolver interface {
+	Invoice(ctx context.Context, obj *sales.WriteOff) (*sales.Invoice, error)
+	Dispute(ctx context.Context, obj *sales.WriteOff) (*sales.Dispute, error)
+	Amount(ctx context.Context, obj *sales.WriteOff) (*decimal.Decimal, error)
+
+	WrittenOffBy(ctx context.Context, obj *sales.WriteOff) (*sales.User, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2041,6 +2141,202 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeliveryLine.RefusedQuantity(childComplexity), true
 
+	case "Dispute.createdAt":
+		if e.ComplexityRoot.Dispute.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.CreatedAt(childComplexity), true
+	case "Dispute.createdBy":
+		if e.ComplexityRoot.Dispute.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.CreatedBy(childComplexity), true
+	case "Dispute.creditNote":
+		if e.ComplexityRoot.Dispute.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.CreditNote(childComplexity), true
+	case "Dispute.currency":
+		if e.ComplexityRoot.Dispute.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Currency(childComplexity), true
+	case "Dispute.customer":
+		if e.ComplexityRoot.Dispute.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Customer(childComplexity), true
+	case "Dispute.disputedAmount":
+		if e.ComplexityRoot.Dispute.DisputedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.DisputedAmount(childComplexity), true
+	case "Dispute.history":
+		if e.ComplexityRoot.Dispute.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.History(childComplexity), true
+	case "Dispute.id":
+		if e.ComplexityRoot.Dispute.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ID(childComplexity), true
+	case "Dispute.invoice":
+		if e.ComplexityRoot.Dispute.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Invoice(childComplexity), true
+	case "Dispute.lines":
+		if e.ComplexityRoot.Dispute.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Lines(childComplexity), true
+	case "Dispute.notes":
+		if e.ComplexityRoot.Dispute.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Notes(childComplexity), true
+	case "Dispute.number":
+		if e.ComplexityRoot.Dispute.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Number(childComplexity), true
+	case "Dispute.reasonCode":
+		if e.ComplexityRoot.Dispute.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ReasonCode(childComplexity), true
+	case "Dispute.resolution":
+		if e.ComplexityRoot.Dispute.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Resolution(childComplexity), true
+	case "Dispute.resolutionNote":
+		if e.ComplexityRoot.Dispute.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ResolutionNote(childComplexity), true
+	case "Dispute.resolvedAt":
+		if e.ComplexityRoot.Dispute.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ResolvedAt(childComplexity), true
+	case "Dispute.resolvedBy":
+		if e.ComplexityRoot.Dispute.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ResolvedBy(childComplexity), true
+	case "Dispute.status":
+		if e.ComplexityRoot.Dispute.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Status(childComplexity), true
+	case "Dispute.updatedAt":
+		if e.ComplexityRoot.Dispute.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.UpdatedAt(childComplexity), true
+	case "Dispute.version":
+		if e.ComplexityRoot.Dispute.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Version(childComplexity), true
+	case "Dispute.writeOff":
+		if e.ComplexityRoot.Dispute.WriteOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.WriteOff(childComplexity), true
+
+	case "DisputeConnection.edges":
+		if e.ComplexityRoot.DisputeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.Edges(childComplexity), true
+	case "DisputeConnection.nodes":
+		if e.ComplexityRoot.DisputeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.Nodes(childComplexity), true
+	case "DisputeConnection.pageInfo":
+		if e.ComplexityRoot.DisputeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.PageInfo(childComplexity), true
+	case "DisputeConnection.totalCount":
+		if e.ComplexityRoot.DisputeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.TotalCount(childComplexity), true
+
+	case "DisputeEdge.cursor":
+		if e.ComplexityRoot.DisputeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Cursor(childComplexity), true
+	case "DisputeEdge.node":
+		if e.ComplexityRoot.DisputeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Node(childComplexity), true
+
+	case "DisputeLine.amount":
+		if e.ComplexityRoot.DisputeLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeLine.Amount(childComplexity), true
+	case "DisputeLine.dispute":
+		if e.ComplexityRoot.DisputeLine.Dispute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeLine.Dispute(childComplexity), true
+	case "DisputeLine.id":
+		if e.ComplexityRoot.DisputeLine.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeLine.ID(childComplexity), true
+	case "DisputeLine.invoiceLine":
+		if e.ComplexityRoot.DisputeLine.InvoiceLine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeLine.InvoiceLine(childComplexity), true
+	case "DisputeLine.quantity":
+		if e.ComplexityRoot.DisputeLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeLine.Quantity(childComplexity), true
+
 	case "DocumentEvent.action":
 		if e.ComplexityRoot.DocumentEvent.Action == nil {
 			break
@@ -2137,6 +2433,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.DaysOverdue(childComplexity, args["asOf"].(*time.Time)), true
+	case "Invoice.disputes":
+		if e.ComplexityRoot.Invoice.Disputes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Disputes(childComplexity), true
 	case "Invoice.dueDate":
 		if e.ComplexityRoot.Invoice.DueDate == nil {
 			break
@@ -2256,6 +2558,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Version(childComplexity), true
+	case "Invoice.writeOff":
+		if e.ComplexityRoot.Invoice.WriteOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.WriteOff(childComplexity), true
 
 	case "InvoiceConnection.edges":
 		if e.ComplexityRoot.InvoiceConnection.Edges == nil {
@@ -2621,6 +2929,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreditReturn(childComplexity, args["id"].(string), args["version"].(int), args["allocate"].(*db.CreditNoteAllocation), args["idempotencyKey"].(*string)), true
+	case "Mutation.disputeInvoice":
+		if e.ComplexityRoot.Mutation.DisputeInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disputeInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisputeInvoice(childComplexity, args["input"].(model.DisputeInvoiceInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.expireQuote":
 		if e.ComplexityRoot.Mutation.ExpireQuote == nil {
 			break
@@ -2731,6 +3050,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemovePriceListItem(childComplexity, args["id"].(string)), true
+	case "Mutation.resolveDispute":
+		if e.ComplexityRoot.Mutation.ResolveDispute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveDispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveDispute(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.ResolveDisputeInput)), true
 	case "Mutation.reviseQuote":
 		if e.ComplexityRoot.Mutation.ReviseQuote == nil {
 			break
@@ -3688,6 +4018,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Delivery(childComplexity, args["id"].(string)), true
+	case "Query.dispute":
+		if e.ComplexityRoot.Query.Dispute == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dispute(childComplexity, args["id"].(string)), true
+	case "Query.disputes":
+		if e.ComplexityRoot.Query.Disputes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_disputes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Disputes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DisputeFilter), args["orderBy"].(*model.DisputeOrder)), true
 
 	case "Query.invoice":
 		if e.ComplexityRoot.Query.Invoice == nil {
@@ -5067,6 +5419,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WarehouseEdge.Node(childComplexity), true
 
+	case "WriteOff.amount":
+		if e.ComplexityRoot.WriteOff.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.Amount(childComplexity), true
+	case "WriteOff.currency":
+		if e.ComplexityRoot.WriteOff.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.Currency(childComplexity), true
+	case "WriteOff.dispute":
+		if e.ComplexityRoot.WriteOff.Dispute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.Dispute(childComplexity), true
+	case "WriteOff.invoice":
+		if e.ComplexityRoot.WriteOff.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.Invoice(childComplexity), true
+	case "WriteOff.reason":
+		if e.ComplexityRoot.WriteOff.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.Reason(childComplexity), true
+	case "WriteOff.writtenOffAt":
+		if e.ComplexityRoot.WriteOff.WrittenOffAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.WrittenOffAt(childComplexity), true
+	case "WriteOff.writtenOffBy":
+		if e.ComplexityRoot.WriteOff.WrittenOffBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteOff.WrittenOffBy(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -5099,6 +5494,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeliveryLineInput", ec.unmarshalInputDeliveryLineInput),
 			graphql.NewInputUnmarshaler("DeliveryOrder", ec.unmarshalInputDeliveryOrder),
 			graphql.NewInputUnmarshaler("DeliveryReceiptLineInput", ec.unmarshalInputDeliveryReceiptLineInput),
+			graphql.NewInputUnmarshaler("DisputeFilter", ec.unmarshalInputDisputeFilter),
+			graphql.NewInputUnmarshaler("DisputeInvoiceInput", ec.unmarshalInputDisputeInvoiceInput),
+			graphql.NewInputUnmarshaler("DisputeLineInput", ec.unmarshalInputDisputeLineInput),
+			graphql.NewInputUnmarshaler("DisputeOrder", ec.unmarshalInputDisputeOrder),
 			graphql.NewInputUnmarshaler("InvoiceFilter", ec.unmarshalInputInvoiceFilter),
 			graphql.NewInputUnmarshaler("InvoiceLineInput", ec.unmarshalInputInvoiceLineInput),
 			graphql.NewInputUnmarshaler("InvoiceOrder", ec.unmarshalInputInvoiceOrder),
@@ -5118,6 +5517,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReceiveReturnInput", ec.unmarshalInputReceiveReturnInput),
 			graphql.NewInputUnmarshaler("ReceiveStockInput", ec.unmarshalInputReceiveStockInput),
 			graphql.NewInputUnmarshaler("RecordPaymentInput", ec.unmarshalInputRecordPaymentInput),
+			graphql.NewInputUnmarshaler("ResolveDisputeInput", ec.unmarshalInputResolveDisputeInput),
 			graphql.NewInputUnmarshaler("ReturnFilter", ec.unmarshalInputReturnFilter),
 			graphql.NewInputUnmarshaler("ReturnLineInput", ec.unmarshalInputReturnLineInput),
 			graphql.NewInputUnmarshaler("ReturnOrder", ec.unmarshalInputReturnOrder),
@@ -5357,6 +5757,168 @@ type CreditAllocation @goModel(model: "salesgraph/sales.CreditAllocation") {
   "Set when the allocation was taken back (unallocateCreditNote)."
   reversedAt: DateTime
   reversedBy: User @goField(forceResolver: true)
+}
+`, BuiltIn: false},
+	{Name: "../disputes.graphqls", Input: `# The dispute (docs/domain.md, "Disputes"): a customer's refusal to pay all
+# or some lines of an issued invoice, and how it ended. Bound to the
+# domain's Go types here (@goModel).
+
+extend type Query {
+  "Disputes, newest first by default. A sales rep sees their own customers'."
+  disputes(first: Int, after: String, last: Int, before: String, filter: DisputeFilter, orderBy: DisputeOrder): DisputeConnection!
+  dispute(id: ID!): Dispute
+}
+
+extend type Mutation {
+  """
+  Open a dispute of an issued (or part-paid) invoice: its whole balance (no
+  lines) or the lines and quantities given, priced as the invoice lines and
+  never more than the balance. The invoice becomes DISPUTED: it still counts
+  in the customer's exposure, but is not dunned and takes no payments until
+  the dispute is resolved. One open dispute per invoice. The same
+  idempotency key opens one dispute and returns it again.
+  """
+  disputeInvoice(input: DisputeInvoiceInput!, idempotencyKey: String): Dispute! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+  """
+  End an open dispute: CUSTOMER_PAYS (the invoice goes back to ISSUED or
+  PARTIALLY_PAID by what is paid), CREDIT_NOTE (a credit note of the disputed
+  lines, or of creditLines, issued and applied to the invoice at once), or
+  WRITE_OFF (the invoice's balance becomes bad debt; the note is the reason
+  and is required).
+  """
+  resolveDispute(id: ID!, version: Int!, input: ResolveDisputeInput!): Dispute! @hasRole(roles: [ADMIN, SALES_MANAGER, ACCOUNTANT])
+}
+
+extend type Invoice {
+  "The invoice's disputes, oldest first; at most 10, as an invoice takes no more."
+  disputes: [Dispute!]! @bound(max: 10)
+  "The bad debt the invoice became, when it was written off."
+  writeOff: WriteOff
+}
+
+enum DisputeStatus @goModel(model: "salesgraph/sales.DisputeStatus") {
+  "The invoice is DISPUTED."
+  OPEN
+  RESOLVED
+}
+
+enum DisputeReason @goModel(model: "salesgraph/sales.DisputeReason") {
+  PRICE
+  QUANTITY
+  DAMAGED
+  NOT_DELIVERED
+  QUALITY
+  OTHER
+}
+
+enum DisputeResolution @goModel(model: "salesgraph/sales.DisputeResolution") {
+  "The customer pays after all: the invoice goes back to its payment state."
+  CUSTOMER_PAYS
+  "A credit note, issued and applied to the invoice."
+  CREDIT_NOTE
+  "The invoice's balance is given up as bad debt."
+  WRITE_OFF
+}
+
+"A customer's refusal to pay all or some lines of an invoice."
+type Dispute implements Node @goModel(model: "salesgraph/sales.Dispute") {
+  id: ID! @goField(forceResolver: true)
+  "DSP-2026-000123."
+  number: String!
+  invoice: Invoice! @goField(forceResolver: true)
+  customer: Customer! @goField(forceResolver: true)
+  status: DisputeStatus!
+  reasonCode: DisputeReason!
+  notes: String!
+  "The invoice's balance when it names no lines, else the sum of its lines."
+  disputedAmount: Decimal! @goField(forceResolver: true)
+  currency: Currency!
+  "The lines disputed, one per invoice line, so at most 500; none when the whole balance is."
+  lines: [DisputeLine!]! @bound(max: 500) @goField(forceResolver: true)
+  "Set when resolved."
+  resolution: DisputeResolution
+  resolutionNote: String
+  resolvedBy: User @goField(forceResolver: true)
+  resolvedAt: DateTime
+  "The credit note that resolved it."
+  creditNote: Invoice @goField(forceResolver: true)
+  "The write-off that resolved it."
+  writeOff: WriteOff @goField(forceResolver: true)
+  "State changes, oldest first (opened, then resolved); at most 50."
+  history: [DocumentEvent!]! @bound(max: 50) @goField(forceResolver: true)
+  createdBy: User @goField(forceResolver: true)
+  version: Int!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A quantity of one invoice line the customer refuses to pay, priced as the invoice line."
+type DisputeLine implements Node @goModel(model: "salesgraph/sales.DisputeLine") {
+  id: ID! @goField(forceResolver: true)
+  dispute: Dispute! @goField(forceResolver: true)
+  invoiceLine: InvoiceLine! @goField(forceResolver: true)
+  quantity: Decimal!
+  amount: Decimal! @goField(forceResolver: true)
+}
+
+"An invoice's balance given up as bad debt, with who and why."
+type WriteOff @goModel(model: "salesgraph/sales.WriteOff") {
+  invoice: Invoice! @goField(forceResolver: true)
+  dispute: Dispute @goField(forceResolver: true)
+  amount: Decimal! @goField(forceResolver: true)
+  currency: Currency!
+  reason: String!
+  writtenOffBy: User! @goField(forceResolver: true)
+  writtenOffAt: DateTime!
+}
+
+input DisputeLineInput {
+  invoiceLineId: ID!
+  quantity: Decimal!
+}
+
+input DisputeInvoiceInput {
+  invoiceId: ID!
+  reasonCode: DisputeReason!
+  "At most 2000 characters."
+  notes: String
+  "Default: the invoice's whole balance."
+  lines: [DisputeLineInput!]
+}
+
+input ResolveDisputeInput {
+  resolution: DisputeResolution!
+  "At most 1000 characters; for WRITE_OFF, the reason, required."
+  note: String
+  "CREDIT_NOTE only: the lines and quantities to credit (default: what is disputed, in full)."
+  creditLines: [DisputeLineInput!]
+}
+
+input DisputeFilter {
+  status: [DisputeStatus!]
+  customerId: ID
+  invoiceId: ID
+}
+
+enum DisputeOrderField {
+  CREATED_AT
+}
+
+input DisputeOrder {
+  field: DisputeOrderField!
+  direction: SortDirection = DESC
+}
+
+type DisputeConnection {
+  edges: [DisputeEdge!]!
+  nodes: [Dispute!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type DisputeEdge {
+  cursor: String!
+  node: Dispute!
 }
 `, BuiltIn: false},
 	{Name: "../invoices.graphqls", Input: `# The invoice (docs/domain.md, "Invoice"): its types, bound to the domain's
@@ -7485,6 +8047,94 @@ func (ec *executionContext) childFields_DeliveryLine(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DeliveryLine", field.Name)
 }
 
+func (ec *executionContext) childFields_Dispute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Dispute_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Dispute_number(ctx, field)
+	case "invoice":
+		return ec.fieldContext_Dispute_invoice(ctx, field)
+	case "customer":
+		return ec.fieldContext_Dispute_customer(ctx, field)
+	case "status":
+		return ec.fieldContext_Dispute_status(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Dispute_reasonCode(ctx, field)
+	case "notes":
+		return ec.fieldContext_Dispute_notes(ctx, field)
+	case "disputedAmount":
+		return ec.fieldContext_Dispute_disputedAmount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Dispute_currency(ctx, field)
+	case "lines":
+		return ec.fieldContext_Dispute_lines(ctx, field)
+	case "resolution":
+		return ec.fieldContext_Dispute_resolution(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_Dispute_resolutionNote(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Dispute_resolvedBy(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Dispute_resolvedAt(ctx, field)
+	case "creditNote":
+		return ec.fieldContext_Dispute_creditNote(ctx, field)
+	case "writeOff":
+		return ec.fieldContext_Dispute_writeOff(ctx, field)
+	case "history":
+		return ec.fieldContext_Dispute_history(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Dispute_createdBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Dispute_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Dispute_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Dispute_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dispute", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DisputeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DisputeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DisputeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DisputeLine_id(ctx, field)
+	case "dispute":
+		return ec.fieldContext_DisputeLine_dispute(ctx, field)
+	case "invoiceLine":
+		return ec.fieldContext_DisputeLine_invoiceLine(ctx, field)
+	case "quantity":
+		return ec.fieldContext_DisputeLine_quantity(ctx, field)
+	case "amount":
+		return ec.fieldContext_DisputeLine_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeLine", field.Name)
+}
+
 func (ec *executionContext) childFields_DocumentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "action":
@@ -7557,6 +8207,10 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_creditedInvoice(ctx, field)
 	case "creditAllocations":
 		return ec.fieldContext_Invoice_creditAllocations(ctx, field)
+	case "disputes":
+		return ec.fieldContext_Invoice_disputes(ctx, field)
+	case "writeOff":
+		return ec.fieldContext_Invoice_writeOff(ctx, field)
 	case "payments":
 		return ec.fieldContext_Invoice_payments(ctx, field)
 	case "printUrl":
@@ -8485,6 +9139,26 @@ func (ec *executionContext) childFields_WarehouseEdge(ctx context.Context, field
 		return ec.fieldContext_WarehouseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WarehouseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WriteOff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_WriteOff_invoice(ctx, field)
+	case "dispute":
+		return ec.fieldContext_WriteOff_dispute(ctx, field)
+	case "amount":
+		return ec.fieldContext_WriteOff_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_WriteOff_currency(ctx, field)
+	case "reason":
+		return ec.fieldContext_WriteOff_reason(ctx, field)
+	case "writtenOffBy":
+		return ec.fieldContext_WriteOff_writtenOffBy(ctx, field)
+	case "writtenOffAt":
+		return ec.fieldContext_WriteOff_writtenOffAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WriteOff", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9469,6 +10143,28 @@ func (ec *executionContext) field_Mutation_creditReturn_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_disputeInvoice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DisputeInvoiceInput, error) {
+			return ec.unmarshalNDisputeInvoiceInput2salesgraphᚋgraphᚋmodelᚐDisputeInvoiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_expireQuote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9726,6 +10422,36 @@ func (ec *executionContext) field_Mutation_removePriceListItem_args(ctx context.
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResolveDisputeInput, error) {
+			return ec.unmarshalNResolveDisputeInput2salesgraphᚋgraphᚋmodelᚐResolveDisputeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -10418,6 +11144,74 @@ func (ec *executionContext) field_Query_delivery_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_disputes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DisputeFilter, error) {
+			return ec.unmarshalODisputeFilter2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.DisputeOrder, error) {
+			return ec.unmarshalODisputeOrder2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -14806,6 +15600,868 @@ func (ec *executionContext) fieldContext_DeliveryLine_refusedQuantity(_ context.
 	return graphql.NewScalarFieldContext("DeliveryLine", field, false, false, "Decimal")
 }
 
+func (ec *executionContext) _Dispute_id(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Dispute_number(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dispute_invoice(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_customer(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖsalesgraphᚋsalesᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_status(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sales.DisputeStatus) graphql.Marshaler {
+			return ec.marshalNDisputeStatus2salesgraphᚋsalesᚐDisputeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DisputeStatus")
+}
+
+func (ec *executionContext) _Dispute_reasonCode(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sales.DisputeReason) graphql.Marshaler {
+			return ec.marshalNDisputeReason2salesgraphᚋsalesᚐDisputeReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DisputeReason")
+}
+
+func (ec *executionContext) _Dispute_notes(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dispute_disputedAmount(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_disputedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().DisputedAmount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_disputedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _Dispute_currency(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _Dispute_lines(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Lines(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.DisputeLine) graphql.Marshaler {
+			return ec.marshalNDisputeLine2ᚕᚖsalesgraphᚋsalesᚐDisputeLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_resolution(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.DisputeResolution) graphql.Marshaler {
+			return ec.marshalODisputeResolution2ᚖsalesgraphᚋsalesᚐDisputeResolution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DisputeResolution")
+}
+
+func (ec *executionContext) _Dispute_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolutionNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dispute_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().ResolvedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Dispute_creditNote(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().CreditNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_writeOff(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_writeOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().WriteOff(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.WriteOff) graphql.Marshaler {
+			return ec.marshalOWriteOff2ᚖsalesgraphᚋsalesᚐWriteOff(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_writeOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WriteOff(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_history(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.DocumentEvent) graphql.Marshaler {
+			return ec.marshalNDocumentEvent2ᚕᚖsalesgraphᚋsalesᚐDocumentEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_createdBy(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_version(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Dispute_createdAt(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Dispute_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sales.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DisputeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DisputeEdge) graphql.Marshaler {
+			return ec.marshalNDisputeEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐDisputeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚕᚖsalesgraphᚋsalesᚐDisputeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖsalesgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DisputeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DisputeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeLine_id(ctx context.Context, field graphql.CollectedField, obj *sales.DisputeLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeLine_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DisputeLine().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeLine", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DisputeLine_dispute(ctx context.Context, field graphql.CollectedField, obj *sales.DisputeLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeLine_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DisputeLine().Dispute(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeLine_dispute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeLine_invoiceLine(ctx context.Context, field graphql.CollectedField, obj *sales.DisputeLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeLine_invoiceLine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DisputeLine().InvoiceLine(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.InvoiceLine) graphql.Marshaler {
+			return ec.marshalNInvoiceLine2ᚖsalesgraphᚋsalesᚐInvoiceLine(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeLine_invoiceLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeLine_quantity(ctx context.Context, field graphql.CollectedField, obj *sales.DisputeLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeLine_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeLine", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DisputeLine_amount(ctx context.Context, field graphql.CollectedField, obj *sales.DisputeLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DisputeLine().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeLine", field, true, true, "Decimal")
+}
+
 func (ec *executionContext) _DocumentEvent_action(ctx context.Context, field graphql.CollectedField, obj *sales.DocumentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15669,6 +17325,70 @@ func (ec *executionContext) fieldContext_Invoice_creditAllocations(_ context.Con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CreditAllocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_disputes(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Disputes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚕᚖsalesgraphᚋsalesᚐDisputeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_disputes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_writeOff(ctx context.Context, field graphql.CollectedField, obj *sales.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_writeOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().WriteOff(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.WriteOff) graphql.Marshaler {
+			return ec.marshalOWriteOff2ᚖsalesgraphᚋsalesᚐWriteOff(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_writeOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WriteOff(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18760,6 +20480,130 @@ func (ec *executionContext) fieldContext_Mutation_unallocateCreditNote(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unallocateCreditNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disputeInvoice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disputeInvoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisputeInvoice(ctx, fc.Args["input"].(model.DisputeInvoiceInput), fc.Args["idempotencyKey"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Dispute
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Dispute
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disputeInvoice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disputeInvoice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveDispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveDispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveDispute(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(model.ResolveDisputeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕsalesgraphᚋsalesᚐRoleᚄ(ctx, []any{"ADMIN", "SALES_MANAGER", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *sales.Dispute
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *sales.Dispute
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveDispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveDispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23276,6 +25120,94 @@ func (ec *executionContext) fieldContext_Query_ordersOnHold(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ordersOnHold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_disputes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Disputes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DisputeFilter), fc.Args["orderBy"].(*model.DisputeOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DisputeConnection) graphql.Marshaler {
+			return ec.marshalNDisputeConnection2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_disputes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_disputes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dispute(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28517,6 +30449,194 @@ func (ec *executionContext) fieldContext_WarehouseEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _WriteOff_invoice(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WriteOff().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖsalesgraphᚋsalesᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteOff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteOff_dispute(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WriteOff().Dispute(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_dispute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteOff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteOff_amount(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WriteOff().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteOff", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _WriteOff_currency(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteOff", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _WriteOff_reason(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteOff", field, false, false, "String")
+}
+
+func (ec *executionContext) _WriteOff_writtenOffBy(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_writtenOffBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WriteOff().WrittenOffBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖsalesgraphᚋsalesᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_writtenOffBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteOff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteOff_writtenOffAt(ctx context.Context, field graphql.CollectedField, obj *sales.WriteOff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteOff_writtenOffAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WrittenOffAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteOff_writtenOffAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteOff", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31184,6 +33304,227 @@ func UnmarshalDeliveryReceiptLineInput(ctx context.Context, raw any) (model.Deli
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDisputeFilter(ctx context.Context, obj any) (model.DisputeFilter, error) {
+	var it model.DisputeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "customerId", "invoiceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODisputeStatus2ᚕsalesgraphᚋsalesᚐDisputeStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "invoiceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDisputeFilter unmarshals raw into the DisputeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisputeFilter(ctx context.Context, raw any) (model.DisputeFilter, error) {
+	var out model.DisputeFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisputeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDisputeInvoiceInput(ctx context.Context, obj any) (model.DisputeInvoiceInput, error) {
+	var it model.DisputeInvoiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoiceId", "reasonCode", "notes", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoiceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceID = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalNDisputeReason2salesgraphᚋsalesᚐDisputeReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalODisputeLineInput2ᚕᚖsalesgraphᚋgraphᚋmodelᚐDisputeLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDisputeInvoiceInput unmarshals raw into the DisputeInvoiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisputeInvoiceInput(ctx context.Context, raw any) (model.DisputeInvoiceInput, error) {
+	var out model.DisputeInvoiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisputeInvoiceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDisputeLineInput(ctx context.Context, obj any) (model.DisputeLineInput, error) {
+	var it model.DisputeLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoiceLineId", "quantity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoiceLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceLineId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceLineID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDisputeLineInput unmarshals raw into the DisputeLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisputeLineInput(ctx context.Context, raw any) (model.DisputeLineInput, error) {
+	var out model.DisputeLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisputeLineInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDisputeOrder(ctx context.Context, obj any) (model.DisputeOrder, error) {
+	var it model.DisputeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDisputeOrderField2salesgraphᚋgraphᚋmodelᚐDisputeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOSortDirection2ᚖsalesgraphᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDisputeOrder unmarshals raw into the DisputeOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisputeOrder(ctx context.Context, raw any) (model.DisputeOrder, error) {
+	var out model.DisputeOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisputeOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj any) (model.InvoiceFilter, error) {
 	var it model.InvoiceFilter
 	if obj == nil {
@@ -32357,6 +34698,62 @@ func (ec *executionContext) unmarshalInputRecordPaymentInput(ctx context.Context
 func UnmarshalRecordPaymentInput(ctx context.Context, raw any) (model.RecordPaymentInput, error) {
 	var out model.RecordPaymentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordPaymentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResolveDisputeInput(ctx context.Context, obj any) (model.ResolveDisputeInput, error) {
+	var it model.ResolveDisputeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"resolution", "note", "creditLines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalNDisputeResolution2salesgraphᚋsalesᚐDisputeResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "creditLines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditLines"))
+			data, err := ec.unmarshalODisputeLineInput2ᚕᚖsalesgraphᚋgraphᚋmodelᚐDisputeLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditLines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResolveDisputeInput unmarshals raw into the ResolveDisputeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResolveDisputeInput(ctx context.Context, raw any) (model.ResolveDisputeInput, error) {
+	var out model.ResolveDisputeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveDisputeInput", raw, &out)
 	return out, err
 }
 
@@ -33718,6 +36115,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Invoice(ctx, sel, obj)
+	case sales.DisputeLine:
+		return ec._DisputeLine(ctx, sel, &obj)
+	case *sales.DisputeLine:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DisputeLine(ctx, sel, obj)
+	case sales.Dispute:
+		return ec._Dispute(ctx, sel, &obj)
+	case *sales.Dispute:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Dispute(ctx, sel, obj)
 	case sales.DeliveryLine:
 		return ec._DeliveryLine(ctx, sel, &obj)
 	case *sales.DeliveryLine:
@@ -34868,6 +37279,292 @@ func (ec *executionContext) _DeliveryLine(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var disputeImplementors = []string{"Dispute", "Node"}
+
+func (ec *executionContext) _Dispute(ctx context.Context, sel ast.SelectionSet, obj *sales.Dispute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dispute")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_id(ctx, field, obj)
+				})
+		case "number":
+			out.Values[i] = ec._Dispute_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_invoice(ctx, field, obj)
+				})
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_customer(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Dispute_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonCode":
+			out.Values[i] = ec._Dispute_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._Dispute_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disputedAmount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_disputedAmount(ctx, field, obj)
+				})
+		case "currency":
+			out.Values[i] = ec._Dispute_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lines":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_lines(ctx, field, obj)
+				})
+		case "resolution":
+			out.Values[i] = ec._Dispute_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionNote":
+			out.Values[i] = ec._Dispute_resolutionNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_resolvedBy(ctx, field, obj)
+				})
+		case "resolvedAt":
+			out.Values[i] = ec._Dispute_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creditNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_creditNote(ctx, field, obj)
+				})
+		case "writeOff":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_writeOff(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_history(ctx, field, obj)
+				})
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_createdBy(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Dispute_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Dispute_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Dispute_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disputeConnectionImplementors = []string{"DisputeConnection"}
+
+func (ec *executionContext) _DisputeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DisputeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeConnection")
+		case "edges":
+			out.Values[i] = ec._DisputeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DisputeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DisputeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DisputeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disputeEdgeImplementors = []string{"DisputeEdge"}
+
+func (ec *executionContext) _DisputeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DisputeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeEdge")
+		case "cursor":
+			out.Values[i] = ec._DisputeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DisputeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disputeLineImplementors = []string{"DisputeLine", "Node"}
+
+func (ec *executionContext) _DisputeLine(ctx context.Context, sel ast.SelectionSet, obj *sales.DisputeLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeLine")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DisputeLine_id(ctx, field, obj)
+				})
+		case "dispute":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DisputeLine_dispute(ctx, field, obj)
+				})
+		case "invoiceLine":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DisputeLine_invoiceLine(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._DisputeLine_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DisputeLine_amount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var documentEventImplementors = []string{"DocumentEvent"}
 
 func (ec *executionContext) _DocumentEvent(ctx context.Context, sel ast.SelectionSet, obj *sales.DocumentEvent) graphql.Marshaler {
@@ -35084,6 +37781,18 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invoice_creditAllocations(ctx, field, obj)
+				})
+		case "disputes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_disputes(ctx, field, obj)
+				})
+		case "writeOff":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_writeOff(ctx, field, obj)
 				})
 		case "payments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -35598,6 +38307,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unallocateCreditNote":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unallocateCreditNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disputeInvoice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disputeInvoice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveDispute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveDispute(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -36934,6 +39657,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ordersOnHold(ctx, field)
+				})
+		case "disputes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_disputes(ctx, field)
+				})
+		case "dispute":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dispute(ctx, field)
 				})
 		case "invoices":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38731,6 +41466,73 @@ func (ec *executionContext) _WarehouseEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var writeOffImplementors = []string{"WriteOff"}
+
+func (ec *executionContext) _WriteOff(ctx context.Context, sel ast.SelectionSet, obj *sales.WriteOff) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, writeOffImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WriteOff")
+		case "invoice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WriteOff_invoice(ctx, field, obj)
+				})
+		case "dispute":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WriteOff_dispute(ctx, field, obj)
+				})
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WriteOff_amount(ctx, field, obj)
+				})
+		case "currency":
+			out.Values[i] = ec._WriteOff_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._WriteOff_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writtenOffBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WriteOff_writtenOffBy(ctx, field, obj)
+				})
+		case "writtenOffAt":
+			out.Values[i] = ec._WriteOff_writtenOffAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -39603,6 +42405,151 @@ func (ec *executionContext) marshalNDeliveryStatus2salesgraphᚋsalesᚐDelivery
 	return res
 }
 
+func (ec *executionContext) marshalNDispute2ᚕᚖsalesgraphᚋsalesᚐDisputeᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.Dispute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDispute2ᚖsalesgraphᚋsalesᚐDispute(ctx context.Context, sel ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dispute!")
+		return graphql.Null
+	}
+	return ec._Dispute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDisputeConnection2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeConnection(ctx context.Context, sel ast.SelectionSet, v *model.DisputeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisputeConnection!")
+		return graphql.Null
+	}
+	return ec._DisputeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDisputeEdge2ᚕᚖsalesgraphᚋgraphᚋmodelᚐDisputeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DisputeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeEdge2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDisputeEdge2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeEdge(ctx context.Context, sel ast.SelectionSet, v *model.DisputeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisputeEdge!")
+		return graphql.Null
+	}
+	return ec._DisputeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisputeInvoiceInput2salesgraphᚋgraphᚋmodelᚐDisputeInvoiceInput(ctx context.Context, v any) (model.DisputeInvoiceInput, error) {
+	res, err := ec.unmarshalInputDisputeInvoiceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeLine2ᚕᚖsalesgraphᚋsalesᚐDisputeLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.DisputeLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeLine2ᚖsalesgraphᚋsalesᚐDisputeLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDisputeLine2ᚖsalesgraphᚋsalesᚐDisputeLine(ctx context.Context, sel ast.SelectionSet, v *sales.DisputeLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisputeLine!")
+		return graphql.Null
+	}
+	return ec._DisputeLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisputeLineInput2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeLineInput(ctx context.Context, v any) (*model.DisputeLineInput, error) {
+	res, err := ec.unmarshalInputDisputeLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDisputeOrderField2salesgraphᚋgraphᚋmodelᚐDisputeOrderField(ctx context.Context, v any) (model.DisputeOrderField, error) {
+	var res model.DisputeOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeOrderField2salesgraphᚋgraphᚋmodelᚐDisputeOrderField(ctx context.Context, sel ast.SelectionSet, v model.DisputeOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDisputeReason2salesgraphᚋsalesᚐDisputeReason(ctx context.Context, v any) (sales.DisputeReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.DisputeReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeReason2salesgraphᚋsalesᚐDisputeReason(ctx context.Context, sel ast.SelectionSet, v sales.DisputeReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DisputeReason!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDisputeResolution2salesgraphᚋsalesᚐDisputeResolution(ctx context.Context, v any) (sales.DisputeResolution, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.DisputeResolution(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeResolution2salesgraphᚋsalesᚐDisputeResolution(ctx context.Context, sel ast.SelectionSet, v sales.DisputeResolution) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DisputeResolution!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDisputeStatus2salesgraphᚋsalesᚐDisputeStatus(ctx context.Context, v any) (sales.DisputeStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.DisputeStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeStatus2salesgraphᚋsalesᚐDisputeStatus(ctx context.Context, sel ast.SelectionSet, v sales.DisputeStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DisputeStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNDocumentEvent2ᚕᚖsalesgraphᚋsalesᚐDocumentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*sales.DocumentEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -40453,6 +43400,11 @@ func (ec *executionContext) unmarshalNReceiveStockInput2salesgraphᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNRecordPaymentInput2salesgraphᚋgraphᚋmodelᚐRecordPaymentInput(ctx context.Context, v any) (model.RecordPaymentInput, error) {
 	res, err := ec.unmarshalInputRecordPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResolveDisputeInput2salesgraphᚋgraphᚋmodelᚐResolveDisputeInput(ctx context.Context, v any) (model.ResolveDisputeInput, error) {
+	res, err := ec.unmarshalInputResolveDisputeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -41509,6 +44461,101 @@ func (ec *executionContext) marshalODeliveryStatus2ᚕsalesgraphᚋsalesᚐDeliv
 	return ret
 }
 
+func (ec *executionContext) marshalODispute2ᚖsalesgraphᚋsalesᚐDispute(ctx context.Context, sel ast.SelectionSet, v *sales.Dispute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Dispute(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODisputeFilter2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeFilter(ctx context.Context, v any) (*model.DisputeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDisputeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODisputeLineInput2ᚕᚖsalesgraphᚋgraphᚋmodelᚐDisputeLineInputᚄ(ctx context.Context, v any) ([]*model.DisputeLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DisputeLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDisputeLineInput2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODisputeOrder2ᚖsalesgraphᚋgraphᚋmodelᚐDisputeOrder(ctx context.Context, v any) (*model.DisputeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDisputeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODisputeResolution2ᚖsalesgraphᚋsalesᚐDisputeResolution(ctx context.Context, v any) (*sales.DisputeResolution, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := sales.DisputeResolution(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODisputeResolution2ᚖsalesgraphᚋsalesᚐDisputeResolution(ctx context.Context, sel ast.SelectionSet, v *sales.DisputeResolution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalODisputeStatus2ᚕsalesgraphᚋsalesᚐDisputeStatusᚄ(ctx context.Context, v any) ([]sales.DisputeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]sales.DisputeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDisputeStatus2salesgraphᚋsalesᚐDisputeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODisputeStatus2ᚕsalesgraphᚋsalesᚐDisputeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []sales.DisputeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeStatus2salesgraphᚋsalesᚐDisputeStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOHoldReason2ᚖsalesgraphᚋsalesᚐHoldReason(ctx context.Context, v any) (*sales.HoldReason, error) {
 	if v == nil {
 		return nil, nil
@@ -42220,6 +45267,13 @@ func (ec *executionContext) unmarshalOWarehouseOrder2ᚖsalesgraphᚋgraphᚋmod
 	}
 	res, err := ec.unmarshalInputWarehouseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWriteOff2ᚖsalesgraphᚋsalesᚐWriteOff(ctx context.Context, sel ast.SelectionSet, v *sales.WriteOff) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WriteOff(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

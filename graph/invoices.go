@@ -151,6 +151,10 @@ func prefetchInvoices(ctx context.Context, invoices []*sales.Invoice, fields []g
 			l.AllocationsByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, paymentAllocationImplementors), prefetchPaymentAllocations))
 		case "history":
 			l.History[sales.DocInvoice].prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, documentEventImplementors), prefetchDocumentEvents))
+		case "disputes":
+			l.DisputesByInvoiceID.prefetch(ctx, ids, thenMany(ctx, sub(ctx, f, disputeImplementors), prefetchDisputes))
+		case "writeOff":
+			l.WriteOffByInvoiceID.prefetch(ctx, ids, thenOne(ctx, sub(ctx, f, writeOffImplementors), prefetchWriteOffs))
 		case "creditNotes", "return", "creditedInvoice", "creditAllocations":
 			prefetchCreditNoteEdges(ctx, invoices, f)
 		}

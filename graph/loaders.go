@@ -65,6 +65,11 @@ type Loaders struct {
 	PaymentAllocationByID      *loader[int64, *sales.PaymentAllocation]
 	AllocationsByPaymentID     *loader[int64, []*sales.PaymentAllocation]
 	AllocationsByInvoiceID     *loader[int64, []*sales.PaymentAllocation]
+	DisputeByID                *loader[int64, *sales.Dispute]
+	DisputesByInvoiceID        *loader[int64, []*sales.Dispute]
+	DisputeLineByID            *loader[int64, *sales.DisputeLine]
+	DisputeLinesByDisputeID    *loader[int64, []*sales.DisputeLine]
+	WriteOffByInvoiceID        *loader[int64, *sales.WriteOff]
 	// Credit notes (invoices of kind CREDIT_NOTE) and their allocations.
 	CreditNotesByInvoiceID          *loader[int64, []*db.InvoiceCreditNote]
 	CreditNotesByReturnID           *loader[int64, []*sales.Invoice]
@@ -148,6 +153,11 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		PaymentAllocationByID:      one(wait, s.Payments.AllocationsByIDs, func(a *sales.PaymentAllocation) int64 { return a.ID }),
 		AllocationsByPaymentID:     many(wait, s.Payments.AllocationsByPaymentIDs, func(a *sales.PaymentAllocation) int64 { return a.PaymentID }),
 		AllocationsByInvoiceID:     many(wait, s.Payments.AllocationsByInvoiceIDs, func(a *sales.PaymentAllocation) int64 { return a.InvoiceID }),
+		DisputeByID:                one(wait, s.Disputes.ByIDs, func(d *sales.Dispute) int64 { return d.ID }),
+		DisputesByInvoiceID:        many(wait, s.Disputes.ByInvoiceIDs, func(d *sales.Dispute) int64 { return d.InvoiceID }),
+		DisputeLineByID:            one(wait, s.Disputes.LinesByIDs, func(l *sales.DisputeLine) int64 { return l.ID }),
+		DisputeLinesByDisputeID:    many(wait, s.Disputes.LinesByDisputeIDs, func(l *sales.DisputeLine) int64 { return l.DisputeID }),
+		WriteOffByInvoiceID:        one(wait, s.Disputes.WriteOffsByInvoiceIDs, func(w *sales.WriteOff) int64 { return w.InvoiceID }),
 		CreditNotesByInvoiceID:     many(wait, s.CreditNotes.ByInvoiceIDs, func(n *db.InvoiceCreditNote) int64 { return n.InvoiceID }),
 		CreditNotesByReturnID:      many(wait, s.CreditNotes.ByReturnIDs, func(n *sales.Invoice) int64 { return *n.ReturnID }),
 		CreditAllocationsByCreditNoteID: many(wait, s.CreditNotes.AllocationsByCreditNoteIDs,

@@ -171,6 +171,7 @@ var notMoney = []string{
 	"ReturnLine.quantity",
 	"OrderLine.invoicedQuantity", "InvoiceLine.quantity", "InvoiceLine.discountPercent", "InvoiceLine.taxRate",
 	"SalesOrder.depositPercent",
+	"DisputeLine.quantity",
 	"OrderLine.creditedQuantity",
 }
 

@@ -105,7 +105,7 @@ func (e *env) versionOf(t *testing.T, id string) int {
 	e.with(t).must(sales.RoleAdmin, `query($id: ID!) { node(id: $id) {
 	  ... on Customer { version } ... on Product { version } ... on PriceList { version } ... on User { version }
 	  ... on Quote { version } ... on SalesOrder { version } ... on Delivery { version } ... on Return { version }
-	  ... on Invoice { version } ... on Payment { version }
+	  ... on Invoice { version } ... on Payment { version } ... on Dispute { version }
 	} }`, map[string]any{"id": id}, &out)
 	if out.Node == nil || out.Node.Version < 1 {
 		t.Fatalf("no version for %s: %+v", id, out.Node)
@@ -269,6 +269,10 @@ func TestMutations_EveryVersionIsChecked(t *testing.T) {
 			inv := issuedInvoice(t)
 			p := e.paymentDo(t, sales.RoleAccountant, recordPaymentMutation, paymentIn(s.customer, "5.00", allocation(inv, "5.00")))
 			return versionedCase{sales.RoleAccountant, mutation("unallocatePayment", ", $inv: ID!", `, invoiceId: $inv`), map[string]any{"inv": inv}, p.ID}
+		},
+		"resolveDispute": func(t *testing.T) versionedCase {
+			d := e.disputeDo(t, sales.RoleAccountant, disputeInvoiceMutation, disputeIn(issuedInvoice(t), "PRICE", ""))
+			return versionedCase{sales.RoleAccountant, mutation("resolveDispute", "", `, input: {resolution: CUSTOMER_PAYS}`), nil, d.ID}
 		},
 		"refundPayment": func(t *testing.T) versionedCase {
 			return versionedCase{sales.RoleAccountant, mutation("refundPayment", "", `, amount: "1.00", reason: "overpaid"`), nil, paymentOnAccount(t)}

@@ -59,6 +59,11 @@ const (
 	InvoiceDispute   InvoiceAction = "DISPUTE"
 	InvoiceVoidIt    InvoiceAction = "VOID"
 	InvoiceWriteOff  InvoiceAction = "WRITE_OFF"
+	// A dispute's end sends the invoice back to the state its paid amount
+	// says (ResolvedInvoiceAction chooses): nothing paid, part, or all.
+	InvoiceResolveUnpaid   InvoiceAction = "RESOLVE_UNPAID"
+	InvoiceResolvePartPaid InvoiceAction = "RESOLVE_PART_PAID"
+	InvoiceResolvePaid     InvoiceAction = "RESOLVE_PAID"
 )
 
 // Voiding is possible only while nothing is paid: the paid states have no
@@ -68,14 +73,16 @@ var invoiceMachine = machine[InvoiceStatus, InvoiceAction]{
 	InvoiceIssued: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed, InvoiceVoidIt: InvoiceVoid},
 	InvoicePartiallyPaid: {InvoicePayPart: InvoicePartiallyPaid, InvoicePayAll: InvoicePaid, InvoiceDispute: InvoiceDisputed,
 		InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
-	InvoicePaid:     {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
-	InvoiceDisputed: {InvoiceWriteOff: InvoiceWrittenOff},
+	InvoicePaid: {InvoiceUnpayPart: InvoicePartiallyPaid, InvoiceUnpayAll: InvoiceIssued},
+	InvoiceDisputed: {InvoiceWriteOff: InvoiceWrittenOff,
+		InvoiceResolveUnpaid: InvoiceIssued, InvoiceResolvePartPaid: InvoicePartiallyPaid, InvoiceResolvePaid: InvoicePaid},
 }
 
 // InvoiceStatuses and InvoiceActions list every state and action.
 var (
 	InvoiceStatuses = []InvoiceStatus{InvoiceDraft, InvoiceIssued, InvoicePartiallyPaid, InvoicePaid, InvoiceDisputed, InvoiceVoid, InvoiceWrittenOff}
-	InvoiceActions  = []InvoiceAction{InvoiceIssue, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll, InvoiceDispute, InvoiceVoidIt, InvoiceWriteOff}
+	InvoiceActions  = []InvoiceAction{InvoiceIssue, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll, InvoiceDispute, InvoiceVoidIt, InvoiceWriteOff,
+		InvoiceResolveUnpaid, InvoiceResolvePartPaid, InvoiceResolvePaid}
 )
 
 // DocInvoice is the invoice's document type.

@@ -15,7 +15,8 @@ func TestInvoiceStates(t *testing.T) {
 		"PARTIALLY_PAID PAY_PART": InvoicePartiallyPaid, "PARTIALLY_PAID PAY_ALL": InvoicePaid, "PARTIALLY_PAID DISPUTE": InvoiceDisputed,
 		"PARTIALLY_PAID UNPAY_PART": InvoicePartiallyPaid, "PARTIALLY_PAID UNPAY_ALL": InvoiceIssued,
 		"PAID UNPAY_PART": InvoicePartiallyPaid, "PAID UNPAY_ALL": InvoiceIssued,
-		"DISPUTED WRITE_OFF": InvoiceWrittenOff,
+		"DISPUTED WRITE_OFF":      InvoiceWrittenOff,
+		"DISPUTED RESOLVE_UNPAID": InvoiceIssued, "DISPUTED RESOLVE_PART_PAID": InvoicePartiallyPaid, "DISPUTED RESOLVE_PAID": InvoicePaid,
 	}, NextInvoiceStatus)
 }
 

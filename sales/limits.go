@@ -32,6 +32,10 @@ const (
 	// MaxDepositsPerOrder is the most payments that may name one order
 	// (SalesOrder.payments).
 	MaxDepositsPerOrder = 20
+	// MaxDisputesPerInvoice is the most disputes one invoice may have,
+	// resolved ones included (Invoice.disputes; each adds two rows to the
+	// invoice's history).
+	MaxDisputesPerInvoice = 10
 	// MaxCreditNotesPerInvoice is the most credit notes that may credit one
 	// invoice (its disputes'), void ones included; with the ones applied to
 	// it (at most MaxAllocations) they bound Invoice.creditNotes.

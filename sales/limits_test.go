@@ -20,6 +20,7 @@ func TestLimits_RefuseOnlyPastTheBound(t *testing.T) {
 		{"revision", CheckRevisionLimit, []int{1, 2, MaxRevisions}, MaxRevisions + 1, MaxRevisions, ""},
 		{"delivery", CheckDeliveryLimit, []int{0, 1, MaxDeliveriesPerOrder - 1}, MaxDeliveriesPerOrder, MaxDeliveriesPerOrder, "input.orderId"},
 		{"invoice", CheckInvoiceLimit, []int{0, 1, MaxInvoicesPerOrder - 1}, MaxInvoicesPerOrder, MaxInvoicesPerOrder, "input.orderId"},
+		{"dispute", CheckDisputeLimit, []int{0, 1, MaxDisputesPerInvoice - 1}, MaxDisputesPerInvoice, MaxDisputesPerInvoice, "input.invoiceId"},
 		{"credit note", CheckCreditNotesPerInvoice, []int{0, 1, MaxCreditNotesPerInvoice - 1}, MaxCreditNotesPerInvoice, MaxCreditNotesPerInvoice, "id"},
 		{"return", CheckReturnRequestLimit, []int{0, 1, MaxReturnRequests - 1}, MaxReturnRequests, MaxReturnRequests, "input.orderId"},
 	}
@@ -84,7 +85,11 @@ func TestLimits_HistoriesStayWithinTheirBound(t *testing.T) {
 		"return":   1 + longestHistory(t, "return", returnMachine, ReturnRequested, nil),
 		// Payments and their reversals move an invoice without a history row
 		// (the allocations record them), so the walk leaves them out.
-		"invoice": 1 + longestHistory(t, "invoice", withoutActions(invoiceMachine, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll), InvoiceDraft, nil),
+		// A dispute's end sends the invoice back where it was (a cycle the walk
+		// leaves out): each of its disputes adds two rows (DISPUTE, RESOLVE_*).
+		"invoice": 1 + longestHistory(t, "invoice", withoutActions(invoiceMachine, InvoicePayPart, InvoicePayAll, InvoiceUnpayPart, InvoiceUnpayAll,
+			InvoiceResolveUnpaid, InvoiceResolvePartPaid, InvoiceResolvePaid), InvoiceDraft, nil) + 2*MaxDisputesPerInvoice,
+		"dispute": 1 + longestHistory(t, "dispute", disputeMachine, DisputeOpen, nil),
 	}
 	for doc, n := range histories {
 		if n > MaxHistoryEvents {

@@ -250,6 +250,43 @@ type DeliveryReceiptLineInput struct {
 	RefusedQuantity  decimal.Decimal `json:"refusedQuantity"`
 }
 
+type DisputeConnection struct {
+	Edges      []*DisputeEdge   `json:"edges"`
+	Nodes      []*sales.Dispute `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type DisputeEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *sales.Dispute `json:"node"`
+}
+
+type DisputeFilter struct {
+	Status     []sales.DisputeStatus `json:"status,omitempty"`
+	CustomerID *string               `json:"customerId,omitempty"`
+	InvoiceID  *string               `json:"invoiceId,omitempty"`
+}
+
+type DisputeInvoiceInput struct {
+	InvoiceID  string              `json:"invoiceId"`
+	ReasonCode sales.DisputeReason `json:"reasonCode"`
+	// At most 2000 characters.
+	Notes *string `json:"notes,omitempty"`
+	// Default: the invoice's whole balance.
+	Lines []*DisputeLineInput `json:"lines,omitempty"`
+}
+
+type DisputeLineInput struct {
+	InvoiceLineID string          `json:"invoiceLineId"`
+	Quantity      decimal.Decimal `json:"quantity"`
+}
+
+type DisputeOrder struct {
+	Field     DisputeOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
+}
+
 type InvoiceConnection struct {
 	Edges      []*InvoiceEdge   `json:"edges"`
 	Nodes      []*sales.Invoice `json:"nodes"`
@@ -488,6 +525,14 @@ type RecordPaymentInput struct {
 	Reference    *string             `json:"reference,omitempty"`
 	// Default: oldest due first. An empty list allocates nothing.
 	Allocations []*AllocationInput `json:"allocations,omitempty"`
+}
+
+type ResolveDisputeInput struct {
+	Resolution sales.DisputeResolution `json:"resolution"`
+	// At most 1000 characters; for WRITE_OFF, the reason, required.
+	Note *string `json:"note,omitempty"`
+	// CREDIT_NOTE only: the lines and quantities to credit (default: what is disputed, in full).
+	CreditLines []*DisputeLineInput `json:"creditLines,omitempty"`
 }
 
 type ReturnConnection struct {
@@ -812,6 +857,59 @@ func (e *DeliveryOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e DeliveryOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DisputeOrderField string
+
+const (
+	DisputeOrderFieldCreatedAt DisputeOrderField = "CREATED_AT"
+)
+
+var AllDisputeOrderField = []DisputeOrderField{
+	DisputeOrderFieldCreatedAt,
+}
+
+func (e DisputeOrderField) IsValid() bool {
+	switch e {
+	case DisputeOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e DisputeOrderField) String() string {
+	return string(e)
+}
+
+func (e *DisputeOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DisputeOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DisputeOrderField", str)
+	}
+	return nil
+}
+
+func (e DisputeOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DisputeOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DisputeOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

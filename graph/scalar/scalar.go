@@ -191,6 +191,11 @@ var moneyFields = map[moneyField]bool{
 	{"StatementLine", "debit"}:              true,
 	{"StatementLine", "credit"}:             true,
 	{"StatementLine", "balance"}:            true,
+
+	// The dispute's (disputes.graphqls) and the write-off's.
+	{"Dispute", "disputedAmount"}: true,
+	{"DisputeLine", "amount"}:     true,
+	{"WriteOff", "amount"}:        true,
 }
 
 // moneyField is a key of moneyFields: a pair, so that a lookup builds no string.
