@@ -272,7 +272,7 @@ func loadDocuments(ctx context.Context, s *db.Store, manager, warehouse *sales.U
 	if err := d.creditHolds(); err != nil {
 		return fail("credit holds", err)
 	}
-	return fmt.Sprintf("Documents: %d quotes, orders in every state, deliveries, returns and invoices.\n", counts["quotes"]), nil
+	return fmt.Sprintf("Documents: %d quotes, orders in every state, deliveries, returns, invoices, payments, credit notes and disputes.\n", counts["quotes"]), nil
 }
 
 // invoices bills what was delivered: a draft for the partly delivered
@@ -348,6 +348,9 @@ func (d *documents) invoices(partly, closing *sales.SalesOrder) error {
 		return err
 	}
 	if err := d.deposit(); err != nil {
+		return err
+	}
+	if err := d.creditNotes(); err != nil {
 		return err
 	}
 	return d.disputes()
