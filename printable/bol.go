@@ -4,12 +4,9 @@
 package printable
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,14 +21,7 @@ import (
 //go:embed bol.html
 var bolHTML string
 
-var bolPage = template.Must(template.New("bol").Funcs(template.FuncMap{
-	"date": func(t *time.Time) string {
-		if t == nil {
-			return "—"
-		}
-		return t.Format("2006-01-02")
-	},
-}).Parse(bolHTML))
+var bolPage = newPage("bol", bolHTML)
 
 // bolLine is one printed line.
 type bolLine struct {
@@ -49,7 +39,7 @@ type bolData struct {
 	Lines     []bolLine
 	Total     decimal.Decimal
 	Printed   string
-	Nonce     string // the CSP nonce of the page's one style element
+	pageNonce
 }
 
 // BillOfLading serves GET /documents/deliveries/{id}/bill-of-lading: the
@@ -57,33 +47,7 @@ type bolData struct {
 // 401 without a valid token or signed link; 404 for an unknown delivery or
 // one the user may not see (a sales rep sees their own customers' only).
 func BillOfLading(store *db.Store, access *Access, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, byLink := access.viewer(w, r, logger)
-		if user == nil {
-			return
-		}
-		id, err := relay.Key("id", deliveryNodeType, r.PathValue("id"))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		data, err := load(r.Context(), store, user, id)
-		if errors.Is(err, errNotFound) {
-			http.NotFound(w, r)
-			return
-		}
-		if err != nil {
-			internal(w, r, logger, err)
-			return
-		}
-		data.Nonce = rand.Text()
-		var page bytes.Buffer
-		if err := bolPage.Execute(&page, data); err != nil {
-			internal(w, r, logger, err)
-			return
-		}
-		writePage(w, page.Bytes(), data.Nonce, byLink)
-	})
+	return documentPage(store, access, logger, deliveryNodeType, bolPage, load)
 }
 
 // BillOfLadingPath is where a delivery's bill of lading is served, for the
@@ -92,19 +56,8 @@ func BillOfLadingPath(deliveryID int64) string {
 	return "/documents/deliveries/" + relay.ID(deliveryNodeType, deliveryID) + "/bill-of-lading"
 }
 
-var errNotFound = errors.New("not found")
-
-// deliveryNodeType is the global-ID type of the delivery in the URL, as its
-// description in sales gives it (the API hands out the same IDs).
-var deliveryNodeType = func() string {
-	d, _ := sales.DocDelivery.Describe()
-	return d.NodeType
-}()
-
-func internal(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	logger.ErrorContext(r.Context(), "printable document", "path", r.URL.Path, "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
-}
+// deliveryNodeType is the global-ID type of the delivery in the URL.
+var deliveryNodeType = nodeTypeOf(sales.DocDelivery)
 
 // load gathers what the page prints, with the loaders' batch reads.
 func load(ctx context.Context, s *db.Store, user *sales.User, id int64) (*bolData, error) {
@@ -133,23 +86,9 @@ func load(ctx context.Context, s *db.Store, user *sales.User, id int64) (*bolDat
 	for _, l := range dlines {
 		olIDs = append(olIDs, l.OrderLineID)
 	}
-	olines, err := s.Orders.LinesByIDs(ctx, olIDs)
+	byLine, byProduct, err := linesAndProducts(ctx, s, olIDs)
 	if err != nil {
 		return nil, err
-	}
-	byLine := map[int64]*sales.OrderLine{}
-	var productIDs []int64
-	for _, l := range olines {
-		byLine[l.ID] = l
-		productIDs = append(productIDs, l.ProductID)
-	}
-	products, err := s.Products.ByIDs(ctx, productIDs)
-	if err != nil {
-		return nil, err
-	}
-	byProduct := map[int64]*sales.Product{}
-	for _, p := range products {
-		byProduct[p.ID] = p
 	}
 	data := &bolData{Delivery: d, Order: orders[0], Customer: customers[0], Warehouse: whs[0], Printed: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
 	for _, dl := range dlines {

@@ -1,12 +1,9 @@
 package printable
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -22,14 +19,7 @@ import (
 //go:embed invoice.html
 var invoiceHTML string
 
-var invoicePage = template.Must(template.New("invoice").Funcs(template.FuncMap{
-	"date": func(t *time.Time) string {
-		if t == nil {
-			return "—"
-		}
-		return t.Format("2006-01-02")
-	},
-}).Parse(invoiceHTML))
+var invoicePage = newPage("invoice", invoiceHTML)
 
 // DefaultSeller is the seller printed on invoices when none is configured.
 const DefaultSeller = "Salesgraph"
@@ -54,7 +44,7 @@ type invoiceData struct {
 	// Money of the invoice, at its currency's minor units.
 	Subtotal, TaxTotal, Total, Paid, Balance string
 	Printed                                  string
-	Nonce                                    string
+	pageNonce
 }
 
 // Invoice serves GET /documents/invoices/{id}: the invoice (or credit note)
@@ -67,34 +57,14 @@ func Invoice(store *db.Store, access *Access, seller string, logger *slog.Logger
 	if seller == "" {
 		seller = DefaultSeller
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, byLink := access.viewer(w, r, logger)
-		if user == nil {
-			return
-		}
-		id, err := relay.Key("id", invoiceNodeType, r.PathValue("id"))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		data, err := loadInvoice(r.Context(), store, user, id)
-		if errors.Is(err, errNotFound) {
-			http.NotFound(w, r)
-			return
-		}
-		if err != nil {
-			internal(w, r, logger, err)
-			return
-		}
-		data.Seller = seller
-		data.Nonce = rand.Text()
-		var page bytes.Buffer
-		if err := invoicePage.Execute(&page, data); err != nil {
-			internal(w, r, logger, err)
-			return
-		}
-		writePage(w, page.Bytes(), data.Nonce, byLink)
-	})
+	return documentPage(store, access, logger, invoiceNodeType, invoicePage,
+		func(ctx context.Context, s *db.Store, user *sales.User, id int64) (*invoiceData, error) {
+			data, err := loadInvoice(ctx, s, user, id)
+			if data != nil {
+				data.Seller = seller
+			}
+			return data, err
+		})
 }
 
 // InvoicePath is where an invoice's printable page is served, for the API
@@ -104,10 +74,7 @@ func InvoicePath(invoiceID int64) string {
 }
 
 // invoiceNodeType is the global-ID type of the invoice in the URL.
-var invoiceNodeType = func() string {
-	d, _ := sales.DocInvoice.Describe()
-	return d.NodeType
-}()
+var invoiceNodeType = nodeTypeOf(sales.DocInvoice)
 
 // loadInvoice gathers what the invoice page prints, with the loaders' batch reads.
 func loadInvoice(ctx context.Context, s *db.Store, user *sales.User, id int64) (*invoiceData, error) {
@@ -132,23 +99,9 @@ func loadInvoice(ctx context.Context, s *db.Store, user *sales.User, id int64) (
 	for _, l := range ilines {
 		olIDs = append(olIDs, l.OrderLineID)
 	}
-	olines, err := s.Orders.LinesByIDs(ctx, olIDs)
+	byLine, byProduct, err := linesAndProducts(ctx, s, olIDs)
 	if err != nil {
 		return nil, err
-	}
-	productOf := map[int64]int64{}
-	var productIDs []int64
-	for _, l := range olines {
-		productOf[l.ID] = l.ProductID
-		productIDs = append(productIDs, l.ProductID)
-	}
-	products, err := s.Products.ByIDs(ctx, productIDs)
-	if err != nil {
-		return nil, err
-	}
-	byProduct := map[int64]*sales.Product{}
-	for _, p := range products {
-		byProduct[p.ID] = p
 	}
 	cur := inv.Currency
 	// At the currency's minor units, as the API renders money ("130.90").
@@ -171,7 +124,10 @@ func loadInvoice(ctx context.Context, s *db.Store, user *sales.User, id int64) (
 	}
 	data.Draft = inv.Status == sales.InvoiceDraft
 	for _, l := range ilines {
-		p := byProduct[productOf[l.OrderLineID]]
+		var p *sales.Product
+		if ol := byLine[l.OrderLineID]; ol != nil {
+			p = byProduct[ol.ProductID]
+		}
 		line := invoiceLine{LineNo: l.LineNo, Quantity: l.Quantity, Discount: l.DiscountPercent, TaxRate: l.TaxRate.Shift(2),
 			UnitPrice: money(l.UnitPrice), Subtotal: money(l.Subtotal), Tax: money(l.Tax), Total: money(l.Total)}
 		if p != nil {
