@@ -243,14 +243,24 @@ func resetTimer(t *time.Timer, d time.Duration) {
 func (b *Broker) listen() *pq.Listener {
 	l := pq.NewListener(b.opts.ConnString, b.opts.MinReconnect, b.opts.MaxReconnect,
 		func(ev pq.ListenerEventType, err error) {
+			switch ev {
+			case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+				// LISTEN holds from now: read, in case a commit came
+				// before (lib/pq sends no nil on a first connection).
+				b.Poke()
+			}
 			if err != nil {
 				b.log.Warn("live feed: listener", "event", ev, "err", err)
 			}
 		})
-	if err := l.Listen(Channel); err != nil {
-		// Not connected yet: lib/pq keeps trying and LISTENs on reconnect.
-		b.log.Warn("live feed: LISTEN failed; lib/pq retries", "err", err)
-	}
+	// lib/pq's Listen waits until the connection is up; it registers the
+	// channel first, so LISTEN is issued on every (re)connection. Waiting
+	// here would stop Run from returning while the database is down.
+	go func() {
+		if err := l.Listen(Channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
+			b.log.Debug("live feed: LISTEN ended", "err", err)
+		}
+	}()
 	return l
 }
 
