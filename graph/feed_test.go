@@ -311,6 +311,7 @@ func TestFeedListenerKilled(t *testing.T) {
 	for i := range subs {
 		subs[i] = e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
 	}
+	waitFor(t, func() bool { return e.listenerPID(t) != 0 }) // connected: lib/pq connects in the background
 	before := e.listenerPID(t)
 	e.writeConcurrently(t, orders, writers, changes, func(n int) {
 		if n == writers*changes/3 {
