@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"time"
+
+	"github.com/lib/pq"
 
 	"salesgraph/sales"
 )
@@ -22,17 +23,19 @@ type FeedEvent struct {
 }
 
 // FeedCheckpoint records, at one moment, the last id the outbox's sequence
-// had handed out (Through) and a transaction id assigned after that
-// (Xid). Every id up to Through was taken by a transaction whose id is below
-// Xid, so once no transaction below Xid is running, every row up to Through
-// is final: committed and visible, or never to be.
+// had handed out (Through), then the transactions that were writing to the
+// outbox (Writers, virtual transaction ids). A transaction locks the table
+// (RowExclusiveLock) before it takes an id and keeps the lock until it ends,
+// so every id up to Through belongs to a transaction that had ended by then
+// or is among Writers: once none of Writers runs, every row up to Through is
+// final, committed and visible, or never to be.
 type FeedCheckpoint struct {
 	Through int64
-	Xid     uint64
+	Writers []string
 }
 
-// Checkpoint takes a FeedCheckpoint: the sequence first, then a fresh
-// transaction id, in two statements so that the order is certain.
+// Checkpoint takes a FeedCheckpoint: the sequence first, then the lock
+// table, in two statements so that the order is certain.
 func (s *EventStore) Checkpoint(ctx context.Context) (_ FeedCheckpoint, err error) {
 	defer wrap(&err, "Events.Checkpoint")
 	var cp FeedCheckpoint
@@ -40,23 +43,23 @@ func (s *EventStore) Checkpoint(ctx context.Context) (_ FeedCheckpoint, err erro
 		`SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('order_events', 'id')::regclass), 0)`); err != nil {
 		return cp, err
 	}
-	var xid string
-	if err = s.db.GetContext(ctx, &xid, `SELECT pg_current_xact_id()::text`); err != nil {
-		return cp, err
-	}
-	cp.Xid, err = strconv.ParseUint(xid, 10, 64)
+	var writers pq.StringArray
+	err = s.db.GetContext(ctx, &writers, `
+		SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
+		 WHERE locktype = 'relation' AND relation = 'order_events'::regclass
+		   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		   AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`)
+	cp.Writers = writers
 	return cp, err
 }
 
-// Horizon returns the current snapshot's xmin: every transaction whose id is
-// below it has committed or aborted.
-func (s *EventStore) Horizon(ctx context.Context) (_ uint64, err error) {
-	defer wrap(&err, "Events.Horizon")
-	var xmin string
-	if err = s.db.GetContext(ctx, &xmin, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`); err != nil {
-		return 0, err
-	}
-	return strconv.ParseUint(xmin, 10, 64)
+// Running returns which of these virtual transactions have not ended.
+func (s *EventStore) Running(ctx context.Context, vxids []string) (_ []string, err error) {
+	defer wrap(&err, "Events.Running")
+	var out pq.StringArray
+	err = s.db.GetContext(ctx, &out, `SELECT coalesce(array_agg(DISTINCT virtualxid), '{}') FROM pg_locks
+		WHERE locktype = 'virtualxid' AND virtualxid = ANY($1)`, pq.StringArray(vxids))
+	return out, err
 }
 
 // FeedRange returns the outbox rows with after < id <= through, oldest

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -43,11 +44,18 @@ func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
 	store := db.NewStore(d)
 	store.SetUserCacheTTL(time.Hour)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	opts.ConnString = url + "&application_name=" + feedApp
-	if !strings.Contains(url, "?") {
+	switch {
+	case !strings.Contains(url, "://"): // key=value pairs
+		opts.ConnString = url + " application_name=" + feedApp
+	case strings.Contains(url, "?"):
+		opts.ConnString = url + "&application_name=" + feedApp
+	default:
 		opts.ConnString = url + "?application_name=" + feedApp
 	}
 	opts.Logger = logger
+	if os.Getenv("FEED_DEBUG") != "" {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if opts.MaxReconnect == 0 {
 		opts.MaxReconnect = 500 * time.Millisecond
 	}
@@ -510,4 +518,65 @@ func (e *feedEnv) listenerPID(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return pid
+}
+
+// The token may come as authToken too, and the legacy graphql-ws subprotocol
+// (start/data) carries the feed as well; no token closes with 4403.
+func TestFeedAuthAndLegacyProtocol(t *testing.T) {
+	t.Parallel()
+	e := newFeedEnv(t, live.Options{})
+	o := e.rawOrders(t, 1)[0]
+
+	viaAuthToken := gqltest.DialWS(t, e.url+"/graphql", map[string]any{"authToken": e.tokens[sales.RoleAdmin]}, nil).
+		Subscribe(t, "1", feedSubscription, nil)
+
+	legacy, _, err := gqltest.DialRaw(t, e.url+"/graphql", "graphql-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = legacy.SetReadDeadline(time.Now().Add(10 * time.Second))
+	send := func(v any) {
+		if err := legacy.WriteJSON(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type msg struct {
+		Type    string          `json:"type"`
+		ID      string          `json:"id"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	read := func() msg {
+		for {
+			var m msg
+			if err := legacy.ReadJSON(&m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Type != "ka" {
+				return m
+			}
+		}
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + e.tokens[sales.RoleAdmin]}})
+	if m := read(); m.Type != "connection_ack" {
+		t.Fatalf("legacy init: %+v", m)
+	}
+	send(map[string]any{"type": "start", "id": "L", "payload": map[string]any{"query": feedSubscription}})
+	waitFor(t, func() bool { return e.feed.Subscribers() == 2 })
+	e.rawChange(t, o, 1)
+	if got := next(t, viaAuthToken, 5*time.Second); got.Reason != "1" {
+		t.Fatalf("authToken subscriber: %+v", got)
+	}
+	m := read()
+	var data struct {
+		Data struct{ OrderStatusChanged feedEvent }
+	}
+	if m.Type != "data" || m.ID != "L" || json.Unmarshal(m.Payload, &data) != nil || data.Data.OrderStatusChanged.Reason != "1" {
+		t.Fatalf("legacy subscriber: %+v %s", m, m.Payload)
+	}
+
+	noToken := gqltest.OpenWS(t, e.url+"/graphql", nil)
+	noToken.Send(t, gqltest.Message{Type: "connection_init"})
+	if code := noToken.CloseCode(t, 5*time.Second); code != 4403 {
+		t.Fatalf("no token: close %d, want 4403", code)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -31,7 +32,7 @@ var ErrClosed = errors.New("live: feed stopped")
 // Source is what the broker reads; *db.EventStore is one.
 type Source interface {
 	Checkpoint(ctx context.Context) (db.FeedCheckpoint, error)
-	Horizon(ctx context.Context) (uint64, error)
+	Running(ctx context.Context, vxids []string) ([]string, error)
 	FeedRange(ctx context.Context, after, through int64, limit int) ([]*db.FeedEvent, error)
 	FeedCursorAge(ctx context.Context, id int64) (time.Time, bool, error)
 }
@@ -121,6 +122,8 @@ type Broker struct {
 	ready chan struct{} // closed once delivered is set
 	kick  chan struct{} // a wake-up besides NOTIFY (Poke)
 
+	listening atomic.Bool // the LISTEN connection is up; while not, Run reads every second
+
 	mu        sync.Mutex
 	delivered int64 // every row with id <= delivered has been fanned out (or never will exist)
 	subs      map[*Subscription]struct{}
@@ -192,7 +195,7 @@ func (b *Broker) Run(ctx context.Context) error {
 				settle = min(settle*2, time.Second)
 			} else {
 				settle = b.opts.Settle
-				resetTimer(timer, b.opts.IdlePing)
+				resetTimer(timer, b.idleWait())
 			}
 		}
 		select {
@@ -208,8 +211,8 @@ func (b *Broker) Run(ctx context.Context) error {
 		case <-b.kick:
 			due = true
 		case <-timer.C:
-			if len(w.pending) > 0 || settle != b.opts.Settle {
-				due = true
+			if len(w.pending) > 0 || settle != b.opts.Settle || !b.listening.Load() {
+				due = true // rows pending, a failed read, or no doorbell: read
 				continue
 			}
 			if pinging == nil {
@@ -235,6 +238,15 @@ func (b *Broker) Run(ctx context.Context) error {
 	}
 }
 
+// idleWait is how long Run waits with nothing pending: until the idle ping,
+// or a second while the LISTEN connection is down (no doorbell then).
+func (b *Broker) idleWait() time.Duration {
+	if b.listening.Load() {
+		return b.opts.IdlePing
+	}
+	return min(time.Second, b.opts.IdlePing)
+}
+
 func resetTimer(t *time.Timer, d time.Duration) {
 	t.Stop()
 	t.Reset(d)
@@ -247,7 +259,10 @@ func (b *Broker) listen() *pq.Listener {
 			case pq.ListenerEventConnected, pq.ListenerEventReconnected:
 				// LISTEN holds from now: read, in case a commit came
 				// before (lib/pq sends no nil on a first connection).
+				b.listening.Store(true)
 				b.Poke()
+			default:
+				b.listening.Store(false)
 			}
 			if err != nil {
 				b.log.Warn("live feed: listener", "event", ev, "err", err)
@@ -278,22 +293,25 @@ func (b *Broker) stop() {
 // watcher is Run's reading state.
 type watcher struct {
 	b       *Broker
-	pending []db.FeedCheckpoint // taken, not yet final; Xid and Through ascending
+	pending []db.FeedCheckpoint // taken, not yet final
 }
 
 // start sets the watermark: the first checkpoint, once final. Events up to
 // it are history (a resume cursor reaches them); later ones are live.
 func (w *watcher) start(ctx context.Context) error {
 	wait := w.b.opts.Settle
-	var cp db.FeedCheckpoint
+	var cp *db.FeedCheckpoint
 	for {
 		var err error
-		if cp.Xid == 0 {
-			cp, err = w.b.src.Checkpoint(ctx)
+		if cp == nil {
+			var c db.FeedCheckpoint
+			if c, err = w.b.src.Checkpoint(ctx); err == nil {
+				cp = &c
+			}
 		}
-		if err == nil {
-			var xmin uint64
-			if xmin, err = w.b.src.Horizon(ctx); err == nil && xmin > cp.Xid {
+		if cp != nil {
+			var running []string
+			if running, err = w.b.src.Running(ctx, cp.Writers); err == nil && len(running) == 0 {
 				break
 			}
 		}
@@ -326,18 +344,33 @@ func (w *watcher) poll(ctx context.Context) error {
 	w.b.mu.Lock()
 	from := w.b.delivered
 	w.b.mu.Unlock()
-	if cp.Through > from && (len(w.pending) == 0 || w.pending[len(w.pending)-1].Through < cp.Through) {
+	if cp.Through > from {
 		w.pending = append(w.pending, cp)
 	}
-	xmin, err := w.b.src.Horizon(ctx)
-	if err != nil {
-		return err
+	var writers []string
+	for _, p := range w.pending {
+		writers = append(writers, p.Writers...)
 	}
+	running := map[string]bool{}
+	if len(writers) > 0 {
+		still, err := w.b.src.Running(ctx, writers)
+		if err != nil {
+			return err
+		}
+		for _, v := range still {
+			running[v] = true
+		}
+	}
+	// A final checkpoint makes every id up to its Through final, whatever
+	// an older one still waits for.
 	through := from
-	for len(w.pending) > 0 && w.pending[0].Xid < xmin {
-		through = max(through, w.pending[0].Through)
-		w.pending = w.pending[1:]
+	for _, p := range w.pending {
+		if !slices.ContainsFunc(p.Writers, func(v string) bool { return running[v] }) {
+			through = max(through, p.Through)
+		}
 	}
+	w.pending = slices.DeleteFunc(w.pending, func(p db.FeedCheckpoint) bool { return p.Through <= through })
+	w.b.log.Debug("live feed: poll", "checkpoint", cp.Through, "writers", len(cp.Writers), "pending", len(w.pending), "delivered", from, "through", through)
 	for from < through {
 		rows, err := w.b.src.FeedRange(ctx, from, through, w.b.opts.Page)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,13 +16,12 @@ import (
 )
 
 // fakeSource is an outbox in memory. Rows appended with add are final at
-// once unless held, which models a transaction still running: a held id and
-// every id above it stay out of reach until released.
+// once unless held, which models their transaction still running: a held id
+// is a writer of every checkpoint taken while it is held.
 type fakeSource struct {
 	mu   sync.Mutex
 	rows []*db.FeedEvent // by id, ids 1, 2, 3…
 	held map[int64]bool  // ids whose transaction is still running
-	xid  uint64
 }
 
 func (f *fakeSource) add(order int64, status sales.OrderStatus, held bool) int64 {
@@ -43,22 +44,27 @@ func (f *fakeSource) release(id int64) {
 	f.mu.Unlock()
 }
 
+// Checkpoint names every held id as a writer ("vx<id>").
 func (f *fakeSource) Checkpoint(context.Context) (db.FeedCheckpoint, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.xid++
-	return db.FeedCheckpoint{Through: int64(len(f.rows)), Xid: f.xid}, nil
+	cp := db.FeedCheckpoint{Through: int64(len(f.rows))}
+	for id := range f.held {
+		cp.Writers = append(cp.Writers, "vx"+strconv.FormatInt(id, 10))
+	}
+	return cp, nil
 }
 
-// Horizon is past every checkpoint unless an id is held: then it stays below
-// the checkpoints taken since.
-func (f *fakeSource) Horizon(context.Context) (uint64, error) {
+func (f *fakeSource) Running(_ context.Context, vxids []string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.held) > 0 {
-		return 0, nil
+	var out []string
+	for _, v := range vxids {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(v, "vx"), 10, 64); err == nil && f.held[id] {
+			out = append(out, v)
+		}
 	}
-	return f.xid + 1, nil
+	return out, nil
 }
 
 func (f *fakeSource) FeedRange(_ context.Context, after, through int64, limit int) ([]*db.FeedEvent, error) {
