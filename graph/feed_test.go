@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"salesgraph/db"
 	"salesgraph/db/dbtest"
@@ -578,5 +581,64 @@ func TestFeedAuthAndLegacyProtocol(t *testing.T) {
 	noToken.Send(t, gqltest.Message{Type: "connection_init"})
 	if code := noToken.CloseCode(t, 5*time.Second); code != 4403 {
 		t.Fatalf("no token: close %d, want 4403", code)
+	}
+}
+
+// A subscriber that stops reading is dropped once its buffer is full and its
+// socket closed with 1013, while another keeps receiving every event: the
+// broker never waits for it.
+func TestFeedSlowConsumerGets1013(t *testing.T) {
+	t.Parallel()
+	e := newFeedEnv(t, live.Options{Buffer: 4})
+	o := e.rawOrders(t, 1)[0]
+	good := e.dial(t, sales.RoleAdmin).Subscribe(t, "g", feedSubscription, nil)
+
+	slow, _, err := gqltest.DialRaw(t, e.url+"/graphql", gqltest.Subprotocol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slow.WriteJSON(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + e.tokens[sales.RoleAdmin]}}); err != nil {
+		t.Fatal(err)
+	}
+	var ack gqltest.Message
+	if err := slow.ReadJSON(&ack); err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("slow init: %+v %v", ack, err)
+	}
+	if err := slow.WriteJSON(map[string]any{"type": "subscribe", "id": "s", "payload": map[string]any{"query": `subscription { orderStatusChanged { reason } }`}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return e.feed.Subscribers() == 2 })
+
+	// Large events fill the slow socket's TCP buffers within a few dozen; the
+	// good subscriber reads each before the next is written.
+	big := strings.Repeat("x", 200_000)
+	n := 0
+	for e.feed.Subscribers() == 2 {
+		if n++; n > 500 {
+			t.Fatal("the slow subscriber was never dropped")
+		}
+		if err := e.change(context.Background(), o, 0, func() string { return big + strconv.Itoa(n) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := next(t, good, 10*time.Second); got.Reason != big+strconv.Itoa(n) {
+			t.Fatalf("good subscriber, change %d: got %d bytes", n, len(got.Reason))
+		}
+	}
+	e.rawChange(t, o, 0)
+	if got := next(t, good, 10*time.Second); got.Reason != "0" {
+		t.Fatalf("good subscriber after the drop: %d bytes", len(got.Reason))
+	}
+	// The slow one reads again: what was sent, then close 1013.
+	_ = slow.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		_, _, err := slow.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 1013 {
+			t.Fatalf("slow subscriber's socket ended with %v, want close 1013", err)
+		}
+		break
 	}
 }
