@@ -31,6 +31,7 @@ import (
 // goes to the test's own database, named feedApp in pg_stat_activity.
 type feedEnv struct {
 	*env
+	dbURL   string
 	handler *graph.Handler
 	feed    *live.Broker
 }
@@ -44,16 +45,30 @@ func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = d.Close() })
 	store := db.NewStore(d)
 	store.SetUserCacheTTL(time.Hour)
+	e := &env{t: t, store: store, tokens: map[sales.Role]string{}, users: map[sales.Role]*sales.User{}}
+	fe := &feedEnv{env: e, dbURL: url}
+	fe.url, fe.handler, fe.feed = fe.instance(t, opts)
+	for _, r := range sales.Roles {
+		e.addUser(strings.ToLower(string(r))+"@test.example", r)
+	}
+	return fe
+}
+
+// instance starts a server with a broker of its own on e's database, as a
+// second process would, and returns its URL.
+func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Handler, *live.Broker) {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	switch {
-	case !strings.Contains(url, "://"): // key=value pairs
-		opts.ConnString = url + " application_name=" + feedApp
-	case strings.Contains(url, "?"):
-		opts.ConnString = url + "&application_name=" + feedApp
+	case !strings.Contains(e.dbURL, "://"): // key=value pairs
+		opts.ConnString = e.dbURL + " application_name=" + feedApp
+	case strings.Contains(e.dbURL, "?"):
+		opts.ConnString = e.dbURL + "&application_name=" + feedApp
 	default:
-		opts.ConnString = url + "?application_name=" + feedApp
+		opts.ConnString = e.dbURL + "?application_name=" + feedApp
 	}
 	opts.Logger = logger
 	if os.Getenv("FEED_DEBUG") != "" {
@@ -62,25 +77,20 @@ func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
 	if opts.MaxReconnect == 0 {
 		opts.MaxReconnect = 500 * time.Millisecond
 	}
-	feed := live.New(store.Events, opts)
+	feed := live.New(e.store.Events, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = feed.Run(ctx) }()
-	authn := &graph.Authenticator{Secret: testSecret, Users: store.Users, Logger: logger}
-	h := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, Feed: feed})
+	authn := &graph.Authenticator{Secret: testSecret, Users: e.store.Users, Logger: logger}
+	h := graph.NewHandler(graph.HandlerConfig{Store: e.store, Auth: authn, Logger: logger, Feed: feed})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		h.Sockets.CloseAll(1001, "test over")
 		cancel()
 		<-done
 		srv.Close()
-		_ = d.Close()
 	})
-	e := &env{t: t, store: store, url: srv.URL, tokens: map[sales.Role]string{}, users: map[sales.Role]*sales.User{}}
-	for _, r := range sales.Roles {
-		e.addUser(strings.ToLower(string(r))+"@test.example", r)
-	}
-	return &feedEnv{env: e, handler: h, feed: feed}
+	return srv.URL, h, feed
 }
 
 func (e *feedEnv) dial(t *testing.T, role sales.Role) *gqltest.WS {
@@ -640,5 +650,25 @@ func TestFeedSlowConsumerGets1013(t *testing.T) {
 			t.Fatalf("slow subscriber's socket ended with %v, want close 1013", err)
 		}
 		break
+	}
+}
+
+// Two server processes on one database each deliver every event to their own
+// subscribers.
+func TestFeedTwoInstances(t *testing.T) {
+	t.Parallel()
+	e := newFeedEnv(t, live.Options{Buffer: 10_000})
+	otherURL, _, other := e.instance(t, live.Options{Buffer: 10_000})
+	const writers, changes, nOrders = 5, 10, 3
+	orders := e.rawOrders(t, nOrders)
+	bearer := map[string]any{"Authorization": "Bearer " + e.tokens[sales.RoleAdmin]}
+	subs := []*gqltest.Subscription{
+		gqltest.DialWS(t, e.url+"/graphql", bearer, nil).Subscribe(t, "1", feedSubscription, nil),
+		gqltest.DialWS(t, otherURL+"/graphql", bearer, nil).Subscribe(t, "1", feedSubscription, nil),
+	}
+	waitFor(t, func() bool { return e.feed.Subscribers() == 1 && other.Subscribers() == 1 })
+	e.writeConcurrently(t, orders, writers, changes, nil)
+	for i, sub := range subs {
+		e.checkStream(t, fmt.Sprint("instance ", i), sub, orders, writers*changes)
 	}
 }
