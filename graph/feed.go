@@ -54,13 +54,20 @@ func (r *Resolver) orderStatusChanged(ctx context.Context, filter *model.OrderSt
 		defer sub.Close()
 		for {
 			e, err := sub.Next(ctx)
-			if errors.Is(err, live.ErrOverflow) {
-				r.Logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", viewer.ID)
-				gorillaws.CloseSocket(ctx, closeTryAgainLater, "too slow: resume from your last cursor")
-				return
-			}
 			if err != nil {
-				return // the socket closed, or the server is stopping (it closes sockets with 1001)
+				if ctx.Err() != nil {
+					return // the socket closed, or the client completed
+				}
+				// Fell behind, the feed stopped, or the replay failed: a
+				// complete would tell the client the stream is over, so close
+				// with 1013 instead, which it retries, resuming from its cursor.
+				if errors.Is(err, live.ErrOverflow) {
+					r.Logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", viewer.ID)
+				} else if !errors.Is(err, live.ErrClosed) {
+					r.Logger.WarnContext(ctx, "live feed subscription failed; closing its socket with 1013", "user", viewer.ID, "err", err)
+				}
+				gorillaws.CloseSocket(ctx, closeTryAgainLater, "try again: resume from your last cursor")
+				return
 			}
 			select {
 			case out <- &e.OrderEvent:
