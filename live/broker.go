@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -168,8 +169,14 @@ func (b *Broker) Run(ctx context.Context) error {
 	if err := w.start(ctx); err != nil {
 		return err
 	}
-	l := b.listen()
-	defer func() { l.Close() }()
+	sockets := &dialer{}
+	l := b.listen(sockets)
+	defer func() {
+		// lib/pq's Close waits for an outstanding Ping, which a half-open
+		// connection never answers: cut the socket first.
+		sockets.closeAll()
+		_ = l.Close()
+	}()
 
 	settle := b.opts.Settle
 	timer := time.NewTimer(b.opts.IdlePing)
@@ -228,14 +235,72 @@ func (b *Broker) Run(ctx context.Context) error {
 				due = true // lib/pq reconnects; read anyway
 			}
 		case <-pingDeadline:
-			// Half-open: the ping never came back. Replace the connection.
+			// Half-open: the ping never came back. Cut the socket: the ping
+			// fails, and lib/pq reconnects, LISTENs again and sends nil,
+			// upon which the broker catches up from the table.
 			b.log.Warn("live feed: listener ping timed out; reconnecting")
-			pinging, pingDeadline = nil, nil
-			go l.Close() // may block on the dead socket; the old listener is dropped
-			l = b.listen()
+			pingDeadline = nil
+			b.listening.Store(false)
+			sockets.closeAll()
 			due = true
 		}
 	}
+}
+
+// dialer is lib/pq's dialer for the LISTEN connection, keeping its sockets
+// so that a half-open one can be cut (lib/pq's own Close waits for it).
+type dialer struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (d *dialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
+}
+
+func (d *dialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	if timeout <= 0 {
+		return d.Dial(network, address)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.DialContext(ctx, network, address)
+}
+
+func (d *dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conns == nil {
+		d.conns = map[net.Conn]struct{}{}
+	}
+	d.conns[c] = struct{}{}
+	return &trackedConn{Conn: c, d: d}, nil
+}
+
+// closeAll closes every socket the dialer opened that is still open.
+func (d *dialer) closeAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for c := range d.conns {
+		_ = c.Close()
+	}
+	clear(d.conns)
+}
+
+type trackedConn struct {
+	net.Conn
+	d *dialer
+}
+
+func (c *trackedConn) Close() error {
+	c.d.mu.Lock()
+	delete(c.d.conns, c.Conn)
+	c.d.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // idleWait is how long Run waits with nothing pending: until the idle ping,
@@ -252,8 +317,8 @@ func resetTimer(t *time.Timer, d time.Duration) {
 	t.Reset(d)
 }
 
-func (b *Broker) listen() *pq.Listener {
-	l := pq.NewListener(b.opts.ConnString, b.opts.MinReconnect, b.opts.MaxReconnect,
+func (b *Broker) listen(d *dialer) *pq.Listener {
+	l := pq.NewDialListener(d, b.opts.ConnString, b.opts.MinReconnect, b.opts.MaxReconnect,
 		func(ev pq.ListenerEventType, err error) {
 			switch ev {
 			case pq.ListenerEventConnected, pq.ListenerEventReconnected:
