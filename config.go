@@ -49,6 +49,7 @@ type config struct {
 	DocumentLinkTTL time.Duration
 	// SellerName is the seller printed on invoices.
 	SellerName string
+	FeedRetention time.Duration
 	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
 	PprofAddr string
 	// CreditGraceDays is how many days an invoice may be overdue before the
@@ -192,6 +193,8 @@ func (c *config) bindServe(f *flags) {
 		"how long a signed link to a printable document (delivery.billOfLadingUrl, invoice.printUrl) opens it in a browser tab")
 	f.string(&c.SellerName, "seller-name", "SELLER_NAME", printable.DefaultSeller,
 		"the seller (the company's name) printed on invoices")
+	f.duration(&c.FeedRetention, "feed-retention", "FEED_RETENTION", 24*time.Hour,
+		"how old an event a live feed subscription may resume after (orderStatusChanged's after); older: CURSOR_EXPIRED")
 	f.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "",
 		"serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; empty: off")
 	f.int(&c.CreditGraceDays, "credit-grace-days", "CREDIT_GRACE_DAYS", 0,
@@ -203,7 +206,7 @@ func (c *config) checkServe() error {
 	for name, d := range map[string]time.Duration{"READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "READ_TIMEOUT": c.ReadTimeout, "BODY_TIMEOUT": c.BodyTimeout,
 		"IDLE_TIMEOUT": c.IdleTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace, "OPERATION_TIMEOUT": c.OperationTimeout,
 		"STATEMENT_TIMEOUT": c.StatementTimeout, "POOL_WAIT": c.PoolWait, "SOCKET_RECHECK": c.SocketRecheck,
-		"DOCUMENT_LINK_TTL": c.DocumentLinkTTL} {
+		"DOCUMENT_LINK_TTL": c.DocumentLinkTTL, "FEED_RETENTION": c.FeedRetention} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph"
+	"salesgraph/live"
 	"salesgraph/migrations"
 	"salesgraph/pgcluster"
 	"salesgraph/printable"
@@ -102,6 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type database struct {
 	*db.DB
 	cluster *pgcluster.Cluster // nil with DATABASE_URL
+	url     string             // what DB was opened with; the live feed's LISTEN connection opens it too
 }
 
 // openDatabase connects to DATABASE_URL, or starts (or joins) the private
@@ -131,7 +134,7 @@ func openDatabase(ctx context.Context, cfg *config, logger *slog.Logger, app str
 		}
 		return nil, err
 	}
-	return &database{DB: d, cluster: cluster}, nil
+	return &database{DB: d, cluster: cluster, url: url}, nil
 }
 
 // Close closes the pool and releases the private cluster (stopping it if no
@@ -204,7 +207,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		_ = ln.Close()
 		return err
 	}
-	srv := newServer(store, secret, &cfg, logger)
+	// The live order feed: one LISTEN connection for the whole process.
+	feed := live.New(store.Events, live.Options{ConnString: withApplicationName(database.url, "salesgraph-feed"),
+		Retention: cfg.FeedRetention, Logger: logger})
+	srv := newServer(store, secret, &cfg, logger, feed)
 	srv.cluster = database.cluster
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "Salesgraph is serving GraphiQL at %s/ and the API at %s/graphql\n", base, base)
@@ -234,16 +240,17 @@ type server struct {
 	gql    *graph.Handler
 	store  *db.Store
 	logger *slog.Logger
+	feed   *live.Broker // nil: no live feed
 	// cluster is the private cluster, nil with DATABASE_URL; /readyz reports its supervisor's view.
 	cluster *pgcluster.Cluster
 }
 
-func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger) *server {
+func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger, feed *live.Broker) *server {
 	authn := &graph.Authenticator{Secret: secret, Users: store.Users, Logger: logger, SocketRecheck: cfg.SocketRecheck}
 	links := printable.NewLinks(secret, cfg.DocumentLinkTTL)
 	gql := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, AllowedOrigins: cfg.origins(),
-		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout, MaxCost: cfg.MaxQueryCost}, DocumentLinks: links})
-	s := &server{gql: gql, store: store, logger: logger}
+		Limits: graph.Limits{OperationTimeout: cfg.OperationTimeout, MaxCost: cfg.MaxQueryCost}, DocumentLinks: links, Feed: feed})
+	s := &server{gql: gql, store: store, logger: logger, feed: feed}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
@@ -295,6 +302,15 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 func (s *server) serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	feedDone := make(chan struct{})
+	go func() {
+		defer close(feedDone)
+		if s.feed != nil {
+			_ = s.feed.Run(feedCtx)
+		}
+	}()
+	defer func() { stopFeed(); <-feedDone }() // after the sockets' close frames: clients see 1001, not an end
 	select {
 	case err := <-errc:
 		return err
@@ -331,3 +347,16 @@ query FirstLook {
   }
 }
 `
+
+// withApplicationName returns the connection string conn (a URL or
+// key=value pairs) with its application_name set to name, so that the live
+// feed's LISTEN connection can be told apart in pg_stat_activity.
+func withApplicationName(conn, name string) string {
+	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("application_name", name)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return conn + " application_name=" + name
+}

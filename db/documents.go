@@ -51,8 +51,9 @@ func recordEvent(ctx context.Context, tx *Tx, docType sales.DocumentType, docID 
 }
 
 // recordOrderStatus writes an order status change twice, inside tx: to the
-// document history and to the order_events outbox the live feed reads, then
-// NOTIFYs listeners (delivered only when tx commits).
+// document history and to the order_events outbox the live feed reads. The
+// outbox's statement trigger (migration 0018) rings the feed's doorbell: one
+// NOTIFY per transaction, delivered only when tx commits.
 func recordOrderStatus(ctx context.Context, tx *Tx, orderID int64, action sales.OrderAction, from *sales.OrderStatus, to sales.OrderStatus, reason string, actorID *int64) error {
 	var fromText *string
 	if from != nil {
@@ -62,12 +63,9 @@ func recordOrderStatus(ctx context.Context, tx *Tx, orderID int64, action sales.
 	if err := recordEvent(ctx, tx, sales.DocOrder, orderID, string(action), fromText, string(to), reason, actorID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `
+	_, err := tx.ExecContext(ctx, `
 		INSERT INTO order_events (order_id, previous_status, status, reason, actor_id, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, orderID, fromText, string(to), reason, actorID, tx.Now); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify('order_events', $1)`, fmt.Sprint(orderID))
+		VALUES ($1, $2, $3, $4, $5, $6)`, orderID, fromText, string(to), reason, actorID, tx.Now)
 	return err
 }
 

@@ -67,6 +67,7 @@ type ResolverRoot interface {
 	StatementLine() StatementLineResolver
 	StockLevel() StockLevelResolver
 	StockMovement() StockMovementResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 	Warehouse() WarehouseResolver
 	WriteOff() WriteOffResolver
@@ -838,6 +839,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		OrderStatusChanged func(childComplexity int, filter *model.OrderStatusFilter, after *string) int
+	}
+
 	User struct {
 		Active    func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -1298,6 +1303,9 @@ type StockMovementResolver interface {
 	Warehouse(ctx context.Context, obj *sales.StockMovement) (*sales.Warehouse, error)
 
 	Actor(ctx context.Context, obj *sales.StockMovement) (*sales.User, error)
+}
+type SubscriptionResolver interface {
+	OrderStatusChanged(ctx context.Context, filter *model.OrderStatusFilter, after *string) (<-chan *sales.OrderEvent, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *sales.User) (string, error)
@@ -5252,6 +5260,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StockMovementEdge.Node(childComplexity), true
 
+	case "Subscription.orderStatusChanged":
+		if e.ComplexityRoot.Subscription.OrderStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_orderStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OrderStatusChanged(childComplexity, args["filter"].(*model.OrderStatusFilter), args["after"].(*string)), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -5504,6 +5524,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
+			graphql.NewInputUnmarshaler("OrderStatusFilter", ec.unmarshalInputOrderStatusFilter),
 			graphql.NewInputUnmarshaler("PaymentFilter", ec.unmarshalInputPaymentFilter),
 			graphql.NewInputUnmarshaler("PaymentOrder", ec.unmarshalInputPaymentOrder),
 			graphql.NewInputUnmarshaler("PriceListFilter", ec.unmarshalInputPriceListFilter),
@@ -5581,6 +5602,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -5919,6 +5957,31 @@ type DisputeConnection {
 type DisputeEdge {
   cursor: String!
   node: Dispute!
+}
+`, BuiltIn: false},
+	{Name: "../feed.graphqls", Input: `# The live order feed (docs/live-feed.md): every order status change, over
+# websockets on /graphql (graphql-transport-ws, or the legacy graphql-ws).
+
+type Subscription {
+  """
+  Each order status change that matches filter, as it commits: in commit
+  order for any one order, each exactly once. A sales rep receives only their
+  own customers' orders. With after (the cursor of the last event received),
+  the changes since are replayed from the outbox first, then the live stream
+  follows with no gap and no repeat; a cursor older than the feed keeps is
+  refused with CURSOR_EXPIRED. A subscriber that falls too far behind is
+  closed with 1013 and should resume with its last cursor.
+  """
+  orderStatusChanged(filter: OrderStatusFilter, after: String): OrderStatusEvent!
+}
+
+"Which status changes a subscription receives; each list, when given, must match (at most 100 entries each)."
+input OrderStatusFilter {
+  customerIds: [ID!]
+  "The order's new status."
+  statuses: [OrderStatus!]
+  "The customer's sales rep."
+  salesRepIds: [ID!]
 }
 `, BuiltIn: false},
 	{Name: "../invoices.graphqls", Input: `# The invoice (docs/domain.md, "Invoice"): its types, bound to the domain's
@@ -6382,7 +6445,7 @@ Every request needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` (mint on
 ` + "`" + `go run . token --user EMAIL` + "`" + `). Errors carry ` + "`" + `extensions.code` + "`" + ` (VALIDATION,
 NOT_FOUND, FORBIDDEN, UNAUTHENTICATED, CONFLICT, IDEMPOTENCY_KEY_REUSED,
 INSUFFICIENT_STOCK, NO_PRICE, DEPOSIT_REQUIRED, QUERY_TOO_COMPLEX, RESPONSE_TOO_LARGE,
-LIST_TRUNCATED, UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
+LIST_TRUNCATED, CURSOR_EXPIRED, UNAVAILABLE, INTERNAL …) and, where one input field is at fault,
 ` + "`" + `extensions.field` + "`" + `.
 
 Every list returns a bounded number of items: connections and some lists take
@@ -6396,6 +6459,7 @@ reports it, and above the limit the operation is refused before it runs
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 "An exact decimal number, as a string such as \"1234.50\". Money and quantities are never floats."
@@ -12078,6 +12142,28 @@ func (ec *executionContext) field_ReceivablesAging_customers_args(ctx context.Co
 		return nil, err
 	}
 	args["filter"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_orderStatusChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.OrderStatusFilter, error) {
+			return ec.unmarshalOOrderStatusFilter2ᚖsalesgraphᚋgraphᚋmodelᚐOrderStatusFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -29749,6 +29835,50 @@ func (ec *executionContext) fieldContext_StockMovementEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_orderStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_orderStatusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OrderStatusChanged(ctx, fc.Args["filter"].(*model.OrderStatusFilter), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sales.OrderEvent) graphql.Marshaler {
+			return ec.marshalNOrderStatusEvent2ᚖsalesgraphᚋsalesᚐOrderEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_orderStatusChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_orderStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *sales.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33901,6 +34031,62 @@ func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj an
 func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderOrder, error) {
 	var out model.OrderOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderStatusFilter(ctx context.Context, obj any) (model.OrderStatusFilter, error) {
+	var it model.OrderStatusFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerIds", "statuses", "salesRepIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIds = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOOrderStatus2ᚕsalesgraphᚋsalesᚐOrderStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "salesRepIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salesRepIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalesRepIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderStatusFilter unmarshals raw into the OrderStatusFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderStatusFilter(ctx context.Context, raw any) (model.OrderStatusFilter, error) {
+	var out model.OrderStatusFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderStatusFilter", raw, &out)
 	return out, err
 }
 
@@ -41165,6 +41351,26 @@ func (ec *executionContext) _StockMovementEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "orderStatusChanged":
+		return ec._Subscription_orderStatusChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *sales.User) graphql.Marshaler {
@@ -44575,6 +44781,41 @@ func (ec *executionContext) marshalOHoldReason2ᚖsalesgraphᚋsalesᚐHoldReaso
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -44818,6 +45059,14 @@ func (ec *executionContext) marshalOOrderStatus2ᚖsalesgraphᚋsalesᚐOrderSta
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) unmarshalOOrderStatusFilter2ᚖsalesgraphᚋgraphᚋmodelᚐOrderStatusFilter(ctx context.Context, v any) (*model.OrderStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrderStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOPayment2ᚖsalesgraphᚋsalesᚐPayment(ctx context.Context, sel ast.SelectionSet, v *sales.Payment) graphql.Marshaler {

@@ -15,6 +15,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/graph/gorillaws"
+	"salesgraph/live"
 	"salesgraph/printable"
 	"salesgraph/sales"
 )
@@ -44,6 +45,8 @@ type HandlerConfig struct {
 	// DocumentLinks signs the printable documents' links the API hands out
 	// (billOfLadingUrl); nil signs with Auth's secret for the default TTL.
 	DocumentLinks *printable.Links
+	// Feed serves the orderStatusChanged subscription (nil: refused).
+	Feed *live.Broker
 }
 
 // Handler serves /graphql: POST and GET queries, and websocket upgrades for
@@ -63,7 +66,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		links = printable.NewLinks(cfg.Auth.Secret, 0)
 	}
 	srv := handler.New(NewExecutableSchema(Config{
-		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger, Links: links},
+		Resolvers:  &Resolver{Store: cfg.Store, Logger: cfg.Logger, Links: links, Feed: cfg.Feed},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	}))
 	// The websocket transport goes first: the first transport that supports

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"salesgraph/db"
+	"salesgraph/live"
 	"salesgraph/printable"
 )
 
@@ -16,4 +17,6 @@ type Resolver struct {
 	Logger *slog.Logger
 	// Links signs the links of printable documents for the viewer.
 	Links *printable.Links
+	// Feed is the live order feed's broker; nil refuses subscriptions.
+	Feed *live.Broker
 }

@@ -161,10 +161,11 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // FromInitPayload authenticates a websocket connection from its
 // connection_init payload, which carries {"Authorization": "Bearer …"}
-// (browsers cannot set headers on a websocket). The returned context keeps
+// (browsers cannot set headers on a websocket), or {"authToken": "…"} as
+// some clients send it (a bare token, or "Bearer …"). The returned context keeps
 // the token, so that each operation on the socket is authenticated afresh.
 func (a *Authenticator) FromInitPayload(ctx context.Context, payload map[string]any) (context.Context, error) {
-	for _, k := range []string{"Authorization", "authorization"} {
+	for _, k := range []string{"Authorization", "authorization", "authToken"} {
 		if v, ok := payload[k].(string); ok {
 			token, ok := auth.FromHeader(v)
 			if !ok {

@@ -29,6 +29,7 @@ const (
 	CodeBadRequest           Code = "BAD_REQUEST" // not a GraphQL request: bad JSON, a batch, an empty body
 	CodeRequestTooLarge      Code = "REQUEST_TOO_LARGE"
 	CodeInternal             Code = "INTERNAL"
+	CodeCursorExpired        Code = "CURSOR_EXPIRED" // a live feed resume cursor older than the feed keeps
 )
 
 // Error is a broken business rule. Code, Field and Message are safe to show a

@@ -348,6 +348,15 @@ type OrderOrder struct {
 	Direction *SortDirection  `json:"direction,omitempty"`
 }
 
+// Which status changes a subscription receives; each list, when given, must match (at most 100 entries each).
+type OrderStatusFilter struct {
+	CustomerIds []string `json:"customerIds,omitempty"`
+	// The order's new status.
+	Statuses []sales.OrderStatus `json:"statuses,omitempty"`
+	// The customer's sales rep.
+	SalesRepIds []string `json:"salesRepIds,omitempty"`
+}
+
 // Relay page information.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -635,6 +644,9 @@ type StockMovementFilter struct {
 type StockMovementOrder struct {
 	Field     StockMovementOrderField `json:"field"`
 	Direction *SortDirection          `json:"direction,omitempty"`
+}
+
+type Subscription struct {
 }
 
 // Only the fields you send change. Send null to clear an optional one.

@@ -1,0 +1,113 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"salesgraph/graph/gorillaws"
+	"salesgraph/graph/model"
+	"salesgraph/live"
+	"salesgraph/relay"
+	"salesgraph/sales"
+)
+
+const typeOrderEvent = "OrderEvent"
+
+// closeTryAgainLater is RFC 6455's 1013: the graphql-ws client retries it,
+// and the feed's client resumes from its last cursor.
+const closeTryAgainLater = 1013
+
+// maxFeedFilter bounds each list of an OrderStatusFilter.
+const maxFeedFilter = 100
+
+// orderStatusChanged starts a subscription on the feed's broker and pumps its
+// events to gqlgen. A sales rep's subscription is scoped to their customers.
+func (r *Resolver) orderStatusChanged(ctx context.Context, filter *model.OrderStatusFilter, after *string) (<-chan *sales.OrderEvent, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Feed == nil {
+		return nil, sales.Errorf(sales.CodeUnavailable, "", "the live feed is not running on this server")
+	}
+	f, err := feedFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	f.RepScope = viewer.CustomerScope()
+	var afterID *int64
+	if after != nil {
+		id, err := relay.Key("after", typeOrderEvent, *after)
+		if err != nil {
+			return nil, sales.Errorf(sales.CodeValidation, "after", "after must be a cursor the feed sent")
+		}
+		afterID = &id
+	}
+	sub, err := r.Feed.Subscribe(ctx, f, afterID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *sales.OrderEvent)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for {
+			e, err := sub.Next(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return // the socket closed, or the client completed
+				}
+				// Fell behind, the feed stopped, or the replay failed: a
+				// complete would tell the client the stream is over, so close
+				// with 1013 instead, which it retries, resuming from its cursor.
+				if errors.Is(err, live.ErrOverflow) {
+					r.Logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", viewer.ID)
+				} else if !errors.Is(err, live.ErrClosed) {
+					r.Logger.WarnContext(ctx, "live feed subscription failed; closing its socket with 1013", "user", viewer.ID, "err", err)
+				}
+				gorillaws.CloseSocket(ctx, closeTryAgainLater, "try again: resume from your last cursor")
+				return
+			}
+			select {
+			case out <- &e.OrderEvent:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func feedFilter(in *model.OrderStatusFilter) (live.Filter, error) {
+	var f live.Filter
+	if in == nil {
+		return f, nil
+	}
+	keys := func(field, typ string, ids []string) ([]int64, error) {
+		if len(ids) > maxFeedFilter {
+			return nil, sales.Errorf(sales.CodeValidation, field, "at most %d entries", maxFeedFilter)
+		}
+		out := make([]int64, 0, len(ids))
+		for i, id := range ids {
+			k, err := relay.Key(fmt.Sprintf("%s[%d]", field, i), typ, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, nil
+	}
+	var err error
+	if f.CustomerIDs, err = keys("filter.customerIds", typeCustomer, in.CustomerIds); err != nil {
+		return f, err
+	}
+	if f.SalesRepIDs, err = keys("filter.salesRepIds", typeUser, in.SalesRepIds); err != nil {
+		return f, err
+	}
+	if len(in.Statuses) > maxFeedFilter {
+		return f, sales.Errorf(sales.CodeValidation, "filter.statuses", "at most %d entries", maxFeedFilter)
+	}
+	f.Statuses = in.Statuses
+	return f, nil
+}
