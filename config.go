@@ -49,6 +49,7 @@ type config struct {
 	DocumentLinkTTL time.Duration
 	// SellerName is the seller printed on invoices.
 	SellerName string
+	// FeedRetention is how old a live feed resume cursor may be (CURSOR_EXPIRED after).
 	FeedRetention time.Duration
 	// PprofAddr, when set, serves Go's profiler on a loopback listener of its own.
 	PprofAddr string

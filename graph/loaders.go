@@ -164,8 +164,8 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 			func(a *sales.CreditAllocation) int64 { return a.CreditNoteID }),
 		CreditAllocationsByInvoiceID: many(wait, s.CreditNotes.AllocationsByInvoiceIDs, func(a *sales.CreditAllocation) int64 { return a.InvoiceID }),
 		History:                      histories(wait, s.Events),
-		BalanceByCustomerID:        one(wait, s.Reports.Balances, func(b *db.CustomerBalance) int64 { return b.CustomerID }),
-		statements:                 statementLoaders{wait: wait, reports: s.Reports},
+		BalanceByCustomerID:          one(wait, s.Reports.Balances, func(b *db.CustomerBalance) int64 { return b.CustomerID }),
+		statements:                   statementLoaders{wait: wait, reports: s.Reports},
 	}
 }
 
