@@ -147,36 +147,37 @@ func TestBounds_RevisionsHoldOnWrite(t *testing.T) {
 func TestBounds_EachHeldByAWriteSideRule(t *testing.T) {
 	const documentLines = 500 // db/lines.go: a document may have at most 500 lines
 	limits := map[string]int{
-		"Quote.revisions":            sales.MaxRevisions,
-		"SalesOrder.deliveries":      sales.MaxDeliveriesPerOrder,
-		"OrderLine.deliveryLines":    sales.MaxDeliveriesPerOrder, // one delivery line per delivery (delivery_lines_order_line_key)
-		"SalesOrder.returns":         sales.MaxReturnsPerOrder,
-		"Delivery.returns":           sales.MaxReturnsPerOrder, // a subset of its order's
-		"OrderLine.returnLines":      sales.MaxReturnsPerOrder, // one return line per return (return_lines_order_line_key)
-		"Quote.history":              sales.MaxHistoryEvents,
-		"SalesOrder.history":         sales.MaxHistoryEvents,
-		"SalesOrder.statusEvents":    sales.MaxHistoryEvents, // the same status changes
-		"Delivery.history":           sales.MaxHistoryEvents,
-		"Return.history":             sales.MaxHistoryEvents,
-		"Quote.lines":                documentLines,
-		"SalesOrder.lines":           documentLines,
-		"Delivery.lines":             documentLines, // one per order line
-		"Return.lines":               documentLines, // one per order line
-		"Invoice.lines":              documentLines, // one per order line (invoice_lines_order_line_key)
-		"Invoice.history":            sales.MaxHistoryEvents,
-		"SalesOrder.invoices":        sales.MaxInvoicesPerOrder,
-		"SalesOrder.creditDecisions": sales.MaxCreditDecisionsPerOrder, // credit_decisions_order_key
-		"Payment.allocations":        sales.MaxAllocations,
-		"Invoice.payments":           sales.MaxAllocations,
-		"Payment.history":            sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
-		"SalesOrder.payments":        sales.MaxDepositsPerOrder,
-		"Invoice.creditNotes":        sales.MaxAllocations + sales.MaxCreditNotesPerInvoice, // applied to it (credit_allocations, limited per invoice) or crediting it
-		"Invoice.creditAllocations":  sales.MaxAllocations,                                  // checkCreditAllocationLimits, per credit note and per invoice
-		"Quote.changes":              2 * documentLines,
-		"Query.nodes":                100,                     // graph/nodes.go refuses more IDs (maxPageSize)
-		"Customer.shippingAddresses": 100,                     // sales.ValidateAddresses refuses more
-		"ReceivablesAging.totals":    sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
-		"CustomerStatement.lines":    sales.MaxStatementLines, // a longer period is refused (sales.CheckStatementLines)
+		"Quote.revisions":             sales.MaxRevisions,
+		"SalesOrder.deliveries":       sales.MaxDeliveriesPerOrder,
+		"OrderLine.deliveryLines":     sales.MaxDeliveriesPerOrder, // one delivery line per delivery (delivery_lines_order_line_key)
+		"SalesOrder.returns":          sales.MaxReturnsPerOrder,
+		"Delivery.returns":            sales.MaxReturnsPerOrder, // a subset of its order's
+		"OrderLine.returnLines":       sales.MaxReturnsPerOrder, // one return line per return (return_lines_order_line_key)
+		"Quote.history":               sales.MaxHistoryEvents,
+		"SalesOrder.history":          sales.MaxHistoryEvents,
+		"SalesOrder.statusEvents":     sales.MaxHistoryEvents, // the same status changes
+		"Delivery.history":            sales.MaxHistoryEvents,
+		"Return.history":              sales.MaxHistoryEvents,
+		"Quote.lines":                 documentLines,
+		"SalesOrder.lines":            documentLines,
+		"Delivery.lines":              documentLines, // one per order line
+		"Return.lines":                documentLines, // one per order line
+		"Invoice.lines":               documentLines, // one per order line (invoice_lines_order_line_key)
+		"Invoice.history":             sales.MaxHistoryEvents,
+		"SalesOrder.invoices":         sales.MaxInvoicesPerOrder,
+		"SalesOrder.creditDecisions":  sales.MaxCreditDecisionsPerOrder, // credit_decisions_order_key
+		"Payment.allocations":         sales.MaxAllocations,
+		"Invoice.payments":            sales.MaxAllocations,
+		"Payment.history":             sales.MaxHistoryEvents, // each action checks CheckPaymentHistoryLimit
+		"SalesOrder.payments":         sales.MaxDepositsPerOrder,
+		"Invoice.creditNotes":         sales.MaxAllocations + sales.MaxCreditNotesPerInvoice, // applied to it (credit_allocations, limited per invoice) or crediting it
+		"Invoice.creditAllocations":   sales.MaxAllocations,                                  // checkCreditAllocationLimits, per credit note and per invoice
+		"Quote.changes":               2 * documentLines,
+		"Query.nodes":                 100,                     // graph/nodes.go refuses more IDs (maxPageSize)
+		"Customer.shippingAddresses":  100,                     // sales.ValidateAddresses refuses more
+		"ReceivablesAging.totals":     sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
+		"DashboardSummary.currencies": sales.CurrencyCount(),   // one per currency, and sales.ValidCurrency knows no more
+		"CustomerStatement.lines":     sales.MaxStatementLines, // a longer period is refused (sales.CheckStatementLines)
 
 		// The dispute's (disputes.graphqls).
 		"Invoice.disputes": sales.MaxDisputesPerInvoice, // sales.CheckDisputeLimit

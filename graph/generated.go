@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	CreditExposure() CreditExposureResolver
 	Customer() CustomerResolver
 	CustomerStatement() CustomerStatementResolver
+	DashboardCurrencyLine() DashboardCurrencyLineResolver
 	Delivery() DeliveryResolver
 	DeliveryLine() DeliveryLineResolver
 	Dispute() DisputeResolver
@@ -204,6 +205,23 @@ type ComplexityRoot struct {
 		Lines          func(childComplexity int) int
 		OpeningBalance func(childComplexity int) int
 		To             func(childComplexity int) int
+	}
+
+	DashboardCurrencyLine struct {
+		BacklogOrders    func(childComplexity int) int
+		BacklogValue     func(childComplexity int) int
+		Currency         func(childComplexity int) int
+		OnHold           func(childComplexity int) int
+		OnHoldValue      func(childComplexity int) int
+		OrdersToday      func(childComplexity int) int
+		OrdersTodayValue func(childComplexity int) int
+	}
+
+	DashboardSummary struct {
+		Currencies  func(childComplexity int) int
+		Day         func(childComplexity int) int
+		OnHold      func(childComplexity int) int
+		OrdersToday func(childComplexity int) int
 	}
 
 	Delivery struct {
@@ -591,6 +609,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Customer         func(childComplexity int, id string) int
 		Customers        func(childComplexity int, first *int, after *string, last *int, before *string, search *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
+		DashboardSummary func(childComplexity int, day *time.Time) int
 		Deliveries       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DeliveryFilter, orderBy *model.DeliveryOrder) int
 		Delivery         func(childComplexity int, id string) int
 		Dispute          func(childComplexity int, id string) int
@@ -968,6 +987,13 @@ type CustomerStatementResolver interface {
 	OpeningBalance(ctx context.Context, obj *sales.Statement) (*decimal.Decimal, error)
 	ClosingBalance(ctx context.Context, obj *sales.Statement) (*decimal.Decimal, error)
 }
+type DashboardCurrencyLineResolver interface {
+	OrdersTodayValue(ctx context.Context, obj *db.DashboardLine) (*decimal.Decimal, error)
+
+	OnHoldValue(ctx context.Context, obj *db.DashboardLine) (*decimal.Decimal, error)
+
+	BacklogValue(ctx context.Context, obj *db.DashboardLine) (*decimal.Decimal, error)
+}
 type DeliveryResolver interface {
 	ID(ctx context.Context, obj *sales.Delivery) (string, error)
 
@@ -1194,6 +1220,7 @@ type QueryResolver interface {
 	Returns(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ReturnFilter, orderBy *model.ReturnOrder) (*model.ReturnConnection, error)
 	Return(ctx context.Context, id string) (*sales.Return, error)
 	OrdersOnHold(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.SalesOrderConnection, error)
+	DashboardSummary(ctx context.Context, day *time.Time) (*model.DashboardSummary, error)
 	Disputes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DisputeFilter, orderBy *model.DisputeOrder) (*model.DisputeConnection, error)
 	Dispute(ctx context.Context, id string) (*sales.Dispute, error)
 	Invoices(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.InvoiceFilter, orderBy *model.InvoiceOrder) (*model.InvoiceConnection, error)
@@ -1946,6 +1973,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerStatement.To(childComplexity), true
+
+	case "DashboardCurrencyLine.backlogOrders":
+		if e.ComplexityRoot.DashboardCurrencyLine.BacklogOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.BacklogOrders(childComplexity), true
+	case "DashboardCurrencyLine.backlogValue":
+		if e.ComplexityRoot.DashboardCurrencyLine.BacklogValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.BacklogValue(childComplexity), true
+	case "DashboardCurrencyLine.currency":
+		if e.ComplexityRoot.DashboardCurrencyLine.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.Currency(childComplexity), true
+	case "DashboardCurrencyLine.onHold":
+		if e.ComplexityRoot.DashboardCurrencyLine.OnHold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.OnHold(childComplexity), true
+	case "DashboardCurrencyLine.onHoldValue":
+		if e.ComplexityRoot.DashboardCurrencyLine.OnHoldValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.OnHoldValue(childComplexity), true
+	case "DashboardCurrencyLine.ordersToday":
+		if e.ComplexityRoot.DashboardCurrencyLine.OrdersToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.OrdersToday(childComplexity), true
+	case "DashboardCurrencyLine.ordersTodayValue":
+		if e.ComplexityRoot.DashboardCurrencyLine.OrdersTodayValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCurrencyLine.OrdersTodayValue(childComplexity), true
+
+	case "DashboardSummary.currencies":
+		if e.ComplexityRoot.DashboardSummary.Currencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSummary.Currencies(childComplexity), true
+	case "DashboardSummary.day":
+		if e.ComplexityRoot.DashboardSummary.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSummary.Day(childComplexity), true
+	case "DashboardSummary.onHold":
+		if e.ComplexityRoot.DashboardSummary.OnHold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSummary.OnHold(childComplexity), true
+	case "DashboardSummary.ordersToday":
+		if e.ComplexityRoot.DashboardSummary.OrdersToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSummary.OrdersToday(childComplexity), true
 
 	case "Delivery.bolNumber":
 		if e.ComplexityRoot.Delivery.BOLNumber == nil {
@@ -4004,6 +4099,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["search"].(*string), args["filter"].(*model.CustomerFilter), args["orderBy"].(*model.CustomerOrder)), true
+	case "Query.dashboardSummary":
+		if e.ComplexityRoot.Query.DashboardSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dashboardSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DashboardSummary(childComplexity, args["day"].(*time.Time)), true
 	case "Query.deliveries":
 		if e.ComplexityRoot.Query.Deliveries == nil {
 			break
@@ -5795,6 +5901,49 @@ type CreditAllocation @goModel(model: "salesgraph/sales.CreditAllocation") {
   "Set when the allocation was taken back (unallocateCreditNote)."
   reversedAt: DateTime
   reversedBy: User @goField(forceResolver: true)
+}
+`, BuiltIn: false},
+	{Name: "../dashboard.graphqls", Input: `# The live dashboard's figures (/dashboard, docs/live-feed.md "The live
+# dashboard"): a few aggregates over the orders, read in SQL
+# (db/dashboard.go), per currency (currencies are never added together).
+
+extend type Query {
+  """
+  Leadership's figures on day (default today, UTC): the orders taken that day,
+  the orders on hold and the open backlog, one line per currency. Whoever may
+  read orders may read them; a sales rep's figures cover their own customers
+  only. Each figure is one aggregate over an index, so the dashboard can ask
+  again after every status change.
+  """
+  dashboardSummary(day: Date): DashboardSummary!
+}
+
+"The dashboard's figures on one day."
+type DashboardSummary @goModel(model: "salesgraph/graph/model.DashboardSummary") {
+  day: Date!
+  "Orders dated day that are neither drafts nor cancelled, in every currency (counts add up across currencies; values never do)."
+  ordersToday: Int!
+  "Orders on hold now, in every currency."
+  onHold: Int!
+  "One line per currency with something to show, by currency: at most 52, one per currency traded in."
+  currencies: [DashboardCurrencyLine!]! @bound(max: 52)
+}
+
+"The dashboard's figures in one currency."
+type DashboardCurrencyLine @goModel(model: "salesgraph/db.DashboardLine") {
+  currency: Currency!
+  "Orders dated the summary's day, neither drafts nor cancelled."
+  ordersToday: Int!
+  "Their totals (tax included) added up."
+  ordersTodayValue: Decimal! @goField(forceResolver: true)
+  "Orders on hold now (credit or customer hold)."
+  onHold: Int!
+  "Their totals (tax included) added up."
+  onHoldValue: Decimal! @goField(forceResolver: true)
+  "Confirmed and partially delivered orders: how many."
+  backlogOrders: Int!
+  "What is still to deliver on them: each line's total (tax included) for its undelivered quantity."
+  backlogValue: Decimal! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
 	{Name: "../disputes.graphqls", Input: `# The dispute (docs/domain.md, "Disputes"): a customer's refusal to pay all
@@ -8019,6 +8168,40 @@ func (ec *executionContext) childFields_CustomerStatement(ctx context.Context, f
 		return ec.fieldContext_CustomerStatement_lines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerStatement", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardCurrencyLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_DashboardCurrencyLine_currency(ctx, field)
+	case "ordersToday":
+		return ec.fieldContext_DashboardCurrencyLine_ordersToday(ctx, field)
+	case "ordersTodayValue":
+		return ec.fieldContext_DashboardCurrencyLine_ordersTodayValue(ctx, field)
+	case "onHold":
+		return ec.fieldContext_DashboardCurrencyLine_onHold(ctx, field)
+	case "onHoldValue":
+		return ec.fieldContext_DashboardCurrencyLine_onHoldValue(ctx, field)
+	case "backlogOrders":
+		return ec.fieldContext_DashboardCurrencyLine_backlogOrders(ctx, field)
+	case "backlogValue":
+		return ec.fieldContext_DashboardCurrencyLine_backlogValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardCurrencyLine", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DashboardSummary_day(ctx, field)
+	case "ordersToday":
+		return ec.fieldContext_DashboardSummary_ordersToday(ctx, field)
+	case "onHold":
+		return ec.fieldContext_DashboardSummary_onHold(ctx, field)
+	case "currencies":
+		return ec.fieldContext_DashboardSummary_currencies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Delivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11140,6 +11323,20 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dashboardSummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg0
 	return args, nil
 }
 
@@ -14805,6 +15002,268 @@ func (ec *executionContext) fieldContext_CustomerStatement_lines(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StatementLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_currency(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNCurrency2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, false, false, "Currency")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_ordersToday(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_ordersToday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrdersToday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_ordersToday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_ordersTodayValue(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_ordersTodayValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardCurrencyLine().OrdersTodayValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_ordersTodayValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_onHold(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_onHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnHold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_onHold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_onHoldValue(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_onHoldValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardCurrencyLine().OnHoldValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_onHoldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_backlogOrders(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_backlogOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BacklogOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_backlogOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardCurrencyLine_backlogValue(ctx context.Context, field graphql.CollectedField, obj *db.DashboardLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardCurrencyLine_backlogValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardCurrencyLine().BacklogValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardCurrencyLine_backlogValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardCurrencyLine", field, true, true, "Decimal")
+}
+
+func (ec *executionContext) _DashboardSummary_day(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardSummary_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardSummary_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardSummary", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DashboardSummary_ordersToday(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardSummary_ordersToday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrdersToday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardSummary_ordersToday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardSummary_onHold(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardSummary_onHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnHold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardSummary_onHold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardSummary_currencies(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardSummary_currencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.DashboardLine) graphql.Marshaler {
+			return ec.marshalNDashboardCurrencyLine2ᚕᚖsalesgraphᚋdbᚐDashboardLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardSummary_currencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardCurrencyLine(ctx, field)
 		},
 	}
 	return fc, nil
@@ -25206,6 +25665,50 @@ func (ec *executionContext) fieldContext_Query_ordersOnHold(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ordersOnHold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dashboardSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dashboardSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DashboardSummary(ctx, fc.Args["day"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DashboardSummary) graphql.Marshaler {
+			return ec.marshalNDashboardSummary2ᚖsalesgraphᚋgraphᚋmodelᚐDashboardSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dashboardSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dashboardSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37177,6 +37680,120 @@ func (ec *executionContext) _CustomerStatement(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var dashboardCurrencyLineImplementors = []string{"DashboardCurrencyLine"}
+
+func (ec *executionContext) _DashboardCurrencyLine(ctx context.Context, sel ast.SelectionSet, obj *db.DashboardLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardCurrencyLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardCurrencyLine")
+		case "currency":
+			out.Values[i] = ec._DashboardCurrencyLine_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ordersToday":
+			out.Values[i] = ec._DashboardCurrencyLine_ordersToday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ordersTodayValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardCurrencyLine_ordersTodayValue(ctx, field, obj)
+				})
+		case "onHold":
+			out.Values[i] = ec._DashboardCurrencyLine_onHold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onHoldValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardCurrencyLine_onHoldValue(ctx, field, obj)
+				})
+		case "backlogOrders":
+			out.Values[i] = ec._DashboardCurrencyLine_backlogOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backlogValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardCurrencyLine_backlogValue(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardSummaryImplementors = []string{"DashboardSummary"}
+
+func (ec *executionContext) _DashboardSummary(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardSummary")
+		case "day":
+			out.Values[i] = ec._DashboardSummary_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ordersToday":
+			out.Values[i] = ec._DashboardSummary_ordersToday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onHold":
+			out.Values[i] = ec._DashboardSummary_onHold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currencies":
+			out.Values[i] = ec._DashboardSummary_currencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deliveryImplementors = []string{"Delivery", "Node"}
 
 func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet, obj *sales.Delivery) graphql.Marshaler {
@@ -39844,6 +40461,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ordersOnHold(ctx, field)
 				})
+		case "dashboardSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dashboardSummary(ctx, field)
+				})
 		case "disputes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -42434,6 +43057,38 @@ func (ec *executionContext) marshalNCustomerStatement2ᚖsalesgraphᚋsalesᚐSt
 		return graphql.Null
 	}
 	return ec._CustomerStatement(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDashboardCurrencyLine2ᚕᚖsalesgraphᚋdbᚐDashboardLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.DashboardLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDashboardCurrencyLine2ᚖsalesgraphᚋdbᚐDashboardLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDashboardCurrencyLine2ᚖsalesgraphᚋdbᚐDashboardLine(ctx context.Context, sel ast.SelectionSet, v *db.DashboardLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DashboardCurrencyLine!")
+		return graphql.Null
+	}
+	return ec._DashboardCurrencyLine(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDashboardSummary2ᚖsalesgraphᚋgraphᚋmodelᚐDashboardSummary(ctx context.Context, sel ast.SelectionSet, v *model.DashboardSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DashboardSummary!")
+		return graphql.Null
+	}
+	return ec._DashboardSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
