@@ -25,8 +25,8 @@ type dashboardOut struct {
 }
 
 type dashboardLineOut struct {
-	Currency                                     string
-	OrdersToday, OnHold, BacklogOrders           int
+	Currency                                    string
+	OrdersToday, OnHold, BacklogOrders          int
 	OrdersTodayValue, OnHoldValue, BacklogValue string
 }
 
