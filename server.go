@@ -260,6 +260,8 @@ func newServer(store *db.Store, secret []byte, cfg *config, logger *slog.Logger,
 		&printable.Access{Authn: authn, Links: links, Users: store.Users}, cfg.SellerName, logger))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("/{$}", web.GraphiQL(web.GraphiQLOptions{Endpoint: "/graphql", DefaultQuery: firstQuery, Title: "Salesgraph"}))
+	// The live dashboard: the feed and the figures, with the token the browser holds.
+	mux.Handle("GET /dashboard", web.Dashboard(web.DashboardOptions{Endpoint: "/graphql", Title: "Salesgraph live dashboard"}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	// ReadTimeout bounds reading a whole request, so a body that trickles

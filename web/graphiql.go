@@ -245,8 +245,9 @@ func absoluteOrigin(field, raw string) string {
 	return u.Scheme + "://" + strings.ToLower(u.Host)
 }
 
-// Static returns a handler that serves the page's embedded assets under StaticPath, on GET
-// and HEAD, and 404 for anything else under its mount point. The page requests each asset
+// Static returns a handler that serves the pages' embedded assets, GraphiQL's under
+// StaticPath and the dashboard's under DashboardStaticPath, on GET and HEAD, and 404 for
+// anything else under its mount point. The page requests each asset
 // with ?v=<content hash>; such a request gets a year-long immutable Cache-Control, so a new
 // binary with new assets changes the URLs. A request without the current version gets
 // "no-cache" and revalidates with its ETag. Clients that accept gzip get it.
@@ -255,9 +256,13 @@ func Static() http.Handler {
 }
 
 func serveStatic(w http.ResponseWriter, r *http.Request) {
-	name, ok := strings.CutPrefix(r.URL.Path, StaticPath)
-	a := assets()[name]
-	if !ok || a == nil {
+	var a *asset
+	if name, ok := strings.CutPrefix(r.URL.Path, StaticPath); ok {
+		a = assets()[name]
+	} else if name, ok := strings.CutPrefix(r.URL.Path, DashboardStaticPath); ok {
+		a = dashboardAssets()[name]
+	}
+	if a == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -310,14 +315,16 @@ func (a *asset) gzipped() []byte {
 }
 
 // assets maps a name relative to static/graphiql (e.g. "graphiql.min.js") to its file.
-var assets = sync.OnceValue(func() map[string]*asset {
-	const dir = "static/graphiql"
+var assets = sync.OnceValue(func() map[string]*asset { return loadAssets(staticFiles, "static/graphiql") })
+
+// loadAssets maps each file under dir of files, by its name relative to dir, to its asset.
+func loadAssets(files embed.FS, dir string) map[string]*asset {
 	m := map[string]*asset{}
-	err := fs.WalkDir(staticFiles, dir, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(files, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := staticFiles.ReadFile(p)
+		body, err := files.ReadFile(p)
 		if err != nil {
 			return err
 		}
@@ -333,7 +340,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 		panic("web: reading embedded assets: " + err.Error()) // embedded: cannot fail
 	}
 	return m
-})
+}
 
 // assetURL is the template's "asset" function: the versioned URL of an embedded asset. It
 // fails the template (and so GraphiQL) for a name that is not embedded.
