@@ -31,7 +31,9 @@ type DashboardLine struct {
 	OnHold           int             `db:"on_hold"`
 	OnHoldValue      decimal.Decimal `db:"on_hold_value"`
 	BacklogOrders    int             `db:"backlog_orders"`
-	BacklogValue     decimal.Decimal `db:"backlog_value"`
+	// BacklogValue is exact (a line's total prorated to its open quantity has
+	// more decimals than money); the API rounds it to the currency's minor units.
+	BacklogValue decimal.Decimal `db:"backlog_value"`
 }
 
 // dashboardSQL is the statement; %OWNER% is replaced by the sales rep's
@@ -55,7 +57,7 @@ WITH taken AS (
 ), backlog AS (
   SELECT x.currency, count(*) AS n, COALESCE(sum(x.v), 0) AS v
   FROM (SELECT oo.currency,
-          (SELECT sum(round(l.total * (l.quantity - l.delivered_quantity) / l.quantity, 3))
+          (SELECT sum(l.total * (l.quantity - l.delivered_quantity) / l.quantity)
            FROM order_lines l WHERE l.order_id = oo.id AND l.delivered_quantity < l.quantity) AS v
         FROM open_orders oo) x
   GROUP BY 1

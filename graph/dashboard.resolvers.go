@@ -9,6 +9,7 @@ import (
 	"context"
 	"salesgraph/db"
 	"salesgraph/graph/model"
+	"salesgraph/sales"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -26,7 +27,7 @@ func (r *dashboardCurrencyLineResolver) OnHoldValue(ctx context.Context, obj *db
 
 // BacklogValue is the resolver for the backlogValue field.
 func (r *dashboardCurrencyLineResolver) BacklogValue(ctx context.Context, obj *db.DashboardLine) (*decimal.Decimal, error) {
-	return inCurrency(obj.BacklogValue, obj.Currency)
+	return inCurrency(obj.BacklogValue.Round(sales.MinorUnits(obj.Currency)), obj.Currency)
 }
 
 // DashboardSummary is the resolver for the dashboardSummary field.

@@ -58,9 +58,9 @@ func TestDashboardSummary(t *testing.T) {
 	dec := decimal.RequireFromString
 
 	// The rep's customer, in EUR: a confirmed order of the day (backlog in full),
-	// and one partly delivered (1 of its 4 widgets), also of the day.
+	// and one partly delivered (1 of its 7 gadgets), also of the day.
 	a := confirmed(s.customer, day, line(s.widget, "2"), line(s.gadget, "3"))
-	b := confirmed(s.customer, day, line(s.widget, "4"))
+	b := confirmed(s.customer, day, line(s.gadget, "7"))
 	exec(`UPDATE order_lines SET delivered_quantity = 1, reserved_quantity = 0 WHERE order_id = (SELECT id FROM sales_orders WHERE number = $1)`, b.Number)
 	exec(`UPDATE sales_orders SET status = 'PARTIALLY_DELIVERED' WHERE number = $1`, b.Number)
 	// A draft and a cancelled order of the day count for nothing.
@@ -78,18 +78,21 @@ func TestDashboardSummary(t *testing.T) {
 	gbp := confirmed(other, day, line(s.gadget, "9"))
 	exec(`UPDATE sales_orders SET currency = 'GBP' WHERE number = $1`, gbp.Number)
 
-	bRest := dec(b.Lines[0].Total).Mul(dec("3")).Div(dec("4")).Round(2) // 3 of 4 still to deliver
+	bRest := dec(b.Lines[0].Total).Mul(dec("6")).Div(dec("7")) // 6 of 7 still to deliver
+	if bRest.Equal(bRest.Round(2)) {
+		t.Fatalf("the partly delivered order's open value %s has no third decimal: the test would not see its rounding", bRest)
+	}
 	sum := func(ds ...string) string {
 		t.Helper()
 		total := decimal.Zero
 		for _, d := range ds {
 			total = total.Add(dec(d))
 		}
-		return total.StringFixed(2)
+		return total.StringFixed(2) // rounded once, to the currency's minor units
 	}
 	want := dashboardOut{Day: day, OrdersToday: 4, OnHold: 1, Currencies: []dashboardLineOut{
 		{Currency: "EUR", OrdersToday: 3, OrdersTodayValue: sum(a.Total, b.Total, held.Total), OnHold: 1, OnHoldValue: held.Total,
-			BacklogOrders: 3, BacklogValue: sum(a.Total, bRest.StringFixed(2), before.Total)},
+			BacklogOrders: 3, BacklogValue: sum(a.Total, bRest.String(), before.Total)},
 		{Currency: "GBP", OrdersToday: 1, OrdersTodayValue: gbp.Total, OnHold: 0, OnHoldValue: "0.00",
 			BacklogOrders: 1, BacklogValue: gbp.Total},
 	}}
@@ -102,7 +105,7 @@ func TestDashboardSummary(t *testing.T) {
 	// The rep sees their own customer's orders only: no hold, no GBP.
 	wantRep := dashboardOut{Day: day, OrdersToday: 2, OnHold: 0, Currencies: []dashboardLineOut{
 		{Currency: "EUR", OrdersToday: 2, OrdersTodayValue: sum(a.Total, b.Total), OnHold: 0, OnHoldValue: "0.00",
-			BacklogOrders: 3, BacklogValue: sum(a.Total, bRest.StringFixed(2), before.Total)},
+			BacklogOrders: 3, BacklogValue: sum(a.Total, bRest.String(), before.Total)},
 	}}
 	got.DashboardSummary = dashboardOut{}
 	e.must(sales.RoleSalesRep, dashboardQuery, map[string]any{"day": day}, &got)
