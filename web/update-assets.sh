@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# update-assets.sh refreshes the vendored GraphiQL browser build in web/static/graphiql/.
+# update-assets.sh refreshes the vendored browser builds: GraphiQL's in web/static/graphiql/,
+# and the graphql-ws client of the live dashboard in web/static/dashboard/.
 #
 # It fetches the pinned package tarballs with `npm pack` into a temporary directory (never
 # into the repository), copies only the minified browser files and the license texts, and
 # removes the temporary directory. Our own files there (page.js, page.css) are not touched.
+#
+# graphql-ws is the dashboard's client for the orderStatusChanged subscription
+# (graphql-transport-ws); its package ships a UMD build (umd/graphql-ws.min.js, global
+# `graphqlWs`) that a plain <script> tag loads. The test TestDashboardInBrowser drives it.
 #
 # To move to other versions, change the pins below, run `bash web/update-assets.sh`, then
 # `go test ./web/` (the browser test loads the page in headless Chromium) and update the
@@ -24,6 +29,7 @@ GRAPHIQL=4.1.2
 PLUGIN_EXPLORER=4.0.6
 GRAPHIQL_EXPLORER=0.9.0 # bundled inside plugin-explorer's UMD build; only its LICENSE is copied
 REACT=18.3.1            # react and react-dom
+GRAPHQL_WS=6.4.2        # the dashboard's client (web/static/dashboard)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 dest="$here/static/graphiql"
@@ -32,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 cd "$tmp"
 for spec in "graphiql@$GRAPHIQL" "@graphiql/plugin-explorer@$PLUGIN_EXPLORER" \
-	"graphiql-explorer@$GRAPHIQL_EXPLORER" "react@$REACT" "react-dom@$REACT"; do
+	"graphiql-explorer@$GRAPHIQL_EXPLORER" "react@$REACT" "react-dom@$REACT" "graphql-ws@$GRAPHQL_WS"; do
 	tgz="$(npm pack --silent --ignore-scripts "$spec" | tail -n 1)"
 	name="${spec%@*}"
 	mkdir -p "pkg/$name"
@@ -63,9 +69,16 @@ and ships no LICENSE file. It is published from the same repository (graphql/gra
 graphiql, whose LICENSE, graphiql.LICENSE beside this file, gives those terms.
 NOTE
 
+dash="$here/static/dashboard"
+mkdir -p "$dash/licenses"
+copy_js pkg/graphql-ws/umd/graphql-ws.min.js "$dash/graphql-ws.min.js"
+cp pkg/graphql-ws/LICENSE.md "$dash/licenses/graphql-ws.LICENSE"
+
 echo "versions:"
-for p in graphiql @graphiql/plugin-explorer graphiql-explorer react react-dom; do
+for p in graphiql @graphiql/plugin-explorer graphiql-explorer react react-dom graphql-ws; do
 	printf '  %-28s %s\n' "$p" "$(node -p "require('./pkg/$p/package.json').version")"
 done
 echo "files in $dest:"
 (cd "$dest" && find . -type f | sort | xargs ls -l | awk '{printf "  %9d  %s\n", $5, $9}')
+echo "files in $dash:"
+(cd "$dash" && find . -type f | sort | xargs ls -l | awk '{printf "  %9d  %s\n", $5, $9}')
