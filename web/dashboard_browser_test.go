@@ -40,6 +40,7 @@ var dashboardSecret = []byte("dashboard-test-secret-dashboard-test!")
 type dashboardSite struct {
 	*httptest.Server
 	handler *graph.Handler
+	feed    *live.Broker
 	token   string // the demo admin's
 
 	blocked atomic.Bool // websocket upgrades fail with 503 (the network is "down")
@@ -80,7 +81,7 @@ func newDashboardSite(t *testing.T) *dashboardSite {
 	authn := &graph.Authenticator{Secret: dashboardSecret, Users: store.Users, Logger: logger}
 	h := graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, Feed: feed})
 
-	s := &dashboardSite{handler: h, token: token}
+	s := &dashboardSite{handler: h, feed: feed, token: token}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", web.Static())
 	mux.Handle("GET /dashboard", web.Dashboard(web.DashboardOptions{Title: "Salesgraph live dashboard"}))
@@ -241,6 +242,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.waitFor("the dashboard is live", `document.getElementById('state').dataset.state === 'live'`)
 	b.waitFor("the figures are shown", `document.querySelectorAll('#figures tbody tr[data-currency]').length > 0`)
 	t.Logf("live %v after start", time.Since(start).Round(time.Millisecond))
+	// "Live" is the connection's acknowledgement; the subscription follows at once. Without
+	// a cursor it starts from the moment the broker takes it: change nothing before that.
+	for deadline := time.Now().Add(15 * time.Second); site.feed.Subscribers() != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the broker has %d subscribers, want the page's one", site.feed.Subscribers())
+		}
+	}
 
 	// The token left the address bar without a history entry, and lives in the tab's storage.
 	if href := evaluate[string](b, `location.href`); href != site.URL+"/dashboard" {
