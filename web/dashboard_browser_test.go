@@ -386,6 +386,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	shot("dashboard-resumed.png")
+
+	// Forgetting the token leaves a clear prompt, the state "error", and nothing stored.
+	b.do("forgetting the token", chromedp.Click(chromedp.CSS(`#signout`)))
+	b.waitFor("the sign-in prompt shows", `!document.getElementById('signin').hidden && document.getElementById('main').hidden`)
+	if st := evaluate[string](b, `document.getElementById('state').dataset.state + ' ' + (sessionStorage.getItem('salesgraph.dashboard.token') || 'none')`); st != "error none" {
+		t.Errorf("after forgetting the token: state and stored token %q, want \"error none\"", st)
+	}
 	t.Logf("dashboard browser test took %v", time.Since(start).Round(time.Millisecond))
 }
 
