@@ -16,7 +16,7 @@ import (
 //
 //   - the day's orders: sales_orders_date_idx (order_date, id), one day's
 //     range only;
-//   - orders on hold: sales_orders_status_idx (status, id);
+//   - orders on hold: sales_orders_status_created_idx (status, created_at, id);
 //   - the backlog: the confirmed and partially delivered orders through the
 //     same status index, and their lines through order_lines_order_idx.
 //
