@@ -99,6 +99,20 @@ func TestServe(t *testing.T) {
 	if code, body := get("/"); code != 200 || !strings.Contains(body, "graphiql") {
 		t.Fatalf("GraphiQL page = %d", code)
 	}
+	// The live dashboard is mounted, with its own strict policy and assets.
+	if res, err := http.Get(base + "/dashboard"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), `id="dashboard-config"`) ||
+			!strings.HasPrefix(res.Header.Get("Content-Security-Policy"), "default-src 'none'; script-src 'self'; style-src 'self';") {
+			t.Fatalf("dashboard page = %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+		}
+	}
+	if code, body := get("/static/dashboard/page.js"); code != 200 || !strings.Contains(body, "orderStatusChanged") {
+		t.Fatalf("dashboard script = %d", code)
+	}
 
 	r := gqltest.Post(t, base+"/graphql", token, `{ me { email role } }`, nil)
 	if len(r.Errors) > 0 || string(r.Data) != `{"me":{"email":"boss@example.com","role":"ADMIN"}}` {
