@@ -208,8 +208,10 @@
       signOut('The server refused the token (expired, or its user is no longer active). Paste a new one.');
       return;
     }
-    if (hasCode(err, 'CURSOR_EXPIRED') || hasCode(err, 'VALIDATION')) {
-      // The last cursor is older than the feed keeps: go on from now, and say so.
+    if (cursor && (hasCode(err, 'CURSOR_EXPIRED') || hasCode(err, 'VALIDATION'))) {
+      // The last cursor is older than the feed keeps (or unknown to this server): go on
+      // from now, and say so. Without a cursor an error is retried with backoff below, so
+      // that a refusal that persists never becomes a tight loop.
       cursor = null;
       store(CURSOR_KEY, null);
       notice('feed-notice', 'Some changes are no longer kept and could not be replayed; the feed continues from now.');
