@@ -28,6 +28,7 @@ import (
 	"salesgraph/graph/gqltest"
 	"salesgraph/internal/browsertest"
 	"salesgraph/live"
+	"salesgraph/relay"
 	"salesgraph/web"
 )
 
@@ -386,6 +387,17 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	shot("dashboard-resumed.png")
+
+	// A reload keeps the tab's token. A cursor the feed refuses (here one it never sent; an
+	// expired one is CURSOR_EXPIRED, handled alike) makes the page say that changes could not
+	// be replayed and go on live from now, not fail silently.
+	evaluate[bool](b, `(sessionStorage.setItem('salesgraph.dashboard.cursor', '`+relay.ID("OrderEvent", 1<<40)+`'), true)`)
+	b.do("reloading the page", chromedp.Reload())
+	b.waitFor("the refused cursor is reported", `!document.getElementById('feed-notice').hidden`)
+	b.waitFor("the page is live after the refused cursor", `document.getElementById('state').dataset.state === 'live'`)
+	if subs := frames.subscribes(); len(subs) < 2 || subs[len(subs)-2]["after"] != relay.ID("OrderEvent", 1<<40) || subs[len(subs)-1]["after"] != nil {
+		t.Errorf("subscribe variables after the reload = %v, want the stored cursor, then none", subs)
+	}
 
 	// Forgetting the token leaves a clear prompt, the state "error", and nothing stored.
 	b.do("forgetting the token", chromedp.Click(chromedp.CSS(`#signout`)))
