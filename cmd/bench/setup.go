@@ -71,6 +71,8 @@ type env struct {
 	loadInfo LoadInfo
 
 	server *serverProc
+	// serveArgs are more flags for salesgraph serve (the feed's connection cap).
+	serveArgs []string
 }
 
 func (e *env) logf(format string, args ...any) {
@@ -369,7 +371,7 @@ func (e *env) startServer(ctx context.Context) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(e.bin, "serve", "--addr", addr)
+	cmd := exec.Command(e.bin, append([]string{"serve", "--addr", addr}, e.serveArgs...)...)
 	cmd.Env = e.childEnv()
 	// Should the benchmark die without cleaning up, the server goes with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
