@@ -59,7 +59,7 @@ type feedOptions struct {
 
 func defaultFeedOptions() feedOptions {
 	return feedOptions{Subscribers: []int{1000, 10000}, Burst: 50, ThroughputSubs: 1000,
-		Rates: []int{10, 25, 50, 100, 200, 400, 800}, Step: 10 * time.Second, HeldRate: 1,
+		Rates: []int{10, 25, 50, 100, 200, 400}, Step: 10 * time.Second, HeldRate: 1,
 		WritePeriod: 5 * time.Second, WriteRounds: 2, Writers: 8}
 }
 

@@ -49,7 +49,7 @@ func main() {
 	feedSubs := fs.String("feed-subscribers", "1000,10000", "feed: subscriber counts, ascending (each a websocket with one subscription)")
 	fs.IntVar(&fo.Burst, "feed-burst", fo.Burst, "feed: status changes in each burst")
 	fs.IntVar(&fo.ThroughputSubs, "feed-throughput-subscribers", fo.ThroughputSubs, "feed: the subscriber count the rate steps run at")
-	feedRates := fs.String("feed-rates", "10,25,50,100,200,400,800", "feed: rate steps, status changes per second (stops at the first that misses)")
+	feedRates := fs.String("feed-rates", "10,25,50,100,200,400", "feed: rate steps, status changes per second (stops at the first that misses)")
 	fs.DurationVar(&fo.Step, "feed-step", fo.Step, "feed: length of each rate step and of the held rate")
 	fs.IntVar(&fo.HeldRate, "feed-held-rate", fo.HeldRate, "feed: changes per second held at the largest subscriber count (0: none)")
 	fs.DurationVar(&fo.WritePeriod, "feed-write-period", fo.WritePeriod, "feed: each period of the write path with the doorbell on or off")
