@@ -94,6 +94,10 @@ type FeedReport struct {
 	Targets     []Target       `json:"targets"`
 	Notes       []string       `json:"notes"`
 	Probes      int            `json:"probes"`
+	// DialRetries counts refused or failed websocket dials, by reason.
+	DialRetries map[string]int `json:"dialRetries,omitempty"`
+	// Stopped is why the run ended before its last phase, if it did.
+	Stopped string `json:"stopped,omitempty"`
 	// Resumed counts reconnections with after (each after a 1013).
 	Resumed     int64     `json:"resumedAfter1013"`
 	ConnectSecs []float64 `json:"connectSeconds"`
@@ -187,7 +191,7 @@ func runFeed(ctx context.Context, opts options, fo feedOptions) (*FeedReport, []
 	defer e.cleanup()
 
 	base := newReport(ctx, e.opts)
-	rep := &FeedReport{Date: base.Date, Commit: base.Commit, Dirty: base.Dirty, Machine: base.Machine, Closed: map[string]int{},
+	rep := &FeedReport{Date: base.Date, Commit: base.Commit, Dirty: base.Dirty, Machine: base.Machine, Closed: map[string]int{}, DialRetries: map[string]int{},
 		Command: "go run ./cmd/bench " + strings.Join(os.Args[1:], " "),
 		Settings: FeedSettings{Scale: opts.Scale, Subscribers: fo.Subscribers, Burst: fo.Burst, ThroughputSubs: fo.ThroughputSubs,
 			Rates: fo.Rates, StepSec: fo.Step.Seconds(), HeldRate: fo.HeldRate, WritePeriodSec: fo.WritePeriod.Seconds(),
@@ -247,6 +251,8 @@ type feedRun struct {
 	init    []byte       // connection_init
 	query   string       // the subscription
 	resumed atomic.Int64 // reconnections with after, after a 1013
+	retryMu sync.Mutex
+	idleRSS int64 // the server's RSS with no subscriber
 	phase   atomic.Pointer[phase]
 	probe   atomic.Int64 // the latest probe number sent
 	probes  int
@@ -285,8 +291,35 @@ func (f *feedRun) run(ctx context.Context) error {
 		return err
 	}
 	f.rep.Memory = append(f.rep.Memory, FeedMemory{Subscribers: 0, RSSMB: mb(idle)})
+	f.idleRSS = idle
 
 	for _, n := range f.fo.Subscribers {
+		if err := f.step(ctx, n); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// Keep what was measured: the report says where and why it stopped.
+			f.rep.Stopped = fmt.Sprintf("at %d subscribers: %v", n, err)
+			f.logf("stopped %s", f.rep.Stopped)
+			break
+		}
+	}
+	for _, s := range f.subs {
+		if c := s.closed.Load(); c != nil {
+			f.rep.Closed[*c]++
+		}
+	}
+	f.rep.Probes = f.probes
+	f.rep.Resumed = f.resumed.Load()
+	if !f.e.server.alive() {
+		f.rep.Stopped += fmt.Sprintf("; salesgraph serve died: %v\n%s", f.e.server.exitE, f.e.server.lastLines())
+	}
+	return nil
+}
+
+// step grows the subscribers to n and measures them.
+func (f *feedRun) step(ctx context.Context, n int) error {
+	{
 		t0 := time.Now()
 		f.logf("connecting subscribers %d..%d", len(f.subs)+1, n)
 		if err := f.connect(ctx, n); err != nil {
@@ -301,8 +334,8 @@ func (f *feedRun) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		f.rep.Memory = append(f.rep.Memory, FeedMemory{Subscribers: n, RSSMB: mb(r), PerSubscriberKiB: round2(float64(r-idle) / 1024 / float64(n))})
-		f.logf("%d subscribers: server RSS %.0f MB (%.1f KiB per subscriber over idle)", n, mb(r), float64(r-idle)/1024/float64(n))
+		f.rep.Memory = append(f.rep.Memory, FeedMemory{Subscribers: n, RSSMB: mb(r), PerSubscriberKiB: round2(float64(r-f.idleRSS) / 1024 / float64(n))})
+		f.logf("%d subscribers: server RSS %.0f MB (%.1f KiB per subscriber over idle)", n, mb(r), float64(r-f.idleRSS)/1024/float64(n))
 
 		b, err := f.measure(ctx, fmt.Sprintf("burst of %d", f.fo.Burst), f.fo.Burst, 0)
 		if err != nil {
@@ -330,16 +363,6 @@ func (f *feedRun) run(ctx context.Context) error {
 			}
 			f.rep.Held = h
 		}
-	}
-	for _, s := range f.subs {
-		if c := s.closed.Load(); c != nil {
-			f.rep.Closed[*c]++
-		}
-	}
-	f.rep.Probes = f.probes
-	f.rep.Resumed = f.resumed.Load()
-	if !f.e.server.alive() {
-		return fmt.Errorf("salesgraph serve died: %v\n%s", f.e.server.exitE, f.e.server.lastLines())
 	}
 	return nil
 }
@@ -616,9 +639,29 @@ func (f *feedRun) connect(ctx context.Context, n int) error {
 func (f *feedRun) dial(ctx context.Context, i int, init, sub []byte) (*subscriber, error) {
 	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, Subprotocols: []string{"graphql-transport-ws"},
 		ReadBufferSize: 1024, WriteBufferSize: 512}
-	c, _, err := d.DialContext(ctx, f.url, nil)
-	if err != nil {
-		return nil, err
+	var c *websocket.Conn
+	for try := 0; ; try++ {
+		var res *http.Response
+		var err error
+		c, res, err = d.DialContext(ctx, f.url, nil)
+		if err == nil {
+			break
+		}
+		why := err.Error()
+		if res != nil {
+			body := make([]byte, 200)
+			n, _ := res.Body.Read(body)
+			res.Body.Close()
+			why = fmt.Sprintf("%s: HTTP %d %q", why, res.StatusCode, body[:n])
+		}
+		// A refused upgrade is retried as a client would, and counted.
+		f.retryMu.Lock()
+		f.rep.DialRetries[why]++
+		f.retryMu.Unlock()
+		if try == 4 || ctx.Err() != nil {
+			return nil, errors.New(why)
+		}
+		time.Sleep(time.Duration(200<<try) * time.Millisecond)
 	}
 	fail := func(err error) (*subscriber, error) { c.Close(); return nil, err }
 	_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))

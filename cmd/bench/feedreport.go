@@ -79,6 +79,15 @@ func (r *FeedReport) finish(fo feedOptions) {
 	if len(r.Closed) > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("Sockets that ended or misbehaved: %v", r.Closed))
 	}
+	if r.Resumed > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d times a subscriber closed with 1013 resumed with after: its last cursor.", r.Resumed))
+	}
+	if len(r.DialRetries) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("Websocket dials that failed and were retried (up to 4 times, backing off from 200 ms): %v", r.DialRetries))
+	}
+	if r.Stopped != "" {
+		r.Notes = append([]string{"**The run stopped early " + r.Stopped + "**"}, r.Notes...)
+	}
 }
 
 // Failed says what went wrong, if anything did.
@@ -86,6 +95,9 @@ func (r *FeedReport) Failed() []string {
 	var bad []string
 	if r.Lost > 0 || r.Duplicated > 0 || r.OutOfOrder > 0 {
 		bad = append(bad, fmt.Sprintf("%d lost, %d duplicated, %d out of order", r.Lost, r.Duplicated, r.OutOfOrder))
+	}
+	if r.Stopped != "" {
+		bad = append(bad, "stopped "+r.Stopped)
 	}
 	if len(r.Closed) > 0 {
 		bad = append(bad, fmt.Sprintf("sockets ended: %v", r.Closed))
