@@ -78,22 +78,27 @@ type FeedReport struct {
 	Command  string       `json:"command"`
 	Query    string       `json:"subscriptionQuery"`
 
-	Writes      []WritePeriod  `json:"writePeriods"`
-	WriteOn     float64        `json:"writeChangesPerSecondFeedOn"`  // median of the periods
-	WriteOff    float64        `json:"writeChangesPerSecondFeedOff"` // median of the periods
-	WriteCostPc float64        `json:"writeCostPercent"`             // (off - on) / off
-	Memory      []FeedMemory   `json:"memory"`
-	Bursts      []FeedPhase    `json:"bursts"`
-	Steps       []FeedPhase    `json:"throughputSteps"`
-	Held        *FeedPhase     `json:"held,omitempty"`
-	BestRate    float64        `json:"highestRateUnder1sP99"`
-	Lost        int64          `json:"lost"`
-	Duplicated  int64          `json:"duplicated"`
-	OutOfOrder  int64          `json:"outOfOrder"`
-	Closed      map[string]int `json:"socketsClosed,omitempty"`
-	Targets     []Target       `json:"targets"`
-	Notes       []string       `json:"notes"`
-	Probes      int            `json:"probes"`
+	Writes      []WritePeriod `json:"writePeriods"`
+	WriteOn     float64       `json:"writeChangesPerSecondFeedOn"`  // median of the periods
+	WriteOff    float64       `json:"writeChangesPerSecondFeedOff"` // median of the periods
+	WriteCostPc float64       `json:"writeCostPercent"`             // (off - on) / off
+	// WriteDoorbellOnly is cancelOrder's median with the trigger ringing a
+	// channel nobody listens to; DoorbellCostPc its cost against off.
+	WriteDoorbellOnly float64        `json:"writeChangesPerSecondDoorbellOnly"`
+	DoorbellCostPc    float64        `json:"doorbellCostPercent"`
+	WriteMedians      []WriteMedian  `json:"writeMedians"`
+	Memory            []FeedMemory   `json:"memory"`
+	Bursts            []FeedPhase    `json:"bursts"`
+	Steps             []FeedPhase    `json:"throughputSteps"`
+	Held              *FeedPhase     `json:"held,omitempty"`
+	BestRate          float64        `json:"highestRateUnder1sP99"`
+	Lost              int64          `json:"lost"`
+	Duplicated        int64          `json:"duplicated"`
+	OutOfOrder        int64          `json:"outOfOrder"`
+	Closed            map[string]int `json:"socketsClosed,omitempty"`
+	Targets           []Target       `json:"targets"`
+	Notes             []string       `json:"notes"`
+	Probes            int            `json:"probes"`
 	// DialRetries counts refused or failed websocket dials, by reason.
 	DialRetries map[string]int `json:"dialRetries,omitempty"`
 	// Stopped is why the run ended before its last phase, if it did.
@@ -120,8 +125,11 @@ type FeedSettings struct {
 // WritePeriod is one period of the write path: createOrder or cancelOrder
 // at Writers connections, the doorbell trigger on or off, 0 subscribers.
 type WritePeriod struct {
-	Operation string  `json:"operation"`
-	Feed      bool    `json:"feedOn"`
+	Operation string `json:"operation"`
+	// Feed is "on" (the doorbell trigger rings the broker's channel),
+	// "doorbell only" (it rings a channel nobody listens to: the NOTIFY's
+	// cost without the broker's reads) or "off" (trigger disabled).
+	Feed      string  `json:"feed"`
 	Requests  int64   `json:"requests"`
 	Errors    int64   `json:"errors"`
 	Seconds   float64 `json:"seconds"`
@@ -167,7 +175,7 @@ type FeedPhase struct {
 
 // runFeed does the whole feed benchmark and writes its reports.
 func runFeed(ctx context.Context, opts options, fo feedOptions) (*FeedReport, []string, error) {
-	if len(fo.Subscribers) == 0 || !slices.IsSorted(fo.Subscribers) || fo.Subscribers[0] < 1 {
+	if !slices.IsSorted(fo.Subscribers) || (len(fo.Subscribers) > 0 && fo.Subscribers[0] < 1) {
 		return nil, nil, errors.New("-feed-subscribers must be ascending counts of at least 1")
 	}
 	if fo.Burst < 1 || fo.Writers < 1 || fo.Step <= 0 || fo.WritePeriod <= 0 || fo.WriteRounds < 1 {
@@ -206,7 +214,10 @@ func runFeed(ctx context.Context, opts options, fo feedOptions) (*FeedReport, []
 	rep.Machine.PostgreSQL = e.postgresVersion(ctx)
 	// One socket per subscriber: the server's connection cap (3/4 of its
 	// file limit, at most 10,000) must leave room for them and the writers.
-	maxSubs := fo.Subscribers[len(fo.Subscribers)-1]
+	maxSubs := 0
+	if len(fo.Subscribers) > 0 {
+		maxSubs = fo.Subscribers[len(fo.Subscribers)-1]
+	}
 	e.serveArgs = []string{"--max-connections", strconv.Itoa(maxSubs + 200)}
 	if err := e.startServer(ctx); err != nil {
 		return nil, nil, err
@@ -432,16 +443,35 @@ func (f *feedRun) create(ctx context.Context, c *http.Client, rng *rand.Rand) (d
 	return d, err
 }
 
-// setDoorbell enables or disables the outbox's NOTIFY trigger.
-func (f *feedRun) setDoorbell(ctx context.Context, on bool) error {
+// The feed's modes in the write path's periods.
+const (
+	feedOn       = "on"
+	doorbellOnly = "doorbell only"
+	feedOff      = "off"
+)
+
+// setDoorbell switches the outbox's NOTIFY trigger to mode. Every mode but
+// doorbellOnly leaves the trigger's function as migration 0018 made it.
+func (f *feedRun) setDoorbell(ctx context.Context, mode string) error {
 	d, err := f.e.sqlDB()
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	verb := "DISABLE"
-	if on {
-		verb = "ENABLE"
+	channel, verb := "order_events", "ENABLE"
+	switch mode {
+	case doorbellOnly:
+		channel = "order_events_unheard"
+	case feedOff:
+		verb = "DISABLE"
+	}
+	if _, err := d.ExecContext(ctx, `CREATE OR REPLACE FUNCTION order_events_doorbell() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('`+channel+`', '');
+    RETURN NULL;
+END;
+$$`); err != nil {
+		return err
 	}
 	_, err = d.ExecContext(ctx, "ALTER TABLE order_events "+verb+" TRIGGER order_events_doorbell")
 	return err
@@ -453,9 +483,16 @@ func (f *feedRun) setDoorbell(ctx context.Context, on bool) error {
 // make the drafts (at least need of them are kept for the feed's phases).
 func (f *feedRun) writePath(ctx context.Context, need int) error {
 	w := f.fo.Writers
-	order := func(i int) bool { return (i%4 == 0) || (i%4 == 3) } // on, off, off, on
+	// on, doorbell only, off, off, doorbell only, on, …
+	order := func(i int) string {
+		modes := []string{feedOn, doorbellOnly, feedOff}
+		if (i/3)%2 == 1 {
+			slices.Reverse(modes)
+		}
+		return modes[i%3]
+	}
 	var mu sync.Mutex
-	period := func(op string, on bool, do func(c *http.Client, rng *rand.Rand) error, limit int64) error {
+	period := func(op string, on string, do func(c *http.Client, rng *rand.Rand) error, limit int64) error {
 		if err := f.setDoorbell(ctx, on); err != nil {
 			return fmt.Errorf("switch the doorbell trigger: %w", err)
 		}
@@ -494,7 +531,7 @@ func (f *feedRun) writePath(ctx context.Context, need int) error {
 		p := WritePeriod{Operation: op, Feed: on, Requests: int64(len(all)), Errors: bad.Load(), Seconds: round2(secs),
 			PerSecond: round2(float64(len(all)) / secs), P50Ms: percentile(all, .5), P99Ms: percentile(all, .99)}
 		f.rep.Writes = append(f.rep.Writes, p)
-		f.logf("%s, doorbell %s: %d in %.1f s (%.0f/s), p50 %.1f ms, %d errors", op, map[bool]string{true: "on", false: "off"}[on],
+		f.logf("%s, feed %s: %d in %.1f s (%.0f/s), p50 %.1f ms, %d errors", op, on,
 			p.Requests, secs, p.PerSecond, p.P50Ms, p.Errors)
 		if p.Errors > 0 {
 			return fmt.Errorf("%s: %d errors", op, p.Errors)
@@ -510,26 +547,26 @@ func (f *feedRun) writePath(ctx context.Context, need int) error {
 		}
 		return err
 	}
-	for i := range 2 * f.fo.WriteRounds {
+	for i := range 3 * f.fo.WriteRounds {
 		if err := period("createOrder", order(i), createOne, 0); err != nil {
 			return err
 		}
 	}
-	if err := f.setDoorbell(ctx, true); err != nil {
+	if err := f.setDoorbell(ctx, feedOn); err != nil {
 		return err
 	}
 	// cancelOrder's periods use the drafts beyond need (at least 300 a
 	// second of each period), made now if the measured periods made too few.
-	want := need + 2*f.fo.WriteRounds*max(50, int(300*f.fo.WritePeriod.Seconds()))
+	want := need + 3*f.fo.WriteRounds*max(50, int(300*f.fo.WritePeriod.Seconds()))
 	for len(f.drafts) < want {
 		f.logf("making more drafts: %d of %d", len(f.drafts), want)
-		if err := period("createOrder (more drafts, not measured)", true, createOne, int64(want-len(f.drafts))); err != nil {
+		if err := period("createOrder (more drafts, not measured)", feedOn, createOne, int64(want-len(f.drafts))); err != nil {
 			return err
 		}
 		f.rep.Writes = f.rep.Writes[:len(f.rep.Writes)-1]
 	}
-	per := int64((len(f.drafts) - need) / (2 * f.fo.WriteRounds))
-	for i := range 2 * f.fo.WriteRounds {
+	per := int64((len(f.drafts) - need) / (3 * f.fo.WriteRounds))
+	for i := range 3 * f.fo.WriteRounds {
 		if err := period("cancelOrder", order(i), func(c *http.Client, _ *rand.Rand) error {
 			_, _, err := f.cancel(ctx, c, "write path")
 			return err
@@ -537,7 +574,7 @@ func (f *feedRun) writePath(ctx context.Context, need int) error {
 			return err
 		}
 	}
-	return f.setDoorbell(ctx, true)
+	return f.setDoorbell(ctx, feedOn)
 }
 
 // subscriber is one websocket with one subscription.

@@ -51,15 +51,15 @@ func TestBench_FeedSmokeRun(t *testing.T) {
 		if w.Requests == 0 || w.Errors != 0 {
 			t.Errorf("write period %+v: want requests and no errors", w)
 		}
-		ops[w.Operation+map[bool]string{true: " on", false: " off"}[w.Feed]]++
+		ops[w.Operation+" "+w.Feed]++
 	}
-	for _, k := range []string{"createOrder on", "createOrder off", "cancelOrder on", "cancelOrder off"} {
+	for _, k := range []string{"createOrder on", "createOrder off", "createOrder doorbell only", "cancelOrder on", "cancelOrder off", "cancelOrder doorbell only"} {
 		if ops[k] != 1 {
 			t.Errorf("%d write periods %q, want 1 (all: %v)", ops[k], k, ops)
 		}
 	}
-	if rep.WriteOn <= 0 || rep.WriteOff <= 0 {
-		t.Errorf("write path: %.0f/s on, %.0f/s off", rep.WriteOn, rep.WriteOff)
+	if rep.WriteOn <= 0 || rep.WriteOff <= 0 || rep.WriteDoorbellOnly <= 0 {
+		t.Errorf("write path: %.0f/s on, %.0f/s doorbell only, %.0f/s off", rep.WriteOn, rep.WriteDoorbellOnly, rep.WriteOff)
 	}
 
 	if len(files) != 2 || !strings.Contains(files[0], "-feed") {
