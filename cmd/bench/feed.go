@@ -652,6 +652,9 @@ func (f *feedRun) connect(ctx context.Context, n int) error {
 				return
 			}
 			news[k] = s
+			// Read at once: the server pings every 10 s and closes a socket
+			// that has not answered within 20 s.
+			go f.read(s)
 		}()
 	}
 	wg.Wait()
@@ -666,10 +669,6 @@ func (f *feedRun) connect(ctx context.Context, n int) error {
 	default:
 	}
 	f.subs = append(f.subs, news...)
-	// Readers start only now that f.subs is complete.
-	for _, s := range news {
-		go f.read(s)
-	}
 	return nil
 }
 
