@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -55,11 +56,14 @@ type feedOptions struct {
 	// WithOrder adds `order { id number status }` to each event, which the
 	// server loads for each subscriber.
 	WithOrder bool
+	// Profile, if set, is a file for the server's CPU profile taken during
+	// the first rate step.
+	Profile string
 }
 
 func defaultFeedOptions() feedOptions {
 	return feedOptions{Subscribers: []int{1000, 10000}, Burst: 50, ThroughputSubs: 1000,
-		Rates: []int{10, 25, 50, 100, 200, 400}, Step: 10 * time.Second, HeldRate: 1,
+		Rates: []int{2, 5, 10, 25, 50, 100, 200, 400}, Step: 10 * time.Second, HeldRate: 1,
 		WritePeriod: 5 * time.Second, WriteRounds: 2, Writers: 8}
 }
 
@@ -143,6 +147,10 @@ type FeedMemory struct {
 	Subscribers      int     `json:"subscribers"`
 	RSSMB            float64 `json:"rssMB"`
 	PerSubscriberKiB float64 `json:"perSubscriberKiB"` // (rss - rss with none) / n
+	// From the server's profiler: goroutines, goroutine stacks and heap in use.
+	Goroutines  int     `json:"goroutines"`
+	StackMB     float64 `json:"stackInuseMB"`
+	HeapInuseMB float64 `json:"heapInuseMB"`
 }
 
 // FeedPhase is one burst or rate step: what was written, what arrived.
@@ -219,10 +227,17 @@ func runFeed(ctx context.Context, opts options, fo feedOptions) (*FeedReport, []
 		maxSubs = fo.Subscribers[len(fo.Subscribers)-1]
 	}
 	e.serveArgs = []string{"--max-connections", strconv.Itoa(maxSubs + 200)}
+	// The profiler's listener tells goroutines and stacks apart from heap.
+	pport, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	pprofAddr := fmt.Sprintf("127.0.0.1:%d", pport)
+	e.serveEnv = []string{"PPROF_ADDR=" + pprofAddr}
 	if err := e.startServer(ctx); err != nil {
 		return nil, nil, err
 	}
-	f := &feedRun{e: e, fo: fo, rep: rep, url: strings.Replace(e.server.base, "http", "ws", 1) + "/graphql"}
+	f := &feedRun{e: e, fo: fo, rep: rep, pprof: "http://" + pprofAddr, url: strings.Replace(e.server.base, "http", "ws", 1) + "/graphql"}
 	if err := f.run(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -263,7 +278,8 @@ type feedRun struct {
 	query   string       // the subscription
 	resumed atomic.Int64 // reconnections with after, after a 1013
 	retryMu sync.Mutex
-	idleRSS int64 // the server's RSS with no subscriber
+	idleRSS int64  // the server's RSS with no subscriber
+	pprof   string // the server's profiler
 	phase   atomic.Pointer[phase]
 	probe   atomic.Int64 // the latest probe number sent
 	probes  int
@@ -301,7 +317,7 @@ func (f *feedRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f.rep.Memory = append(f.rep.Memory, FeedMemory{Subscribers: 0, RSSMB: mb(idle)})
+	f.rep.Memory = append(f.rep.Memory, f.runtimeMemory(ctx, FeedMemory{Subscribers: 0, RSSMB: mb(idle)}))
 	f.idleRSS = idle
 
 	for _, n := range f.fo.Subscribers {
@@ -345,7 +361,7 @@ func (f *feedRun) step(ctx context.Context, n int) error {
 		if err != nil {
 			return err
 		}
-		f.rep.Memory = append(f.rep.Memory, FeedMemory{Subscribers: n, RSSMB: mb(r), PerSubscriberKiB: round2(float64(r-f.idleRSS) / 1024 / float64(n))})
+		f.rep.Memory = append(f.rep.Memory, f.runtimeMemory(ctx, FeedMemory{Subscribers: n, RSSMB: mb(r), PerSubscriberKiB: round2(float64(r-f.idleRSS) / 1024 / float64(n))}))
 		f.logf("%d subscribers: server RSS %.0f MB (%.1f KiB per subscriber over idle)", n, mb(r), float64(r-f.idleRSS)/1024/float64(n))
 
 		b, err := f.measure(ctx, fmt.Sprintf("burst of %d", f.fo.Burst), f.fo.Burst, 0)
@@ -904,6 +920,26 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 	f.phase.Store(p)
 	defer f.phase.Store(nil)
 	cpu0, _ := procCPU(f.e.server.pid)
+	var profiled chan struct{}
+	if f.fo.Profile != "" && rate > 0 && len(f.rep.Steps) == 0 {
+		profiled = make(chan struct{})
+		go func() {
+			defer close(profiled)
+			secs := max(1, int(float64(changes)/rate))
+			res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", f.pprof, secs))
+			if err != nil {
+				f.logf("profile: %v", err)
+				return
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			if err := os.WriteFile(f.fo.Profile, b, 0o644); err != nil {
+				f.logf("profile: %v", err)
+			} else {
+				f.logf("wrote the server's CPU profile of %s to %s (go tool pprof -top %s)", name, f.fo.Profile, f.fo.Profile)
+			}
+		}()
+	}
 	writers := f.fo.Writers
 	if rate > 0 {
 		writers = len(f.client) // open loop: enough writers for the pace
@@ -964,6 +1000,9 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 	}
 	cpu1, _ := procCPU(f.e.server.pid)
 	r, _ := rss(f.e.server.pid)
+	if profiled != nil {
+		<-profiled
+	}
 	f.phase.Store(nil)
 	time.Sleep(50 * time.Millisecond) // readers holding p finish with it
 
@@ -1018,6 +1057,37 @@ func (f *feedRun) closeAll() {
 	for _, c := range f.client {
 		c.CloseIdleConnections()
 	}
+}
+
+// runtimeMemory adds the server's goroutine count and its stack and heap
+// in use, read from its profiler (left 0 if it cannot be read).
+func (f *feedRun) runtimeMemory(ctx context.Context, m FeedMemory) FeedMemory {
+	get := func(path string) string {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.pprof+path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return ""
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if g := get("/debug/pprof/goroutine?debug=1"); g != "" {
+		line, _, _ := strings.Cut(g, "\n")
+		_, n, _ := strings.Cut(line, "total ")
+		m.Goroutines, _ = strconv.Atoi(strings.TrimSpace(n))
+	}
+	for _, line := range strings.Split(get("/debug/pprof/heap?debug=1"), "\n") {
+		if v, ok := strings.CutPrefix(line, "# StackInuse = "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			m.StackMB = mb(n)
+		}
+		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			m.HeapInuseMB = mb(n)
+		}
+	}
+	return m
 }
 
 // rss returns VmRSS from /proc/<pid>/status, in bytes.

@@ -186,9 +186,9 @@ func (r *FeedReport) Markdown() string {
 			p.Lost, p.Duplicated, p.OutOfOrder, p.ServerCPUSecs, p.RSSMB)
 	}
 
-	b.WriteString("\n## Server memory (VmRSS)\n\n| Idle subscribers | RSS MB | KiB per subscriber |\n|---:|---:|---:|\n")
+	b.WriteString("\n## Server memory (VmRSS)\n\n| Idle subscribers | RSS MB | KiB per subscriber | Goroutines | Stacks MB | Heap in use MB |\n|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Memory {
-		fmt.Fprintf(&b, "| %d | %.1f | %s |\n", x.Subscribers, x.RSSMB, dash(x.PerSubscriberKiB, "%.1f"))
+		fmt.Fprintf(&b, "| %d | %.1f | %s | %d | %.1f | %.1f |\n", x.Subscribers, x.RSSMB, dash(x.PerSubscriberKiB, "%.1f"), x.Goroutines, x.StackMB, x.HeapInuseMB)
 	}
 	fmt.Fprintf(&b, "\nConnecting (and a first event to every subscriber) took %v s per step.\n", r.ConnectSecs)
 
