@@ -166,6 +166,11 @@ func (r *FeedReport) Markdown() string {
 	fmt.Fprintf(&b, "Commit `%s`%s. `%s`\n\n", r.Commit, dirty, r.Command)
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %d MB, Linux %s, %s, PostgreSQL %s (%s); load average %.1f at the start, %.1f at the end.\n\n",
 		m.CPU, m.Cores, m.MemoryMB, m.Kernel, m.Go, m.PostgreSQL, m.Database, m.LoadAverage[0], m.LoadAverage[1])
+	recheck := "the default, 2s"
+	if r.Settings.SocketRecheck != "" {
+		recheck = r.Settings.SocketRecheck
+	}
+	fmt.Fprintf(&b, "Server: `salesgraph serve` with `--socket-recheck` %s (each open websocket re-reads its user that often).\n\n", recheck)
 	fmt.Fprintf(&b, "Subscription (one per websocket, graphql-transport-ws): `%s`\n\n", r.Query)
 
 	b.WriteString("## Targets (issue 10)\n\n| What | Target | Measured | |\n|---|---|---|---|\n")
