@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -716,7 +717,8 @@ func (f *feedRun) dial(ctx context.Context, i int, init, sub []byte) (*subscribe
 			body := make([]byte, 200)
 			n, _ := res.Body.Read(body)
 			res.Body.Close()
-			why = fmt.Sprintf("%s: HTTP %d %q", why, res.StatusCode, body[:n])
+			// Without the request id, so that like refusals count together.
+			why = fmt.Sprintf("%s: HTTP %d %s", why, res.StatusCode, requestID.ReplaceAllString(string(body[:n]), ""))
 		}
 		// A refused upgrade is retried as a client would, and counted.
 		f.retryMu.Lock()
@@ -755,6 +757,8 @@ func (f *feedRun) dial(ctx context.Context, i int, init, sub []byte) (*subscribe
 	s.conn.Store(c)
 	return s, nil
 }
+
+var requestID = regexp.MustCompile(`,?"requestId":"[^"]*"`)
 
 // subscribe is the subscribe message, with after if not "".
 func (f *feedRun) subscribe(after string) []byte {
