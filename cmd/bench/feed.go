@@ -1100,8 +1100,9 @@ func (f *feedRun) runtimeMemory(ctx context.Context, m FeedMemory) FeedMemory {
 		m.Goroutines, _ = strconv.Atoi(strings.TrimSpace(n))
 	}
 	for _, line := range strings.Split(get("/debug/pprof/heap?debug=1"), "\n") {
-		if v, ok := strings.CutPrefix(line, "# StackInuse = "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
+		if v, ok := strings.CutPrefix(line, "# Stack = "); ok { // "# Stack = inuse / sys"
+			inuse, _, _ := strings.Cut(v, " ")
+			n, _ := strconv.ParseInt(inuse, 10, 64)
 			m.StackMB = mb(n)
 		}
 		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {

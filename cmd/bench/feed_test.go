@@ -45,6 +45,8 @@ func TestBench_FeedSmokeRun(t *testing.T) {
 	}
 	if len(rep.Memory) != 3 || rep.Memory[2].Subscribers != 50 || rep.Memory[2].RSSMB <= 0 {
 		t.Errorf("memory %+v: want none, 20 and 50 subscribers", rep.Memory)
+	} else if m := rep.Memory[2]; m.Goroutines < 50 || m.StackMB <= 0 || m.HeapInuseMB <= 0 {
+		t.Errorf("memory at 50 subscribers %+v: want goroutines, stacks and heap from the profiler", m)
 	}
 	ops := map[string]int{}
 	for _, w := range rep.Writes {
