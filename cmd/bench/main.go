@@ -44,6 +44,20 @@ func main() {
 	fs.StringVar(&opts.ModuleRoot, "server", "", "build the server from this checkout instead of this one, to measure another commit\n(its report goes to that checkout's -out folder and names its commit)")
 	fs.BoolVar(&opts.Keep, "keep", false, "keep the benchmark database (and print its name) instead of dropping it")
 	fs.BoolVar(&opts.Quiet, "quiet", false, "print only the report's summary")
+	fo := defaultFeedOptions()
+	feed := fs.Bool("feed", false, "run the live feed's benchmark (issue 10) instead of the HTTP scenarios; its -scale defaults to 500")
+	feedSubs := fs.String("feed-subscribers", "1000,10000", "feed: subscriber counts, ascending (each a websocket with one subscription)")
+	fs.IntVar(&fo.Burst, "feed-burst", fo.Burst, "feed: status changes in each burst")
+	fs.IntVar(&fo.ThroughputSubs, "feed-throughput-subscribers", fo.ThroughputSubs, "feed: the subscriber count the rate steps run at")
+	feedRates := fs.String("feed-rates", "2,5,10,25,50,100,200,400", "feed: rate steps, status changes per second (stops at the first that misses)")
+	fs.DurationVar(&fo.Step, "feed-step", fo.Step, "feed: length of each rate step and of the held rate")
+	fs.IntVar(&fo.HeldRate, "feed-held-rate", fo.HeldRate, "feed: changes per second held at the largest subscriber count (0: none)")
+	fs.DurationVar(&fo.WritePeriod, "feed-write-period", fo.WritePeriod, "feed: each period of the write path with the doorbell on or off")
+	fs.IntVar(&fo.WriteRounds, "feed-write-rounds", fo.WriteRounds, "feed: on/off pairs of write periods per operation")
+	fs.IntVar(&fo.Writers, "feed-writers", fo.Writers, "feed: concurrent writers (HTTP connections)")
+	fs.BoolVar(&fo.WithOrder, "feed-order", false, "feed: each event also asks for order { id number status }, which the server loads per subscriber")
+	fs.StringVar(&fo.Profile, "feed-profile", "", "feed: write the server's CPU profile during the first rate step to this file")
+	fs.DurationVar(&fo.SocketRecheck, "feed-socket-recheck", 0, "feed: the server's --socket-recheck (how often each websocket re-reads its user; its default is 2s)")
 	_ = fs.Parse(os.Args[1:])
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bench: unexpected argument %q (see go run ./cmd/bench -h)\n", fs.Arg(0))
@@ -62,6 +76,22 @@ func main() {
 		opts.PageSizes = append(opts.PageSizes, n)
 	}
 	opts.DatabaseURL = os.Getenv("DATABASE_URL")
+	if *feed {
+		scaleSet := false
+		fs.Visit(func(f *flag.Flag) { scaleSet = scaleSet || f.Name == "scale" })
+		if !scaleSet {
+			opts.Scale = 500
+		}
+		var err error
+		if fo.Subscribers, err = ints(*feedSubs); err == nil {
+			fo.Rates, err = ints(*feedRates)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(2)
+		}
+		os.Exit(mainFeed(opts, fo))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -81,4 +111,41 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: wrong or failed responses in: %s\n", strings.Join(bad, ", "))
 		os.Exit(1)
 	}
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func mainFeed(opts options, fo feedOptions) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	rep, files, err := runFeed(ctx, opts, fo)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted (the database is dropped unless -keep): %w", err)
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	fmt.Println()
+	fmt.Print(rep.Markdown())
+	fmt.Printf("\nWrote %s (in %s).\n", strings.Join(files, " and "), time.Since(start).Round(time.Second))
+	if bad := rep.Failed(); len(bad) > 0 {
+		fmt.Fprintf(os.Stderr, "bench: %s\n", strings.Join(bad, "; "))
+		return 1
+	}
+	return 0
 }

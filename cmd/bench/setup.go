@@ -71,6 +71,9 @@ type env struct {
 	loadInfo LoadInfo
 
 	server *serverProc
+	// serveArgs are more flags for salesgraph serve (the feed's connection
+	// cap), serveEnv more of its environment (the feed's PPROF_ADDR).
+	serveArgs, serveEnv []string
 }
 
 func (e *env) logf(format string, args ...any) {
@@ -369,8 +372,8 @@ func (e *env) startServer(ctx context.Context) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(e.bin, "serve", "--addr", addr)
-	cmd.Env = e.childEnv()
+	cmd := exec.Command(e.bin, append([]string{"serve", "--addr", addr}, e.serveArgs...)...)
+	cmd.Env = e.childEnv(e.serveEnv...)
 	// Should the benchmark die without cleaning up, the server goes with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
