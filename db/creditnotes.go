@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
@@ -215,48 +214,18 @@ func allocateCreditNote(ctx context.Context, tx *Tx, actorID int64, cn *sales.In
 	if err := checkCreditAllocationLimits(ctx, tx, cn, plan); err != nil {
 		return err
 	}
-	byID := make(map[int64]*sales.Invoice, len(invoices))
-	numbers := make(map[int64]string, len(invoices))
-	for _, inv := range invoices {
-		byID[inv.ID] = inv
-		if inv.Number != nil {
-			numbers[inv.ID] = *inv.Number
-		}
-	}
-	changed := map[int64]sales.InvoicePayment{}
-	var order []int64
-	total := decimal.Zero
-	for i, a := range plan {
-		inv := *byID[a.InvoiceID]
-		if c, ok := changed[inv.ID]; ok {
-			inv.PaidAmount, inv.Status = c.Paid, c.Status
-		} else {
-			order = append(order, inv.ID)
-		}
-		c, err := sales.PlanInvoicePayment(&inv, a.Amount, fmt.Sprintf("input.allocations.%d.amount", i))
-		if err != nil {
-			return err
-		}
-		changed[inv.ID] = c
-		total = total.Add(a.Amount)
-	}
-	applied, err := sales.PlanCreditNoteApplication(cn, total, "input.allocations")
+	settled, err := sales.PlanSettlement(invoices, plan)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO credit_allocations (credit_note_id, invoice_id, amount, allocated_at, allocated_by)
-		SELECT $1, a.invoice_id, a.amount, $2, $3 FROM unnest($4::bigint[], $5::numeric[]) WITH ORDINALITY AS a(invoice_id, amount, n) ORDER BY a.n`,
-		cn.ID, tx.Now, actorID, idArray(plan, func(a sales.Allocation) int64 { return a.InvoiceID }),
-		decimalArray(plan, func(a sales.Allocation) decimal.Decimal { return a.Amount })); err != nil {
+	applied, err := sales.PlanCreditNoteApplication(cn, settled.Total, "input.allocations")
+	if err != nil {
 		return err
 	}
-	if err := writeInvoicePayments(ctx, tx, order, changed); err != nil {
+	if err := writeSettlement(ctx, tx, "credit_allocations", "credit_note_id", cn.ID, actorID, invoices, plan, settled); err != nil {
 		return err
 	}
-	for id, c := range changed { // the caller's invoices now stand as written
-		byID[id].PaidAmount, byID[id].Status = c.Paid, c.Status
-	}
-	reason := sales.AllocationReason("applied to", plan, numbers, cn.Currency)
+	reason := sales.AllocationReason("applied to", plan, invoiceNumbers(invoices), cn.Currency)
 	return writeCreditNoteApplication(ctx, tx, actorID, cn, applied, reason, bump)
 }
 
@@ -362,7 +331,7 @@ func (s *CreditNoteStore) Unallocate(ctx context.Context, actor *sales.User, id 
 			WHERE credit_note_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, cn.ID, inv.ID, tx.Now, actor.ID); err != nil {
 			return err
 		}
-		if err := writeInvoicePayments(ctx, tx, []int64{inv.ID}, map[int64]sales.InvoicePayment{inv.ID: change}); err != nil {
+		if err := writeInvoicePayments(ctx, tx, []sales.InvoicePayment{change}); err != nil {
 			return err
 		}
 		reason := sales.AllocationReason("taken back from", []sales.Allocation{{InvoiceID: inv.ID, Amount: taken}},

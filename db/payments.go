@@ -229,50 +229,19 @@ func (s *PaymentStore) Record(ctx context.Context, actor *sales.User, in sales.N
 // payment's allocated amount and state, and the payment's history row for
 // action, one statement each. The invoices passed are updated to match.
 func applyAllocations(ctx context.Context, tx *Tx, actorID int64, p *sales.Payment, invoices []*sales.Invoice, plan []sales.Allocation, action sales.PaymentAction) error {
-	byID := make(map[int64]*sales.Invoice, len(invoices))
-	numbers := make(map[int64]string, len(invoices))
-	for _, inv := range invoices {
-		byID[inv.ID] = inv
-		if inv.Number != nil {
-			numbers[inv.ID] = *inv.Number
-		}
-	}
 	if len(plan) > 0 {
 		if err := checkAllocationLimits(ctx, tx, p, plan); err != nil {
 			return err
 		}
 	}
-	changed := map[int64]sales.InvoicePayment{}
-	var order []int64
-	total := decimal.Zero
-	for i, a := range plan {
-		inv := *byID[a.InvoiceID]
-		if c, ok := changed[inv.ID]; ok {
-			inv.PaidAmount, inv.Status = c.Paid, c.Status
-		} else {
-			order = append(order, inv.ID)
-		}
-		c, err := sales.PlanInvoicePayment(&inv, a.Amount, fmt.Sprintf("input.allocations.%d.amount", i))
-		if err != nil {
-			return err
-		}
-		changed[inv.ID] = c
-		total = total.Add(a.Amount)
+	settled, err := sales.PlanSettlement(invoices, plan)
+	if err != nil {
+		return err
 	}
-	for id, c := range changed { // the caller's invoices now stand as written
-		byID[id].PaidAmount, byID[id].Status = c.Paid, c.Status
+	if err := writeSettlement(ctx, tx, "payment_allocations", "payment_id", p.ID, actorID, invoices, plan, settled); err != nil {
+		return err
 	}
-	if len(plan) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_at, allocated_by)
-			SELECT $1, a.invoice_id, a.amount, $2, $3 FROM unnest($4::bigint[], $5::numeric[]) WITH ORDINALITY AS a(invoice_id, amount, n) ORDER BY a.n`,
-			p.ID, tx.Now, actorID, idArray(plan, func(a sales.Allocation) int64 { return a.InvoiceID }),
-			decimalArray(plan, func(a sales.Allocation) decimal.Decimal { return a.Amount })); err != nil {
-			return err
-		}
-		if err := writeInvoicePayments(ctx, tx, order, changed); err != nil {
-			return err
-		}
-	}
+	total := settled.Total
 	from := p.Status
 	p.AllocatedAmount = p.AllocatedAmount.Add(total)
 	p.Status = sales.PaymentStatusOf(p.Amount, p.AllocatedAmount, p.RefundedAmount)
@@ -282,7 +251,7 @@ func applyAllocations(ctx context.Context, tx *Tx, actorID int64, p *sales.Payme
 	}
 	reason := ""
 	if len(plan) > 0 {
-		reason = sales.AllocationReason("allocated to", plan, numbers, p.Currency)
+		reason = sales.AllocationReason("allocated to", plan, invoiceNumbers(invoices), p.Currency)
 	}
 	return writeEvent(ctx, tx, sales.DocPayment, p.ID, sales.PaymentEvent(action, from, p.Status, reason), actorID)
 }
@@ -323,12 +292,48 @@ func checkAllocationLimits(ctx context.Context, tx *Tx, p *sales.Payment, plan [
 	return nil
 }
 
-// writeInvoicePayments writes invoices' new paid amounts and states, in one statement.
-func writeInvoicePayments(ctx context.Context, tx *Tx, order []int64, changed map[int64]sales.InvoicePayment) error {
-	rows := make([]sales.InvoicePayment, len(order))
-	for i, id := range order {
-		rows[i] = changed[id]
+// writeSettlement writes what sales.PlanSettlement decided for plan, the
+// allocations of a payment or a credit note (table and ownerColumn say
+// which, ownerID whose): the allocation rows and the invoices' new paid
+// amounts and states, one statement each. The invoices passed are updated
+// to match.
+func writeSettlement(ctx context.Context, tx *Tx, table, ownerColumn string, ownerID, actorID int64,
+	invoices []*sales.Invoice, plan []sales.Allocation, settled sales.Settlement) error {
+	if len(plan) == 0 {
+		return nil
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+ownerColumn+`, invoice_id, amount, allocated_at, allocated_by)
+		SELECT $1, a.invoice_id, a.amount, $2, $3 FROM unnest($4::bigint[], $5::numeric[]) WITH ORDINALITY AS a(invoice_id, amount, n) ORDER BY a.n`,
+		ownerID, tx.Now, actorID, idArray(plan, func(a sales.Allocation) int64 { return a.InvoiceID }),
+		decimalArray(plan, func(a sales.Allocation) decimal.Decimal { return a.Amount })); err != nil {
+		return err
+	}
+	if err := writeInvoicePayments(ctx, tx, settled.Invoices); err != nil {
+		return err
+	}
+	byID := make(map[int64]*sales.Invoice, len(invoices))
+	for _, inv := range invoices {
+		byID[inv.ID] = inv
+	}
+	for _, c := range settled.Invoices { // the caller's invoices now stand as written
+		byID[c.InvoiceID].PaidAmount, byID[c.InvoiceID].Status = c.Paid, c.Status
+	}
+	return nil
+}
+
+// invoiceNumbers maps invoices' IDs to their numbers, for history reasons.
+func invoiceNumbers(invoices []*sales.Invoice) map[int64]string {
+	numbers := make(map[int64]string, len(invoices))
+	for _, inv := range invoices {
+		if inv.Number != nil {
+			numbers[inv.ID] = *inv.Number
+		}
+	}
+	return numbers
+}
+
+// writeInvoicePayments writes invoices' new paid amounts and states, in one statement.
+func writeInvoicePayments(ctx context.Context, tx *Tx, rows []sales.InvoicePayment) error {
 	_, err := tx.ExecContext(ctx, `UPDATE invoices i SET paid_amount = c.paid, status = c.status, version = i.version + 1, updated_at = $1
 		FROM unnest($2::bigint[], $3::numeric[], $4::text[]) AS c(id, paid, status) WHERE i.id = c.id`, tx.Now,
 		idArray(rows, func(c sales.InvoicePayment) int64 { return c.InvoiceID }),
@@ -401,7 +406,7 @@ func (s *PaymentStore) Unallocate(ctx context.Context, actor *sales.User, id int
 			WHERE payment_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, p.ID, inv.ID, tx.Now, actor.ID); err != nil {
 			return err
 		}
-		if err := writeInvoicePayments(ctx, tx, []int64{inv.ID}, map[int64]sales.InvoicePayment{inv.ID: change}); err != nil {
+		if err := writeInvoicePayments(ctx, tx, []sales.InvoicePayment{change}); err != nil {
 			return err
 		}
 		from := p.Status

@@ -213,6 +213,47 @@ func PlanInvoicePayment(inv *Invoice, change decimal.Decimal, field string) (Inv
 	return InvoicePayment{InvoiceID: inv.ID, Paid: paid, Status: next, Action: action}, nil
 }
 
+// Settlement is what a plan of allocations does to the invoices it
+// settles: each invoice's new paid amount and state, one per invoice in the
+// order the plan first names it, and the money allocated in all.
+type Settlement struct {
+	Invoices []InvoicePayment
+	Total    decimal.Decimal
+}
+
+// PlanSettlement applies plan (from a payment or a credit note, they settle
+// alike) to invoices, each allocation in turn through PlanInvoicePayment on
+// the invoice as the earlier ones left it; a refusal names the allocation's
+// amount (input.allocations.N.amount). Every planned invoice must be in
+// invoices.
+func PlanSettlement(invoices []*Invoice, plan []Allocation) (Settlement, error) {
+	byID := make(map[int64]*Invoice, len(invoices))
+	for _, inv := range invoices {
+		byID[inv.ID] = inv
+	}
+	var s Settlement
+	at := map[int64]int{} // invoice ID → its index in s.Invoices
+	for i, a := range plan {
+		inv := *byID[a.InvoiceID]
+		k, seen := at[inv.ID]
+		if seen {
+			inv.PaidAmount, inv.Status = s.Invoices[k].Paid, s.Invoices[k].Status
+		}
+		c, err := PlanInvoicePayment(&inv, a.Amount, fmt.Sprintf("input.allocations.%d.amount", i))
+		if err != nil {
+			return Settlement{}, err
+		}
+		if seen {
+			s.Invoices[k] = c
+		} else {
+			at[inv.ID] = len(s.Invoices)
+			s.Invoices = append(s.Invoices, c)
+		}
+		s.Total = s.Total.Add(a.Amount)
+	}
+	return s, nil
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return "(draft)"

@@ -222,3 +222,38 @@ func TestPaymentLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSettlement: allocations settle invoices in turn, each seeing what
+// the earlier ones paid; one change per invoice, in the order first named;
+// a refusal names the allocation at fault and settles nothing.
+func TestPlanSettlement(t *testing.T) {
+	a, b := "INV-2026-000001", "INV-2026-000002"
+	invoices := func() []*Invoice {
+		return []*Invoice{{ID: 1, Number: &a, Status: InvoiceIssued, Total: dec("100")},
+			{ID: 2, Number: &b, Status: InvoicePartiallyPaid, Total: dec("50"), PaidAmount: dec("20")}}
+	}
+	got, err := PlanSettlement(invoices(), []Allocation{{InvoiceID: 2, Amount: dec("10")}, {InvoiceID: 1, Amount: dec("60")},
+		{InvoiceID: 2, Amount: dec("20")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []InvoicePayment{{InvoiceID: 2, Paid: dec("50"), Status: InvoicePaid, Action: InvoicePayAll},
+		{InvoiceID: 1, Paid: dec("60"), Status: InvoicePartiallyPaid, Action: InvoicePayPart}}
+	if len(got.Invoices) != len(want) || !got.Total.Equal(dec("90")) {
+		t.Fatalf("settlement %+v, want %+v and 90 in all", got, want)
+	}
+	for i, w := range want {
+		if g := got.Invoices[i]; g.InvoiceID != w.InvoiceID || !g.Paid.Equal(w.Paid) || g.Status != w.Status || g.Action != w.Action {
+			t.Errorf("invoice change %d: %+v, want %+v", i, g, w)
+		}
+	}
+	ins := invoices()
+	_, err = PlanSettlement(ins, []Allocation{{InvoiceID: 2, Amount: dec("20")}, {InvoiceID: 2, Amount: dec("20")}})
+	if e, ok := AsError(err); !ok || e.Code != CodeValidation || e.Field != "input.allocations.1.amount" ||
+		e.Message != "invoice INV-2026-000002 would be paid 60 of its 50" {
+		t.Fatalf("over-settling: %v", err)
+	}
+	if !ins[1].PaidAmount.Equal(dec("20")) || ins[1].Status != InvoicePartiallyPaid {
+		t.Fatalf("planning changed the invoice passed: %+v", ins[1])
+	}
+}
