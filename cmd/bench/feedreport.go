@@ -1,12 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -119,41 +114,9 @@ func (r *FeedReport) Failed() []string {
 	return bad
 }
 
-func (r *FeedReport) baseName() string {
-	short := r.Commit
-	if len(short) > 10 {
-		short = short[:10]
-	}
-	name := r.Date.Format("2006-01-02") + "-" + short + "-feed"
-	if r.Dirty {
-		name += "-dirty"
-	}
-	return name
-}
-
 // write puts <date>-<commit>-feed.json and .md into dir.
 func (r *FeedReport) write(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	base := filepath.Join(dir, r.baseName())
-	for i := 2; ; i++ {
-		if _, err := os.Stat(base + ".json"); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		base = filepath.Join(dir, fmt.Sprintf("%s-%d", r.baseName(), i))
-	}
-	if err := os.WriteFile(base+".json", append(b, '\n'), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(base+".md", []byte(r.Markdown()), 0o644); err != nil {
-		return nil, err
-	}
-	return []string{base + ".json", base + ".md"}, nil
+	return writeReport(dir, reportName(r.Date, r.Commit, r.Dirty, "-feed"), r, r.Markdown())
 }
 
 // Markdown is the report as a page.

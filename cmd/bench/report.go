@@ -346,39 +346,46 @@ func (r *Report) Failed() []string {
 	return bad
 }
 
-func (r *Report) baseName() string {
-	short := r.Commit
+// write puts <date>-<commit>.json and .md into dir.
+func (r *Report) write(dir string) ([]string, error) {
+	return writeReport(dir, reportName(r.Date, r.Commit, r.Dirty, ""), r, r.Markdown())
+}
+
+// reportName is a report's file name without extension:
+// <date>-<commit, 10 hex digits><suffix>, and -dirty for a checkout with changes.
+func reportName(date time.Time, commit string, dirty bool, suffix string) string {
+	short := commit
 	if len(short) > 10 {
 		short = short[:10]
 	}
-	name := r.Date.Format("2006-01-02") + "-" + short
-	if r.Dirty {
+	name := date.Format("2006-01-02") + "-" + short + suffix
+	if dirty {
 		name += "-dirty"
 	}
 	return name
 }
 
-// write puts <date>-<commit>.json and .md into dir.
-func (r *Report) write(dir string) ([]string, error) {
+// writeReport puts report as name.json and markdown as name.md into dir;
+// a second run of the same commit on the same day gets -2, -3, …
+func writeReport(dir, name string, report any, markdown string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	// A second run of the same commit on the same day gets -2, -3, …
-	base := filepath.Join(dir, r.baseName())
+	base := filepath.Join(dir, name)
 	for i := 2; ; i++ {
 		if _, err := os.Stat(base + ".json"); errors.Is(err, fs.ErrNotExist) {
 			break
 		}
-		base = filepath.Join(dir, fmt.Sprintf("%s-%d", r.baseName(), i))
+		base = filepath.Join(dir, fmt.Sprintf("%s-%d", name, i))
 	}
 	if err := os.WriteFile(base+".json", append(b, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(base+".md", []byte(r.Markdown()), 0o644); err != nil {
+	if err := os.WriteFile(base+".md", []byte(markdown), 0o644); err != nil {
 		return nil, err
 	}
 	return []string{base + ".json", base + ".md"}, nil
