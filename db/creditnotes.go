@@ -307,19 +307,14 @@ func (s *CreditNoteStore) Unallocate(ctx context.Context, actor *sales.User, id 
 		if err != nil {
 			return err
 		}
-		var inv sales.Invoice
-		if err := tx.GetContext(ctx, &inv, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 FOR UPDATE`, invoiceID); err != nil {
-			return notFound(err, "invoiceId", "invoice")
-		}
-		var taken decimal.Decimal
-		if err := tx.GetContext(ctx, &taken, `SELECT coalesce(sum(amount), 0) FROM credit_allocations
-			WHERE credit_note_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, cn.ID, inv.ID); err != nil {
+		inv, taken, err := lockAllocated(ctx, tx, "credit_allocations", "credit_note_id", cn.ID, invoiceID)
+		if err != nil {
 			return err
 		}
 		if !taken.IsPositive() {
 			return sales.Errorf(sales.CodeValidation, "invoiceId", "credit note %s has nothing applied to that invoice", deref(cn.Number))
 		}
-		change, err := sales.PlanInvoicePayment(&inv, taken.Neg(), "invoiceId")
+		change, err := sales.PlanInvoicePayment(inv, taken.Neg(), "invoiceId")
 		if err != nil {
 			return err
 		}
@@ -327,11 +322,7 @@ func (s *CreditNoteStore) Unallocate(ctx context.Context, actor *sales.User, id 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE credit_allocations SET reversed_at = $3, reversed_by = $4
-			WHERE credit_note_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, cn.ID, inv.ID, tx.Now, actor.ID); err != nil {
-			return err
-		}
-		if err := writeInvoicePayments(ctx, tx, []sales.InvoicePayment{change}); err != nil {
+		if err := writeReversal(ctx, tx, "credit_allocations", "credit_note_id", cn.ID, actor.ID, change); err != nil {
 			return err
 		}
 		reason := sales.AllocationReason("taken back from", []sales.Allocation{{InvoiceID: inv.ID, Amount: taken}},

@@ -321,6 +321,31 @@ func writeSettlement(ctx context.Context, tx *Tx, table, ownerColumn string, own
 	return nil
 }
 
+// lockAllocated locks invoice invoiceID and sums what the owner (a
+// payment or a credit note: table and ownerColumn say which) has allocated
+// to it and not taken back.
+func lockAllocated(ctx context.Context, tx *Tx, table, ownerColumn string, ownerID, invoiceID int64) (*sales.Invoice, decimal.Decimal, error) {
+	var inv sales.Invoice
+	if err := tx.GetContext(ctx, &inv, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 FOR UPDATE`, invoiceID); err != nil {
+		return nil, decimal.Zero, notFound(err, "invoiceId", "invoice")
+	}
+	var taken decimal.Decimal
+	err := tx.GetContext(ctx, &taken, `SELECT coalesce(sum(amount), 0) FROM `+table+`
+		WHERE `+ownerColumn+` = $1 AND invoice_id = $2 AND reversed_at IS NULL`, ownerID, inv.ID)
+	return &inv, taken, err
+}
+
+// writeReversal marks what the owner allocated to change's invoice as
+// taken back (kept, with who and when) and writes the invoice's new paid
+// amount and state.
+func writeReversal(ctx context.Context, tx *Tx, table, ownerColumn string, ownerID, actorID int64, change sales.InvoicePayment) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET reversed_at = $3, reversed_by = $4
+		WHERE `+ownerColumn+` = $1 AND invoice_id = $2 AND reversed_at IS NULL`, ownerID, change.InvoiceID, tx.Now, actorID); err != nil {
+		return err
+	}
+	return writeInvoicePayments(ctx, tx, []sales.InvoicePayment{change})
+}
+
 // invoiceNumbers maps invoices' IDs to their numbers, for history reasons.
 func invoiceNumbers(invoices []*sales.Invoice) map[int64]string {
 	numbers := make(map[int64]string, len(invoices))
@@ -386,27 +411,18 @@ func (s *PaymentStore) Unallocate(ctx context.Context, actor *sales.User, id int
 		if err := sales.CheckPaymentAction(p.Status, sales.PaymentUnallocate); err != nil {
 			return err
 		}
-		var inv sales.Invoice
-		if err := tx.GetContext(ctx, &inv, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 FOR UPDATE`, invoiceID); err != nil {
-			return notFound(err, "invoiceId", "invoice")
-		}
-		var taken decimal.Decimal
-		if err := tx.GetContext(ctx, &taken, `SELECT coalesce(sum(amount), 0) FROM payment_allocations
-			WHERE payment_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, p.ID, inv.ID); err != nil {
+		inv, taken, err := lockAllocated(ctx, tx, "payment_allocations", "payment_id", p.ID, invoiceID)
+		if err != nil {
 			return err
 		}
 		if !taken.IsPositive() {
 			return sales.Errorf(sales.CodeValidation, "invoiceId", "payment %s has nothing allocated to that invoice", p.Number)
 		}
-		change, err := sales.PlanInvoicePayment(&inv, taken.Neg(), "invoiceId")
+		change, err := sales.PlanInvoicePayment(inv, taken.Neg(), "invoiceId")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE payment_allocations SET reversed_at = $3, reversed_by = $4
-			WHERE payment_id = $1 AND invoice_id = $2 AND reversed_at IS NULL`, p.ID, inv.ID, tx.Now, actor.ID); err != nil {
-			return err
-		}
-		if err := writeInvoicePayments(ctx, tx, []sales.InvoicePayment{change}); err != nil {
+		if err := writeReversal(ctx, tx, "payment_allocations", "payment_id", p.ID, actor.ID, change); err != nil {
 			return err
 		}
 		from := p.Status
