@@ -2,10 +2,8 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"salesgraph/graph/gorillaws"
 	"salesgraph/graph/model"
 	"salesgraph/live"
 	"salesgraph/relay"
@@ -21,8 +19,9 @@ const closeTryAgainLater = 1013
 // maxFeedFilter bounds each list of an OrderStatusFilter.
 const maxFeedFilter = 100
 
-// orderStatusChanged starts a subscription on the feed's broker and pumps its
-// events to gqlgen. A sales rep's subscription is scoped to their customers.
+// orderStatusChanged starts a subscription on the feed's broker and hands it
+// to the socket's response loop. A sales rep's subscription is scoped to
+// their customers.
 func (r *Resolver) orderStatusChanged(ctx context.Context, filter *model.OrderStatusFilter, after *string) (<-chan *sales.OrderEvent, error) {
 	viewer, err := requireViewer(ctx)
 	if err != nil {
@@ -48,35 +47,13 @@ func (r *Resolver) orderStatusChanged(ctx context.Context, filter *model.OrderSt
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan *sales.OrderEvent)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for {
-			e, err := sub.Next(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return // the socket closed, or the client completed
-				}
-				// Fell behind, the feed stopped, or the replay failed: a
-				// complete would tell the client the stream is over, so close
-				// with 1013 instead, which it retries, resuming from its cursor.
-				if errors.Is(err, live.ErrOverflow) {
-					r.Logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", viewer.ID)
-				} else if !errors.Is(err, live.ErrClosed) {
-					r.Logger.WarnContext(ctx, "live feed subscription failed; closing its socket with 1013", "user", viewer.ID, "err", err)
-				}
-				gorillaws.CloseSocket(ctx, closeTryAgainLater, "try again: resume from your last cursor")
-				return
-			}
-			select {
-			case out <- &e.OrderEvent:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	// The socket's response loop reads the subscription (feedrender.go).
+	ch, err := attachFeedStream(ctx, sub, viewer)
+	if err != nil {
+		sub.Close()
+		return nil, err
+	}
+	return ch, nil
 }
 
 func feedFilter(in *model.OrderStatusFilter) (live.Filter, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"salesgraph/auth"
 	"salesgraph/graph/gorillaws"
@@ -140,5 +141,14 @@ func (x socketExecutor) DispatchOperation(ctx context.Context, rc *graphql.Opera
 	if s, ok := ctx.Value(sessionKey{}).(*session); ok {
 		ctx = context.WithValue(ctx, viewerKey{}, x.auth.viewer(ctx, s))
 	}
-	return x.GraphExecutor.DispatchOperation(ctx, rc)
+	if rc.Operation == nil || rc.Operation.Operation != ast.Subscription {
+		return x.GraphExecutor.DispatchOperation(ctx, rc)
+	}
+	ctx, feed := withFeedStream(ctx)
+	responses, ctx := x.GraphExecutor.DispatchOperation(ctx, rc)
+	if feed.sub == nil {
+		return responses, ctx // refused, or not the feed
+	}
+	feed.key = feedRenderKey(rc, feed.viewer)
+	return feed.responses(responses, x.auth.Logger), ctx
 }

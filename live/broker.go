@@ -445,7 +445,7 @@ func (w *watcher) poll(ctx context.Context) error {
 		if len(rows) == w.b.opts.Page {
 			upto = rows[len(rows)-1].ID
 		}
-		w.b.fanOut(rows, upto)
+		w.b.fanOut(events(rows), upto)
 		from = upto
 	}
 	return nil
@@ -454,12 +454,12 @@ func (w *watcher) poll(ctx context.Context) error {
 // fanOut hands rows to every matching subscriber and moves the watermark to
 // upto, under one lock, so that a subscriber joining sees either all of it
 // or none. It never blocks: a subscriber whose buffer is full is dropped.
-func (b *Broker) fanOut(rows []*db.FeedEvent, upto int64) {
+func (b *Broker) fanOut(rows []*Event, upto int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, e := range rows {
 		for s := range b.subs {
-			if !s.filter.match(e) {
+			if !s.filter.match(e.FeedEvent) {
 				continue
 			}
 			select {
@@ -474,16 +474,25 @@ func (b *Broker) fanOut(rows []*db.FeedEvent, upto int64) {
 	b.delivered = upto
 }
 
+// events wraps rows read from the outbox for fanning out.
+func events(rows []*db.FeedEvent) []*Event {
+	out := make([]*Event, len(rows))
+	for i, r := range rows {
+		out[i] = newEvent(r)
+	}
+	return out
+}
+
 // Subscription is one subscriber's stream: events from the table after its
 // cursor, then live ones.
 type Subscription struct {
 	b      *Broker
 	filter Filter
 	read   int64 // the table has been read up to this id (or the cursor)
-	replay []*db.FeedEvent
+	replay []*Event
 	live   bool
 
-	ch   chan *db.FeedEvent
+	ch   chan *Event
 	once sync.Once
 	err  error // set before ch is closed
 }
@@ -505,7 +514,7 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s := &Subscription{b: b, filter: f, ch: make(chan *db.FeedEvent, b.opts.Buffer)}
+	s := &Subscription{b: b, filter: f, ch: make(chan *Event, b.opts.Buffer)}
 	if after == nil {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -537,7 +546,7 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 // ErrOverflow once the subscriber has fallen a whole buffer behind (after
 // the events it did receive), ErrClosed when the broker stops, or ctx's
 // error.
-func (s *Subscription) Next(ctx context.Context) (*db.FeedEvent, error) {
+func (s *Subscription) Next(ctx context.Context) (*Event, error) {
 	for !s.live && len(s.replay) == 0 {
 		if err := s.catchUp(ctx); err != nil {
 			return nil, err
@@ -594,7 +603,7 @@ func (s *Subscription) catchUp(ctx context.Context) error {
 	}
 	for _, e := range rows {
 		if s.filter.match(e) {
-			s.replay = append(s.replay, e)
+			s.replay = append(s.replay, newEvent(e))
 		}
 	}
 	return nil

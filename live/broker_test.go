@@ -101,7 +101,7 @@ func startBroker(t *testing.T, src Source, opts Options) *Broker {
 	return b
 }
 
-func recv(t *testing.T, s *Subscription) *db.FeedEvent {
+func recv(t *testing.T, s *Subscription) *Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
