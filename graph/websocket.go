@@ -144,6 +144,8 @@ type sessions struct {
 	mu      sync.Mutex
 	byEmail map[string]map[*session]struct{}
 	stop    context.CancelFunc // ends the running loop; nil when none runs
+	batch   int                // emails per statement; recheckBatch if zero (tests lower it)
+	rounds  atomic.Int64       // rechecks begun, for tests
 }
 
 // add registers s, starting the recheck loop if none runs.
@@ -226,9 +228,14 @@ func (a *Authenticator) recheckLoop(ctx context.Context) {
 // lookup (the database unreachable) closes nothing: operations report their
 // own errors.
 func (a *Authenticator) recheck(ctx context.Context) {
+	a.sessions.rounds.Add(1)
+	size := a.sessions.batch
+	if size <= 0 {
+		size = recheckBatch
+	}
 	emails := a.sessions.emails()
 	for len(emails) > 0 {
-		batch := emails[:min(len(emails), recheckBatch)]
+		batch := emails[:min(len(emails), size)]
 		emails = emails[len(batch):]
 		active, err := a.Users.ActiveByEmails(ctx, batch)
 		if err != nil {
