@@ -43,7 +43,7 @@ type config struct {
 	// waits for a free database connection before it is UNAVAILABLE.
 	StatementTimeout time.Duration
 	PoolWait         time.Duration
-	// SocketRecheck is how often an open websocket re-reads its user.
+	// SocketRecheck is how often the open websockets' users are re-read.
 	SocketRecheck time.Duration
 	// DocumentLinkTTL is how long a signed link to a printable document opens it.
 	DocumentLinkTTL time.Duration
@@ -189,7 +189,7 @@ func (c *config) bindServe(f *flags) {
 	f.duration(&c.PoolWait, "pool-wait", "POOL_WAIT", 5*time.Second,
 		"how long a request waits for a free database connection (UNAVAILABLE after it)")
 	f.duration(&c.SocketRecheck, "socket-recheck", "SOCKET_RECHECK", graph.DefaultSocketRecheck,
-		"how often an open websocket re-reads its user: a deactivated user's socket closes (4403) within this")
+		"how often the open websockets' users are re-read (one lookup per distinct user, not per socket): a deactivated user's sockets close (4403) within this")
 	f.duration(&c.DocumentLinkTTL, "document-link-ttl", "DOCUMENT_LINK_TTL", printable.DefaultLinkTTL,
 		"how long a signed link to a printable document (delivery.billOfLadingUrl, invoice.printUrl) opens it in a browser tab")
 	f.string(&c.SellerName, "seller-name", "SELLER_NAME", printable.DefaultSeller,

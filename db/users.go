@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/lib/pq"
+
 	"salesgraph/sales"
 )
 
@@ -27,6 +29,36 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (_ *sales.User, e
 		return nil, notFound(err, "email", "user")
 	}
 	return &u, nil
+}
+
+// ActiveByEmails reports which of emails name an active user, in one
+// statement whatever their number (callers batch): emails of inactive or
+// missing users are left out. Emails compare as ByEmail compares them; the
+// keys are the caller's spellings.
+func (s *UserStore) ActiveByEmails(ctx context.Context, emails []string) (_ map[string]bool, err error) {
+	defer wrap(&err, "Users.ActiveByEmails(%d)", len(emails))
+	out := make(map[string]bool, len(emails))
+	if len(emails) == 0 {
+		return out, nil
+	}
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		norm[i] = strings.ToLower(strings.TrimSpace(e))
+	}
+	var found []string
+	if err := s.db.SelectContext(ctx, &found, `SELECT email FROM users WHERE active AND email = ANY($1)`, pq.Array(norm)); err != nil {
+		return nil, err
+	}
+	active := make(map[string]bool, len(found))
+	for _, e := range found {
+		active[e] = true
+	}
+	for i, e := range emails {
+		if active[norm[i]] {
+			out[e] = true
+		}
+	}
+	return out, nil
 }
 
 var userKeys = &keyset[sales.User]{

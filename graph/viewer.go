@@ -51,10 +51,13 @@ type Authenticator struct {
 	Secret []byte
 	Users  *db.UserStore
 	Logger *slog.Logger
-	// SocketRecheck is how often an open websocket re-reads its user, to
-	// close it once the user is deactivated (DefaultSocketRecheck if zero).
-	// Each check is one lookup by a unique key.
+	// SocketRecheck is how often the open websockets' users are re-read, to
+	// close a user's sockets once they are deactivated (DefaultSocketRecheck
+	// if zero). Each period costs one lookup per distinct user (one statement
+	// per 1,000 of them), not one per socket.
 	SocketRecheck time.Duration
+
+	sessions sessions // the open websockets (websocket.go)
 }
 
 // DefaultSocketRecheck bounds how long a deactivated user's socket stays open.
@@ -75,12 +78,6 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*sales.
 // userFor loads the active user with this email, or refuses.
 func (a *Authenticator) userFor(ctx context.Context, email string) (*sales.User, error) {
 	return active(a.Users.ForSignIn(ctx, email))
-}
-
-// freshUserFor is userFor past the sign-in cache, for the websocket watcher:
-// its recheck is what bounds how long a socket outlives its user.
-func (a *Authenticator) freshUserFor(ctx context.Context, email string) (*sales.User, error) {
-	return active(a.Users.ByEmail(ctx, email))
 }
 
 func active(u *sales.User, err error) (*sales.User, error) {
