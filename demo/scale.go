@@ -579,6 +579,13 @@ var scaleSteps = []scaleStep{
 	INSERT INTO order_events (order_id, previous_status, status, reason, actor_id, occurred_at)
 	SELECT order_id, from_status, to_status, reason, actor_id, at FROM (` + orderTransitions + `) t
 	 ORDER BY at, order_id, seq`},
+	// Each order history row names its outbox row: the event's feed cursor (migration 0019).
+	{sql: `
+	UPDATE document_events d SET order_event_id = e.id
+	  FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM document_events WHERE doc_type = 'ORDER' AND order_event_id IS NULL) h
+	  JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM order_events
+	         WHERE id NOT IN (SELECT order_event_id FROM document_events WHERE order_event_id IS NOT NULL)) e ON e.n = h.n
+	 WHERE d.id = h.id`},
 
 	{table: "deliveries", args: func(_ Scale, a *actors) []any { return []any{a.warehouse} }, sql: `
 	INSERT INTO deliveries (id, number, bol_number, order_id, warehouse_id, status, ship_to, carrier, tracking_number, ship_date,
