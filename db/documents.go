@@ -51,21 +51,27 @@ func recordEvent(ctx context.Context, tx *Tx, docType sales.DocumentType, docID 
 }
 
 // recordOrderStatus writes an order status change twice, inside tx: to the
-// document history and to the order_events outbox the live feed reads. The
-// outbox's statement trigger (migration 0018) rings the feed's doorbell: one
-// NOTIFY per transaction, delivered only when tx commits.
+// order_events outbox the live feed reads, then to the document history with
+// the outbox row's id (the event's feed cursor, which the history keeps once
+// the outbox row is pruned). The outbox's statement trigger (migration 0018)
+// rings the feed's doorbell: one NOTIFY per transaction, delivered only when
+// tx commits.
 func recordOrderStatus(ctx context.Context, tx *Tx, orderID int64, action sales.OrderAction, from *sales.OrderStatus, to sales.OrderStatus, reason string, actorID *int64) error {
 	var fromText *string
 	if from != nil {
 		s := string(*from)
 		fromText = &s
 	}
-	if err := recordEvent(ctx, tx, sales.DocOrder, orderID, string(action), fromText, string(to), reason, actorID); err != nil {
+	var eventID int64
+	if err := tx.GetContext(ctx, &eventID, `
+		INSERT INTO order_events (order_id, previous_status, status, reason, actor_id, occurred_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orderID, fromText, string(to), reason, actorID, tx.Now); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO order_events (order_id, previous_status, status, reason, actor_id, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, orderID, fromText, string(to), reason, actorID, tx.Now)
+		INSERT INTO document_events (doc_type, doc_id, action, from_status, to_status, reason, actor_id, occurred_at, order_event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		string(sales.DocOrder), orderID, string(action), fromText, string(to), reason, actorID, tx.Now, eventID)
 	return err
 }
 
@@ -87,6 +93,20 @@ func (s *EventStore) OrderEvents(ctx context.Context, orderIDs []int64) (_ []*sa
 	var out []*sales.OrderEvent
 	err = s.db.SelectContext(ctx, &out, `SELECT id, order_id, previous_status, status, reason, actor_id, occurred_at
 		FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, id`, pqArray(orderIDs))
+	return out, err
+}
+
+// OrderStatusEvents returns the status changes of these orders as the live
+// feed carried them, oldest first, from the order's history: the outbox is
+// pruned after the feed's retention, the history is kept. Each event's ID is
+// its outbox id (its feed cursor); 0 for a change the history could not pair
+// with an outbox row, which the feed answers CURSOR_EXPIRED, as it would.
+func (s *EventStore) OrderStatusEvents(ctx context.Context, orderIDs []int64) (_ []*sales.OrderEvent, err error) {
+	defer wrap(&err, "Events.OrderStatusEvents")
+	var out []*sales.OrderEvent
+	err = s.db.SelectContext(ctx, &out, `SELECT coalesce(order_event_id, 0) AS id, doc_id AS order_id, from_status AS previous_status,
+		       to_status AS status, reason, actor_id, occurred_at
+		  FROM document_events WHERE doc_type = $1 AND doc_id = ANY($2) ORDER BY doc_id, id`, string(sales.DocOrder), pqArray(orderIDs))
 	return out, err
 }
 

@@ -89,3 +89,21 @@ func (s *EventStore) FeedCursorAge(ctx context.Context, id int64) (occurred time
 	}
 	return occurred, err == nil, err
 }
+
+// PruneFeed deletes up to limit outbox rows that occurred before cutoff and
+// have an id of at most through (the broker's watermark: rows it has
+// delivered), oldest first, in one short statement. Rows another pruner is
+// deleting are skipped, not waited for, so several instances may prune at
+// once. It returns how many rows it deleted. An order's history keeps every
+// change (document_events); only the feed's resume window shrinks.
+func (s *EventStore) PruneFeed(ctx context.Context, through int64, cutoff time.Time, limit int) (_ int64, err error) {
+	defer wrap(&err, "Events.PruneFeed")
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM order_events WHERE id IN (
+			SELECT id FROM order_events WHERE occurred_at < $2 AND id <= $1
+			 ORDER BY occurred_at LIMIT $3 FOR UPDATE SKIP LOCKED)`, through, cutoff, limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -579,6 +579,17 @@ var scaleSteps = []scaleStep{
 	INSERT INTO order_events (order_id, previous_status, status, reason, actor_id, occurred_at)
 	SELECT order_id, from_status, to_status, reason, actor_id, at FROM (` + orderTransitions + `) t
 	 ORDER BY at, order_id, seq`},
+	// Each order history row names its outbox row: the event's feed cursor (migration 0019).
+	{sql: `
+	UPDATE document_events d SET order_event_id = e.id
+	  FROM (SELECT id, doc_id, from_status, to_status, occurred_at,
+	               row_number() OVER (PARTITION BY doc_id, from_status, to_status, occurred_at ORDER BY id) AS n
+	          FROM document_events WHERE doc_type = 'ORDER' AND order_event_id IS NULL) h,
+	       (SELECT id, order_id, previous_status, status, occurred_at,
+	               row_number() OVER (PARTITION BY order_id, previous_status, status, occurred_at ORDER BY id) AS n
+	          FROM order_events e WHERE NOT EXISTS (SELECT FROM document_events l WHERE l.order_event_id = e.id)) e
+	 WHERE d.id = h.id AND e.order_id = h.doc_id AND e.status = h.to_status
+	   AND e.previous_status IS NOT DISTINCT FROM h.from_status AND e.occurred_at = h.occurred_at AND e.n = h.n`},
 
 	{table: "deliveries", args: func(_ Scale, a *actors) []any { return []any{a.warehouse} }, sql: `
 	INSERT INTO deliveries (id, number, bol_number, order_id, warehouse_id, status, ship_to, carrier, tracking_number, ship_date,

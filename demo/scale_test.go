@@ -100,6 +100,8 @@ func TestLoadScale(t *testing.T) {
 		"order history does not end in its status": `SELECT count(*) FROM sales_orders o WHERE o.status <> (SELECT status FROM order_events
 			WHERE order_id = o.id ORDER BY id DESC LIMIT 1) OR o.status <> (SELECT to_status FROM document_events
 			WHERE doc_type = 'ORDER' AND doc_id = o.id ORDER BY id DESC LIMIT 1)`,
+		"order history row not linked to its outbox row": `SELECT count(*) FROM document_events d WHERE doc_type = 'ORDER' AND NOT EXISTS
+			(SELECT 1 FROM order_events e WHERE e.id = d.order_event_id AND e.order_id = d.doc_id AND e.status = d.to_status)`,
 		"order version differs from its history": `SELECT count(*) FROM sales_orders o WHERE version <> (SELECT count(*) FROM order_events WHERE order_id = o.id)`,
 		"delivery history does not end in its status": `SELECT count(*) FROM deliveries d WHERE d.status <> (SELECT to_status FROM document_events
 			WHERE doc_type = 'DELIVERY' AND doc_id = d.id ORDER BY id DESC LIMIT 1)`,

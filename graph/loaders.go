@@ -128,7 +128,7 @@ func NewLoaders(s *db.Store, wait time.Duration) *Loaders {
 		FirstOrdersByCustomer:      firstPageLoader(wait, byLimit(s.Orders.FirstOrderPages)),
 		OrderLineByID:              one(wait, s.Orders.LinesByIDs, func(l *sales.OrderLine) int64 { return l.ID }),
 		OrderLinesByOrderID:        many(wait, s.Orders.LinesByOrderIDs, func(l *sales.OrderLine) int64 { return l.OrderID }),
-		OrderEventsByOrderID:       many(wait, s.Events.OrderEvents, func(e *sales.OrderEvent) int64 { return e.OrderID }),
+		OrderEventsByOrderID:       many(wait, s.Events.OrderStatusEvents, func(e *sales.OrderEvent) int64 { return e.OrderID }),
 		DeliveryByID:               one(wait, s.Deliveries.ByIDs, func(d *sales.Delivery) int64 { return d.ID }),
 		DeliveriesByOrderID:        many(wait, s.Deliveries.ByOrderIDs, func(d *sales.Delivery) int64 { return d.OrderID }),
 		DeliveryLineByID:           one(wait, s.Deliveries.LinesByIDs, func(l *sales.DeliveryLine) int64 { return l.ID }),

@@ -61,6 +61,10 @@ type Options struct {
 	// Page is how many rows one read takes (default 500).
 	Page   int
 	Logger *slog.Logger
+
+	// PruneEvery is how often delivered outbox rows older than Retention are
+	// deleted (default Retention/24, within 1s..1h; negative: never; prune.go).
+	PruneEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -169,6 +173,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	if err := w.start(ctx); err != nil {
 		return err
 	}
+	defer b.startPruning(ctx)()
 	sockets := &dialer{}
 	l := b.listen(sockets)
 	defer func() {
