@@ -59,7 +59,10 @@ type Handler struct {
 
 // NewHandler builds the GraphQL endpoint.
 func NewHandler(cfg HandlerConfig) *Handler {
-	sockets := gorillaws.New(gorillaws.Options{AllowedOrigins: cfg.AllowedOrigins, WriteWait: 10 * time.Second, Logger: cfg.Logger})
+	// One loop pings every socket (PingInterval), rather than gqlgen's
+	// goroutine per socket (its PingPongInterval, left off).
+	sockets := gorillaws.New(gorillaws.Options{AllowedOrigins: cfg.AllowedOrigins, WriteWait: 10 * time.Second,
+		PingInterval: 10 * time.Second, Logger: cfg.Logger})
 	limits := cfg.Limits.withDefaults()
 	links := cfg.DocumentLinks
 	if links == nil {
@@ -74,8 +77,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.AddTransport(cfg.Auth.Websocket(transport.Websocket{
 		Implementation:        sockets,
 		InitTimeout:           3 * time.Second,
-		PingPongInterval:      10 * time.Second,
-		KeepAlivePingInterval: 10 * time.Second,
+		KeepAlivePingInterval: 10 * time.Second, // the legacy graphql-ws protocol's "ka"
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

@@ -61,11 +61,25 @@ type socketTransport struct {
 
 func (t socketTransport) Supports(r *http.Request) bool { return t.ws.Supports(r) }
 
+// Do serves the socket on a goroutine of its own and returns as soon as the
+// upgrade is done (or has failed), so that net/http's connection goroutine,
+// with its deep stack and its two 4 KiB buffers, does not wait out the
+// socket's life: an idle subscriber costs that much less. The socket's
+// context keeps the request's values but not its cancellation, which comes
+// when the handler returns.
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx, cancel := context.WithCancel(gorillaws.WithSocket(r.Context()))
-	defer cancel() // ends the session with the connection
+	ctx, cancel := context.WithCancel(gorillaws.WithSocket(context.WithoutCancel(r.Context())))
 	ctx = context.WithValue(ctx, cancelKey{}, cancel)
-	t.ws.Do(w, r.WithContext(ctx), socketExecutor{GraphExecutor: exec, auth: t.auth})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel() // ends the session with the connection
+		t.ws.Do(w, r.WithContext(ctx), socketExecutor{GraphExecutor: exec, auth: t.auth})
+	}()
+	select {
+	case <-done: // refused before the upgrade: the answer is written
+	case <-gorillaws.Accepted(ctx): // w is the socket's now
+	}
 }
 
 // initSocket is the InitFunc: it refuses bad credentials with 4403 and

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -45,6 +46,11 @@ type Options struct {
 	WriteWait time.Duration
 	// Logger receives refused upgrades and failed writes; slog.Default() if nil.
 	Logger *slog.Logger
+	// PingInterval, if set, pings every graphql-transport-ws socket that
+	// often from one loop (ping.go) and drops a peer silent for two
+	// intervals. Use it instead of gqlgen's PingPongInterval, which costs a
+	// goroutine per socket.
+	PingInterval time.Duration
 }
 
 // Implementation accepts gqlgen websocket connections with gorilla/websocket and keeps a
@@ -53,10 +59,12 @@ type Implementation struct {
 	anyOrigin bool
 	origins   map[string]bool // "scheme://host" in lower case
 	writeWait time.Duration
+	pingEvery time.Duration
 	log       *slog.Logger
 
 	mu          sync.Mutex
 	conns       map[*conn]struct{}
+	ping        pinger
 	closing     bool // set by CloseAll: later sockets are closed as soon as they open
 	closeCode   int
 	closeReason string
@@ -71,6 +79,7 @@ func New(opts Options) *Implementation {
 	i := &Implementation{
 		origins:   map[string]bool{},
 		writeWait: opts.WriteWait,
+		pingEvery: opts.PingInterval,
 		log:       opts.Logger,
 		conns:     map[*conn]struct{}{},
 	}
@@ -120,6 +129,9 @@ func (i *Implementation) checkOrigin(r *http.Request) bool {
 	return i.origins[key]
 }
 
+// writeBuffers lends gorilla a write buffer for each message.
+var writeBuffers = &sync.Pool{}
+
 // Accept upgrades the request, negotiating the first of the client's subprotocols that is in
 // opts.Subprotocols. A refused Origin gets HTTP 403 before the upgrade. The socket is closed
 // at the latest one WriteWait after the request's handler returns. After CloseAll, a new
@@ -134,6 +146,12 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 			return !slices.Contains(opts.Subprotocols, p)
 		}),
 		CheckOrigin: i.checkOrigin,
+		// An idle subscriber should cost little: a small read buffer (client
+		// messages are small; a larger one is read through it), and a write
+		// buffer only while writing, from a pool, instead of net/http's two
+		// 4 KiB buffers kept for the socket's life.
+		ReadBufferSize:  1024,
+		WriteBufferPool: writeBuffers,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			i.log.Warn("websocket upgrade refused", "status", status, "origin", r.Header.Get("Origin"), "err", reason)
 			// gqlgen writes its own JSON error body after Accept fails, so only the status
@@ -172,6 +190,7 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 	closing, code, reason := i.closing, i.closeCode, i.closeReason
 	if !closing {
 		i.conns[c] = struct{}{}
+		i.startPinging()
 	}
 	i.mu.Unlock()
 	if closing {
@@ -209,14 +228,16 @@ type socketKey struct{}
 
 // socketSlot is where Accept records the socket of a request made WithSocket.
 type socketSlot struct {
-	mu sync.Mutex
-	c  *conn
+	mu       sync.Mutex
+	c        *conn
+	accepted chan struct{} // closed once c is set
 }
 
 func (s *socketSlot) set(c *conn) {
 	s.mu.Lock()
 	s.c = c
 	s.mu.Unlock()
+	close(s.accepted)
 }
 
 func (s *socketSlot) get() *conn {
@@ -231,7 +252,18 @@ func (s *socketSlot) get() *conn {
 // code of its own through CloseSocket. gqlgen has no way to close a live connection with a
 // chosen code: cancelling its context closes with 1000.
 func WithSocket(ctx context.Context) context.Context {
-	return context.WithValue(ctx, socketKey{}, &socketSlot{})
+	return context.WithValue(ctx, socketKey{}, &socketSlot{accepted: make(chan struct{})})
+}
+
+// Accepted returns a channel closed once Accept has taken over the
+// connection of ctx's request (made WithSocket): from then on the HTTP
+// handler may return while the socket is served on (nil if ctx was not
+// made WithSocket).
+func Accepted(ctx context.Context) <-chan struct{} {
+	if slot, ok := ctx.Value(socketKey{}).(*socketSlot); ok {
+		return slot.accepted
+	}
+	return nil
 }
 
 // CloseSocket closes the socket accepted for ctx's request as CloseAll closes each one: a
@@ -270,7 +302,8 @@ type conn struct {
 	impl *Implementation
 	done chan struct{} // closed by Close
 
-	wmu       sync.Mutex // gorilla panics on concurrent writes
+	wmu       sync.Mutex  // gorilla panics on concurrent writes
+	heard     atomic.Bool // a message came since the last ping tick
 	closeOnce sync.Once
 	guard     *guard // graphql-transport-ws only: enforces the spec's close codes
 }
@@ -287,6 +320,9 @@ var (
 // makes gorilla send close 1009 before it returns the error.
 func (c *conn) NextReader() (int, io.Reader, error) {
 	t, r, err := c.ws.NextReader()
+	if err == nil {
+		c.heard.Store(true)
+	}
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
 		return t, nil, transport.ErrWebsocketClosed
 	}
@@ -305,12 +341,25 @@ func (c *conn) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	if c.guard != nil && c.guard.sent(data) {
-		return nil
+	if c.guard != nil {
+		drop, ack := c.guard.sent(data)
+		if drop {
+			return nil
+		}
+		if ack {
+			defer c.acked()
+		}
 	}
+	return c.writeText(data)
+}
+
+// writeText writes one text message within WriteWait, closing the socket
+// if it fails.
+func (c *conn) writeText(data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if err = c.ws.SetWriteDeadline(time.Now().Add(c.impl.writeWait)); err == nil {
+	err := c.ws.SetWriteDeadline(time.Now().Add(c.impl.writeWait))
+	if err == nil {
 		err = c.ws.WriteMessage(websocket.TextMessage, data)
 	}
 	if err != nil {
@@ -337,6 +386,7 @@ func (c *conn) Close() error {
 		err = c.ws.Close()
 		c.impl.mu.Lock()
 		delete(c.impl.conns, c)
+		c.impl.stopPinging()
 		c.impl.mu.Unlock()
 		close(c.done)
 	})

@@ -88,19 +88,29 @@ func (g *guard) check(data []byte) (code int, reason string) {
 	return 0, ""
 }
 
+// nextSuffix ends every result gqlgen writes (its message struct puts type
+// last, after the payload): those need no check, and parsing each event's
+// whole payload again, per subscriber, was most of what the guard cost.
+var nextSuffix = []byte(`"type":"next"}`)
+
 // sent notes what the server is about to write (the ack, the end of a
 // subscription) and reports whether to drop it instead: gqlgen follows an
-// error with complete, which the spec forbids.
-func (g *guard) sent(data []byte) (drop bool) {
+// error with complete, which the spec forbids. ack reports the
+// connection_ack.
+func (g *guard) sent(data []byte) (drop, ack bool) {
+	if bytes.HasSuffix(data, nextSuffix) {
+		return false, false
+	}
 	var m clientMessage
 	if json.Unmarshal(data, &m) != nil {
-		return false
+		return false, false
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch m.Type {
 	case "connection_ack":
 		g.acked = true
+		return false, true
 	case "error":
 		if m.ID != nil {
 			delete(g.active, *m.ID)
@@ -113,10 +123,17 @@ func (g *guard) sent(data []byte) (drop bool) {
 	case "complete":
 		if m.ID != nil {
 			delete(g.active, *m.ID)
-			return g.forgetFailed(*m.ID)
+			return g.forgetFailed(*m.ID), false
 		}
 	}
-	return false
+	return false, false
+}
+
+// isAcked reports whether connection_ack has been sent.
+func (g *guard) isAcked() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.acked
 }
 
 // forgetFailed removes id from the failed ids and reports whether it was there.

@@ -103,7 +103,7 @@ func TestProtocolCloseCodes(t *testing.T) {
 
 	t.Run("missing pong", func(t *testing.T) {
 		const interval = 100 * time.Millisecond
-		ps := newServer(t, gorillaws.Options{}, func(ws *transport.Websocket) { ws.PingPongInterval = interval })
+		ps := newServer(t, gorillaws.Options{PingInterval: interval}, nil)
 		conn, _, err := gqltest.DialRaw(t, ps.url, gqltest.Subprotocol, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -112,13 +112,13 @@ func TestProtocolCloseCodes(t *testing.T) {
 		writeJSON(t, conn, gqltest.Message{Type: "connection_init"})
 		expect(t, conn, gqltest.Message{Type: "connection_ack"})
 		code := readClose(t, conn) // reads, and ignores, the pings
-		// gqlgen's comment says 1006; through this adapter the read deadline ends its
-		// read loop and it closes normally.
+		// The read deadline the ping loop keeps ends gqlgen's read loop, which closes
+		// normally.
 		if code != websocket.CloseNormalClosure {
 			t.Errorf("close code = %d, want 1000", code)
 		}
 		if elapsed := time.Since(start); elapsed < 2*interval {
-			t.Errorf("closed after %v, want no earlier than 2×PingPongInterval", elapsed)
+			t.Errorf("closed after %v, want no earlier than 2×PingInterval", elapsed)
 		}
 	})
 
