@@ -220,6 +220,21 @@ func (b *Broker) Run(ctx context.Context) error {
 			if n == nil {
 				b.log.Info("live feed: listener reconnected; catching up")
 			}
+			// One read covers every doorbell already here: each rang after
+			// its commit, and the read begins after this. Under a heavy
+			// write load that is one read per batch of commits, not one
+			// per commit.
+			for drained := false; !drained; {
+				select {
+				case n, open := <-l.Notify:
+					drained = !open
+					if open && n == nil {
+						b.log.Info("live feed: listener reconnected; catching up")
+					}
+				default:
+					drained = true
+				}
+			}
 		case <-b.kick:
 			due = true
 		case <-timer.C:
@@ -467,10 +482,8 @@ func (b *Broker) fanOut(rows []*Event, upto int64) {
 			if !s.filter.match(e.FeedEvent) {
 				continue
 			}
-			select {
-			case s.ch <- e:
-			default:
-				b.log.Info("live feed: subscriber fell behind; dropping it", "buffer", cap(s.ch))
+			if !s.push(e) {
+				b.log.Info("live feed: subscriber fell behind; dropping it", "buffer", b.opts.Buffer)
 				delete(b.subs, s)
 				s.end(ErrOverflow)
 			}
@@ -497,16 +510,73 @@ type Subscription struct {
 	replay []*Event
 	live   bool
 
-	ch   chan *Event
-	once sync.Once
-	err  error // set before ch is closed
+	// The live events fanned out to it and not yet taken, at most the
+	// broker's Buffer. A slice that is dropped when emptied rather than a
+	// channel of Buffer slots: an idle subscriber holds no buffer at all.
+	mu    sync.Mutex
+	queue []*Event
+	err   error         // why it ended; set once
+	wake  chan struct{} // a token after each push and at the end
 }
 
+// push queues e without blocking; false if s is a whole buffer behind.
+func (s *Subscription) push(e *Event) bool {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return true // ended: nobody will take it
+	}
+	if len(s.queue) >= s.b.opts.Buffer {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+// end ends s with err (the first reason wins); what it had queued is still
+// taken first.
 func (s *Subscription) end(err error) {
-	s.once.Do(func() {
+	s.mu.Lock()
+	if s.err == nil {
 		s.err = err
-		close(s.ch)
-	})
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the next queued event, or s's end (nil, err), or (nil, nil)
+// when there is nothing yet.
+func (s *Subscription) take() (*Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return nil, s.err
+	}
+	e := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	if len(s.queue) == 0 {
+		s.queue = nil // let the backing array go
+	}
+	return e, nil
+}
+
+// Pending returns how many live events are queued for s: its transport may
+// hold its writes back while more follow at once.
+func (s *Subscription) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
 }
 
 // Subscribe starts a subscription. after, if set, is the id of the last
@@ -519,7 +589,7 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s := &Subscription{b: b, filter: f, ch: make(chan *Event, b.opts.Buffer)}
+	s := &Subscription{b: b, filter: f, wake: make(chan struct{}, 1)}
 	if after == nil {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -563,15 +633,17 @@ func (s *Subscription) Next(ctx context.Context) (*Event, error) {
 		return e, nil
 	}
 	for {
-		select {
-		case e, ok := <-s.ch:
-			if !ok {
-				return nil, s.err
-			}
-			if e.ID <= s.read {
-				continue // already read from the table (a cursor ahead of this instance)
-			}
+		e, err := s.take()
+		switch {
+		case e != nil && e.ID <= s.read:
+			continue // already read from the table (a cursor ahead of this instance)
+		case e != nil:
 			return e, nil
+		case err != nil:
+			return nil, err
+		}
+		select {
+		case <-s.wake:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
