@@ -83,6 +83,9 @@ func (fs *feedStream) responses(render graphql.ResponseHandler, logger loggerLik
 			}
 			return nil
 		}
+		// While more events are ready, the socket holds its frames back
+		// and sends them in one write with the last (gorillaws.Hold).
+		gorillaws.Hold(ctx, fs.sub.Pending() > 0)
 		resp, _ := e.Shared(fs.key, func() (any, bool) {
 			fs.events <- &e.OrderEvent // room for one: render takes it at once
 			r := render(ctx)

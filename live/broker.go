@@ -571,12 +571,13 @@ func (s *Subscription) take() (*Event, error) {
 	return e, nil
 }
 
-// Pending returns how many live events are queued for s: its transport may
-// hold its writes back while more follow at once.
+// Pending returns how many events s has ready to take at once (replayed or
+// live): its transport may hold its writes back while more follow. Call it
+// from the goroutine that calls Next.
 func (s *Subscription) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.queue)
+	return len(s.replay) + len(s.queue)
 }
 
 // Subscribe starts a subscription. after, if set, is the id of the last

@@ -161,11 +161,12 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 			w.WriteHeader(status)
 		},
 	}
-	ws, err := u.Upgrade(w, r, opts.ResponseHeader)
+	cw := &corkingWriter{ResponseWriter: w}
+	ws, err := u.Upgrade(cw, r, opts.ResponseHeader)
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{ws: ws, impl: i, done: make(chan struct{})}
+	c := &conn{ws: ws, net: cw.conn, impl: i, done: make(chan struct{})}
 	if slot, ok := r.Context().Value(socketKey{}).(*socketSlot); ok {
 		slot.set(c)
 	}
@@ -299,6 +300,7 @@ func closeFrame(code int, reason string) []byte {
 // conn is the transport.WebsocketConn for one gorilla socket.
 type conn struct {
 	ws   *websocket.Conn
+	net  *corkConn // beneath ws
 	impl *Implementation
 	done chan struct{} // closed by Close
 

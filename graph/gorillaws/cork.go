@@ -1,0 +1,129 @@
+package gorillaws
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// A subscriber that has several events queued gets them in one TCP write
+// instead of one write (and, at the reader, one wake-up) each: the feed
+// corks the socket while more events wait (Hold) and the last one's frame
+// goes out with the ones before it. gorilla writes each frame straight to
+// the net.Conn, so the corking is done beneath it, on the connection it
+// hijacks.
+
+const (
+	// maxCorked bounds what a corked socket holds before it writes anyway.
+	maxCorked = 64 << 10
+	// maxCorkDelay bounds how long a frame waits in a corked socket: a
+	// cork that nothing lifts (the subscriber went away between events)
+	// cannot hold a ping or a close frame back for longer.
+	maxCorkDelay = 5 * time.Millisecond
+)
+
+// corkConn is the socket's net.Conn, able to hold writes back.
+type corkConn struct {
+	net.Conn
+
+	mu     sync.Mutex
+	corked bool
+	held   []byte // written while corked; nil when empty
+	timer  *time.Timer
+	err    error // of a write made by the timer, returned by the next Write
+}
+
+// cork sets whether writes are held back; uncorked, held frames go out with
+// the next write (or at the latest after maxCorkDelay).
+func (c *corkConn) cork(on bool) {
+	c.mu.Lock()
+	c.corked = on
+	c.mu.Unlock()
+}
+
+func (c *corkConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.corked && len(c.held)+len(p) <= maxCorked {
+		if c.held == nil {
+			if c.timer == nil {
+				c.timer = time.AfterFunc(maxCorkDelay, c.flushLate)
+			} else {
+				c.timer.Reset(maxCorkDelay)
+			}
+		}
+		c.held = append(c.held, p...)
+		return len(p), nil
+	}
+	if c.held == nil {
+		return c.Conn.Write(p)
+	}
+	c.held = append(c.held, p...)
+	if err := c.flushLocked(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// flushLocked writes what is held; c.mu is held.
+func (c *corkConn) flushLocked() error {
+	if c.held == nil {
+		return nil
+	}
+	c.timer.Stop()
+	_, err := c.Conn.Write(c.held)
+	c.held = nil // an idle socket keeps no buffer
+	return err
+}
+
+// flushLate is the timer's: a cork held too long is lifted.
+func (c *corkConn) flushLate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.flushLocked(); err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// Close writes what is held (a close frame, say), then closes.
+func (c *corkConn) Close() error {
+	c.mu.Lock()
+	_ = c.flushLocked()
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// corkingWriter hands gorilla the corkConn when it hijacks the connection.
+type corkingWriter struct {
+	http.ResponseWriter
+	conn *corkConn
+}
+
+func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = &corkConn{Conn: c}
+	return w.conn, brw, nil
+}
+
+// Hold corks the socket of ctx's request (made WithSocket) while more is
+// true: what is written meanwhile goes out in one write with the first
+// write after Hold(ctx, false), or at the latest after 5 ms. It does
+// nothing for a context without a socket.
+func Hold(ctx context.Context, more bool) {
+	slot, _ := ctx.Value(socketKey{}).(*socketSlot)
+	if slot == nil {
+		return
+	}
+	if c := slot.get(); c != nil && c.net != nil {
+		c.net.cork(more)
+	}
+}
