@@ -61,8 +61,9 @@ type feedOptions struct {
 	// the first rate step.
 	Profile string
 	// SocketRecheck, if set, is the server's --socket-recheck: how often
-	// each open websocket re-reads its user from the database (2 s by
-	// default: 5,000 lookups a second at 10,000 sockets).
+	// the open websockets' users are re-read from the database (2 s by
+	// default; one statement per 1,000 distinct users, whatever the number
+	// of sockets).
 	SocketRecheck time.Duration
 }
 

@@ -135,7 +135,7 @@ func (r *FeedReport) Markdown() string {
 	if r.Settings.SocketRecheck != "" {
 		recheck = r.Settings.SocketRecheck
 	}
-	fmt.Fprintf(&b, "Server: `salesgraph serve` with `--socket-recheck` %s (each open websocket re-reads its user that often).\n\n", recheck)
+	fmt.Fprintf(&b, "Server: `salesgraph serve` with `--socket-recheck` %s (the open websockets' users are re-read that often, one statement per 1,000 distinct users).\n\n", recheck)
 	fmt.Fprintf(&b, "Subscription (one per websocket, graphql-transport-ws): `%s`\n\n", r.Query)
 
 	b.WriteString("## Targets (issue 10)\n\n| What | Target | Measured | |\n|---|---|---|---|\n")

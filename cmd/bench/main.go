@@ -57,7 +57,7 @@ func main() {
 	fs.IntVar(&fo.Writers, "feed-writers", fo.Writers, "feed: concurrent writers (HTTP connections)")
 	fs.BoolVar(&fo.WithOrder, "feed-order", false, "feed: each event also asks for order { id number status }, which the server loads per subscriber")
 	fs.StringVar(&fo.Profile, "feed-profile", "", "feed: write the server's CPU profile during the first rate step to this file")
-	fs.DurationVar(&fo.SocketRecheck, "feed-socket-recheck", 0, "feed: the server's --socket-recheck (how often each websocket re-reads its user; its default is 2s)")
+	fs.DurationVar(&fo.SocketRecheck, "feed-socket-recheck", 0, "feed: the server's --socket-recheck (how often the open websockets' users are re-read; its default is 2s)")
 	_ = fs.Parse(os.Args[1:])
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bench: unexpected argument %q (see go run ./cmd/bench -h)\n", fs.Arg(0))

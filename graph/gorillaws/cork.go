@@ -25,13 +25,18 @@ const (
 	maxCorkDelay = 5 * time.Millisecond
 )
 
+// heldBuffers are the corked sockets' buffers, lent while they hold frames:
+// a burst to 10,000 sockets would otherwise allocate a buffer per socket per
+// batch, and the garbage collector's work grows with it.
+var heldBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
 // corkConn is the socket's net.Conn, able to hold writes back.
 type corkConn struct {
 	net.Conn
 
 	mu     sync.Mutex
 	corked bool
-	held   []byte // written while corked; nil when empty
+	held   *[]byte // written while corked; nil when empty (from heldBuffers)
 	timer  *time.Timer
 	err    error // of a write made by the timer, returned by the next Write
 }
@@ -50,21 +55,22 @@ func (c *corkConn) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	if c.corked && len(c.held)+len(p) <= maxCorked {
+	if c.corked && (c.held == nil || len(*c.held)+len(p) <= maxCorked) {
 		if c.held == nil {
+			c.held = heldBuffers.Get().(*[]byte)
 			if c.timer == nil {
 				c.timer = time.AfterFunc(maxCorkDelay, c.flushLate)
 			} else {
 				c.timer.Reset(maxCorkDelay)
 			}
 		}
-		c.held = append(c.held, p...)
+		*c.held = append(*c.held, p...)
 		return len(p), nil
 	}
 	if c.held == nil {
 		return c.Conn.Write(p)
 	}
-	c.held = append(c.held, p...)
+	*c.held = append(*c.held, p...)
 	if err := c.flushLocked(); err != nil {
 		return 0, err
 	}
@@ -77,7 +83,11 @@ func (c *corkConn) flushLocked() error {
 		return nil
 	}
 	c.timer.Stop()
-	_, err := c.Conn.Write(c.held)
+	_, err := c.Conn.Write(*c.held)
+	if cap(*c.held) <= maxCorked+(4<<10) {
+		*c.held = (*c.held)[:0]
+		heldBuffers.Put(c.held)
+	}
 	c.held = nil // an idle socket keeps no buffer
 	return err
 }

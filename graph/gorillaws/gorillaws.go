@@ -9,6 +9,7 @@
 package gorillaws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -128,6 +129,9 @@ func (i *Implementation) checkOrigin(r *http.Request) bool {
 	}
 	return i.origins[key]
 }
+
+// encodeBuffers hold outgoing messages while WriteJSON writes them.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeBuffers lends gorilla a write buffer for each message.
 var writeBuffers = &sync.Pool{}
@@ -339,10 +343,21 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 // the connection's subscriptions instead of writing into a dead socket forever. Under
 // graphql-transport-ws, the complete gqlgen sends after an error is dropped (see guard.sent).
 func (c *conn) WriteJSON(v any) error {
-	data, err := json.Marshal(v) // before taking the socket, so a bad value cannot half-write a frame
-	if err != nil {
+	// Encoded before taking the socket, so a bad value cannot half-write a
+	// frame; into a pooled buffer, as every event to every subscriber
+	// passes here.
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			encodeBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode's newline
 	if c.guard != nil {
 		drop, ack := c.guard.sent(data)
 		if drop {
