@@ -255,3 +255,50 @@ func TestFilterMatch(t *testing.T) {
 		t.Error("an event of a customer without a rep matched a rep")
 	}
 }
+
+// Subscribers resuming from cursors get the very events the live stream
+// carried (and share their payloads), not copies of their own, as long as
+// the broker keeps them; older ones are read and then shared between the
+// resumers.
+func TestResumersShareEvents(t *testing.T) {
+	src := &fakeSource{}
+	b := startBroker(t, src, Options{Page: 4})
+	ctx := context.Background()
+	stream, err := b.Subscribe(ctx, Filter{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		src.add(1, sales.OrderConfirmed, false)
+	}
+	b.Poke()
+	var seen []*Event
+	for range 6 {
+		seen = append(seen, recv(t, stream))
+	}
+	after := int64(2)
+	var resumers []*Subscription
+	for range 3 {
+		s, err := b.Subscribe(ctx, Filter{}, &after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumers = append(resumers, s)
+	}
+	for i, s := range resumers {
+		for want := 3; want <= 6; want++ {
+			if e := recv(t, s); e != seen[want-1] {
+				t.Fatalf("resumer %d got event %d as its own copy, want the one the live stream carried", i, e.ID)
+			}
+		}
+	}
+	// Past what is kept: the first resumer's read is shared by the next.
+	b.mu.Lock()
+	b.recent = recentEvents{}
+	b.mu.Unlock()
+	a, _ := b.Subscribe(ctx, Filter{}, &after)
+	c, _ := b.Subscribe(ctx, Filter{}, &after)
+	if ea, ec := recv(t, a), recv(t, c); ea != ec {
+		t.Fatalf("two resumers read event %d as two copies, want one shared", ea.ID)
+	}
+}

@@ -503,7 +503,15 @@ END;
 $$`); err != nil {
 		return err
 	}
-	_, err = d.ExecContext(ctx, "ALTER TABLE order_events "+verb+" TRIGGER order_events_doorbell")
+	if _, err = d.ExecContext(ctx, "ALTER TABLE order_events "+verb+" TRIGGER order_events_doorbell"); err != nil {
+		return err
+	}
+	if mode == feedOn {
+		// The commits of an off period rang no bell: ring it once, so that
+		// the broker delivers them now (to no one) rather than to the first
+		// subscribers, as thousands of events at the first probe.
+		_, err = d.ExecContext(ctx, `SELECT pg_notify('order_events', '')`)
+	}
 	return err
 }
 
