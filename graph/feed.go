@@ -88,3 +88,24 @@ func feedFilter(in *model.OrderStatusFilter) (live.Filter, error) {
 	f.Statuses = in.Statuses
 	return f, nil
 }
+
+// An event is rendered once for all the subscribers that share its payload
+// (feedrender.go), and they all wait for that render: the loaders' batching
+// window (LoaderWait) would only delay every one of them, event after
+// event. So an event's order, and what its selection goes on to ask for,
+// and its actor load at once.
+
+// eventOrder loads e's order now, with the next levels its selection asks for.
+func eventOrder(ctx context.Context, e *sales.OrderEvent) (*sales.SalesOrder, error) {
+	l := loadersFrom(ctx).OrderByID
+	l.prefetch(ctx, []int64{e.OrderID}, thenOne(ctx, selectedFields(ctx, salesOrderImplementors), prefetchOrders))
+	return l.Load(ctx, e.OrderID)()
+}
+
+// eventActor loads e's actor now (nil for a change no user made).
+func eventActor(ctx context.Context, e *sales.OrderEvent) (*sales.User, error) {
+	if e.ActorID != nil {
+		loadersFrom(ctx).UserByID.prefetch(ctx, []int64{*e.ActorID}, nil)
+	}
+	return load(ctx, loadersFrom(ctx).UserByID, e.ActorID)
+}

@@ -34,11 +34,18 @@ type feedEnv struct {
 	dbURL   string
 	handler *graph.Handler
 	feed    *live.Broker
+	tune    func(*graph.HandlerConfig) // applied to each instance's handler, if set
 }
 
 const feedApp = "salesgraph-feed-test"
 
 func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
+	t.Helper()
+	return newTunedFeedEnv(t, opts, nil)
+}
+
+// newTunedFeedEnv is newFeedEnv with tune applied to the handler's config.
+func newTunedFeedEnv(t *testing.T, opts live.Options, tune func(*graph.HandlerConfig)) *feedEnv {
 	t.Helper()
 	url := dbtest.URL(t)
 	d, err := db.Open(context.Background(), url, db.Options{ApplicationName: "salesgraph-test"})
@@ -49,7 +56,7 @@ func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
 	store := db.NewStore(d)
 	store.SetUserCacheTTL(time.Hour)
 	e := &env{t: t, store: store, tokens: map[sales.Role]string{}, users: map[sales.Role]*sales.User{}}
-	fe := &feedEnv{env: e, dbURL: url}
+	fe := &feedEnv{env: e, dbURL: url, tune: tune}
 	fe.url, fe.handler, fe.feed = fe.instance(t, opts)
 	for _, r := range sales.Roles {
 		e.addUser(strings.ToLower(string(r))+"@test.example", r)
@@ -82,7 +89,11 @@ func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Hand
 	done := make(chan struct{})
 	go func() { defer close(done); _ = feed.Run(ctx) }()
 	authn := &graph.Authenticator{Secret: testSecret, Users: e.store.Users, Logger: logger}
-	h := graph.NewHandler(graph.HandlerConfig{Store: e.store, Auth: authn, Logger: logger, Feed: feed})
+	cfg := graph.HandlerConfig{Store: e.store, Auth: authn, Logger: logger, Feed: feed}
+	if e.tune != nil {
+		e.tune(&cfg)
+	}
+	h := graph.NewHandler(cfg)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		h.Sockets.CloseAll(1001, "test over")

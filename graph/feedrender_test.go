@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"salesgraph/graph"
 	"salesgraph/graph/gqltest"
 	"salesgraph/live"
 	"salesgraph/sales"
@@ -111,5 +112,26 @@ func TestFeedOverHTTPRefused(t *testing.T) {
 	r := gqltest.Post(t, e.url+"/graphql", e.tokens[sales.RoleAdmin], `subscription { orderStatusChanged { status } }`, nil)
 	if len(r.Errors) == 0 {
 		t.Fatalf("a subscription over POST answered %s, want an error", r.Data)
+	}
+}
+
+// An event's order, the levels below it and its actor load at once: every
+// subscriber sharing the payload waits for its render, so a render must not
+// wait out the loaders' batching window. With that window at a minute, the
+// event still comes at once.
+func TestFeedRenderDoesNotWaitForTheLoaderWindow(t *testing.T) {
+	t.Parallel()
+	e := newTunedFeedEnv(t, live.Options{}, func(c *graph.HandlerConfig) { c.LoaderWait = time.Minute })
+	orders := e.rawOrders(t, 1)
+	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
+	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
+	start := time.Now()
+	e.rawChange(t, orders[0], 1)
+	ev := next(t, sub, 20*time.Second)
+	if ev.Order.ID != orders[0].global || ev.Order.Customer.Code != "RAW-1" {
+		t.Fatalf("got %+v", ev)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the event took %v: its render waited for the loaders' batching window", took)
 	}
 }

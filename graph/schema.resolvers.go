@@ -378,12 +378,12 @@ func (r *orderStatusEventResolver) Cursor(ctx context.Context, obj *sales.OrderE
 
 // Order is the resolver for the order field.
 func (r *orderStatusEventResolver) Order(ctx context.Context, obj *sales.OrderEvent) (*sales.SalesOrder, error) {
-	return loadersFrom(ctx).OrderByID.Load(ctx, obj.OrderID)()
+	return eventOrder(ctx, obj)
 }
 
 // Actor is the resolver for the actor field.
 func (r *orderStatusEventResolver) Actor(ctx context.Context, obj *sales.OrderEvent) (*sales.User, error) {
-	return load(ctx, loadersFrom(ctx).UserByID, obj.ActorID)
+	return eventActor(ctx, obj)
 }
 
 // ID is the resolver for the id field.
