@@ -55,7 +55,7 @@ type feedOptions struct {
 	// Writers are the concurrent writers (HTTP connections).
 	Writers int
 	// WithOrder adds `order { id number status }` to each event, which the
-	// server loads for each subscriber.
+	// server loads once per event (the payload is shared).
 	WithOrder bool
 	// Profile, if set, is a file for the server's CPU profile taken during
 	// the first rate step.

@@ -55,7 +55,7 @@ func main() {
 	fs.DurationVar(&fo.WritePeriod, "feed-write-period", fo.WritePeriod, "feed: each period of the write path with the doorbell on or off")
 	fs.IntVar(&fo.WriteRounds, "feed-write-rounds", fo.WriteRounds, "feed: on/off pairs of write periods per operation")
 	fs.IntVar(&fo.Writers, "feed-writers", fo.Writers, "feed: concurrent writers (HTTP connections)")
-	fs.BoolVar(&fo.WithOrder, "feed-order", false, "feed: each event also asks for order { id number status }, which the server loads per subscriber")
+	fs.BoolVar(&fo.WithOrder, "feed-order", false, "feed: each event also asks for order { id number status }, which the server loads once per event")
 	fs.StringVar(&fo.Profile, "feed-profile", "", "feed: write the server's CPU profile during the first rate step to this file")
 	fs.DurationVar(&fo.SocketRecheck, "feed-socket-recheck", 0, "feed: the server's --socket-recheck (how often the open websockets' users are re-read; its default is 2s)")
 	_ = fs.Parse(os.Args[1:])
