@@ -171,6 +171,8 @@ func TestFeedDeliversStatusChanges(t *testing.T) {
 	// A rep asking for another rep's customers gets none of theirs.
 	repAsksOthers := e.dial(t, sales.RoleSalesRep).Subscribe(t, "r2", feedSubscription,
 		map[string]any{"filter": map[string]any{"salesRepIds": []string{userID(e.users[sales.RoleAdmin].ID)}}})
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() == 5 })
 
 	mine := e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "2")))
 	var conf struct{ ConfirmOrder orderOut }
@@ -230,6 +232,8 @@ func TestFeedResume(t *testing.T) {
 
 	ws := e.dial(t, sales.RoleAdmin)
 	sub := ws.Subscribe(t, "1", feedSubscription, nil)
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
 	e.rawChange(t, o, 1)
 	e.rawChange(t, o, 2)
 	first := next(t, sub, 5*time.Second)
@@ -273,6 +277,8 @@ func TestFeedCursorExpired(t *testing.T) {
 	e := newFeedEnv(t, live.Options{Retention: time.Hour})
 	o := e.rawOrders(t, 1)[0]
 	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
 	e.rawChange(t, o, 1)
 	old := next(t, sub, 5*time.Second)
 	e.rawChange(t, o, 2)
@@ -326,6 +332,8 @@ func TestFeedConcurrentWritersExactlyOnce(t *testing.T) {
 	for i := range subs {
 		subs[i] = e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
 	}
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() == len(subs) })
 	e.writeConcurrently(t, orders, writers, changes, nil)
 	for i, sub := range subs {
 		e.checkStream(t, fmt.Sprint("subscriber ", i), sub, orders, writers*changes)
@@ -343,6 +351,7 @@ func TestFeedListenerKilled(t *testing.T) {
 	for i := range subs {
 		subs[i] = e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
 	}
+	waitFor(t, func() bool { return e.feed.Subscribers() == len(subs) })
 	waitFor(t, func() bool { return e.listenerPID(t) != 0 }) // connected: lib/pq connects in the background
 	before := e.listenerPID(t)
 	e.writeConcurrently(t, orders, writers, changes, func(n int) {

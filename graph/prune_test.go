@@ -31,6 +31,8 @@ func TestFeedCursorOfPrunedEventExpires(t *testing.T) {
 	e := newFeedEnv(t, live.Options{Retention: time.Hour, PruneEvery: 20 * time.Millisecond})
 	o := e.rawOrders(t, 1)[0]
 	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
 	e.rawChange(t, o, 1)
 	old := next(t, sub, 5*time.Second)
 	e.rawChange(t, o, 2)
