@@ -3,19 +3,12 @@ package graph_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"salesgraph/db"
-	"salesgraph/db/dbtest"
-	"salesgraph/graph"
 	"salesgraph/graph/gqltest"
 	"salesgraph/live"
 	"salesgraph/sales"
@@ -30,54 +23,11 @@ import (
 // running: stop cancels the broker's Run and waits for it to return.
 func newStoppableFeedEnv(t *testing.T, opts live.Options, wrap func(live.Source) live.Source) (e *feedEnv, stop func()) {
 	t.Helper()
-	url := dbtest.URL(t)
-	d, err := db.Open(context.Background(), url, db.Options{ApplicationName: "salesgraph-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	store := db.NewStore(d)
-	store.SetUserCacheTTL(time.Hour)
-	base := &env{t: t, store: store, tokens: map[sales.Role]string{}, users: map[sales.Role]*sales.User{}}
-	e = &feedEnv{env: base, dbURL: url}
-
-	// As feedEnv.instance, but the broker's cancel is returned.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	if !strings.Contains(url, "://") {
-		sep = " "
-	}
-	opts.ConnString = url + sep + "application_name=" + feedApp
-	opts.Logger = logger
-	if opts.MaxReconnect == 0 {
-		opts.MaxReconnect = 500 * time.Millisecond
-	}
-	var src live.Source = store.Events
-	if wrap != nil {
-		src = wrap(src)
-	}
-	e.feed = live.New(src, opts)
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), brokerReadKey{}, true))
-	done := make(chan struct{})
-	go func() { defer close(done); _ = e.feed.Run(ctx) }()
-	authn := &graph.Authenticator{Secret: testSecret, Users: store.Users, Logger: logger}
-	e.handler = graph.NewHandler(graph.HandlerConfig{Store: store, Auth: authn, Logger: logger, Feed: e.feed})
-	srv := httptest.NewServer(e.handler)
-	e.url = srv.URL
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(func() {
-		e.handler.Sockets.CloseAll(1001, "test over")
-		stop()
-		srv.Close()
+	e = newFeedEnvWith(t, opts, func(fe *feedEnv) {
+		fe.wrap = wrap
+		fe.runCtx = context.WithValue(context.Background(), brokerReadKey{}, true)
 	})
-	for _, r := range sales.Roles {
-		base.addUser(strings.ToLower(string(r))+"@test.example", r)
-	}
-	return e, stop
+	return e, e.stopFeed
 }
 
 // brokerReadKey marks the context of the broker's own reads (its Run), so

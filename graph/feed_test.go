@@ -34,18 +34,32 @@ type feedEnv struct {
 	dbURL   string
 	handler *graph.Handler
 	feed    *live.Broker
-	tune    func(*graph.HandlerConfig) // applied to each instance's handler, if set
+	// stopFeed stops the first instance's broker alone, the server left
+	// running (it waits for Run to return).
+	stopFeed func()
+
+	// Set before the first instance starts (newFeedEnvWith), all optional:
+	tune   func(*graph.HandlerConfig)    // applied to each instance's handler
+	wrap   func(live.Source) live.Source // what each broker reads instead of the events store
+	runCtx context.Context               // the brokers' Run context (Background)
 }
 
 const feedApp = "salesgraph-feed-test"
 
 func newFeedEnv(t *testing.T, opts live.Options) *feedEnv {
 	t.Helper()
-	return newTunedFeedEnv(t, opts, nil)
+	return newFeedEnvWith(t, opts, nil)
 }
 
 // newTunedFeedEnv is newFeedEnv with tune applied to the handler's config.
 func newTunedFeedEnv(t *testing.T, opts live.Options, tune func(*graph.HandlerConfig)) *feedEnv {
+	t.Helper()
+	return newFeedEnvWith(t, opts, func(fe *feedEnv) { fe.tune = tune })
+}
+
+// newFeedEnvWith is newFeedEnv with set called on the env before its first
+// instance starts (to set tune, wrap or runCtx).
+func newFeedEnvWith(t *testing.T, opts live.Options, set func(*feedEnv)) *feedEnv {
 	t.Helper()
 	url := dbtest.URL(t)
 	d, err := db.Open(context.Background(), url, db.Options{ApplicationName: "salesgraph-test"})
@@ -56,8 +70,11 @@ func newTunedFeedEnv(t *testing.T, opts live.Options, tune func(*graph.HandlerCo
 	store := db.NewStore(d)
 	store.SetUserCacheTTL(time.Hour)
 	e := &env{t: t, store: store, tokens: map[sales.Role]string{}, users: map[sales.Role]*sales.User{}}
-	fe := &feedEnv{env: e, dbURL: url, tune: tune}
-	fe.url, fe.handler, fe.feed = fe.instance(t, opts)
+	fe := &feedEnv{env: e, dbURL: url}
+	if set != nil {
+		set(fe)
+	}
+	fe.url, fe.handler, fe.feed, fe.stopFeed = fe.instance(t, opts)
 	for _, r := range sales.Roles {
 		e.addUser(strings.ToLower(string(r))+"@test.example", r)
 	}
@@ -65,8 +82,8 @@ func newTunedFeedEnv(t *testing.T, opts live.Options, tune func(*graph.HandlerCo
 }
 
 // instance starts a server with a broker of its own on e's database, as a
-// second process would, and returns its URL.
-func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Handler, *live.Broker) {
+// second process would, and returns its URL and what stops its broker alone.
+func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Handler, *live.Broker, func()) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	switch {
@@ -84,10 +101,20 @@ func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Hand
 	if opts.MaxReconnect == 0 {
 		opts.MaxReconnect = 500 * time.Millisecond
 	}
-	feed := live.New(e.store.Events, opts)
-	ctx, cancel := context.WithCancel(context.Background())
+	var src live.Source = e.store.Events
+	if e.wrap != nil {
+		src = e.wrap(src)
+	}
+	feed := live.New(src, opts)
+	runCtx := e.runCtx
+	if runCtx == nil {
+		runCtx = context.Background()
+	}
+	ctx, cancel := context.WithCancel(runCtx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = feed.Run(ctx) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
 	authn := &graph.Authenticator{Secret: testSecret, Users: e.store.Users, Logger: logger}
 	cfg := graph.HandlerConfig{Store: e.store, Auth: authn, Logger: logger, Feed: feed}
 	if e.tune != nil {
@@ -97,11 +124,10 @@ func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Hand
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		h.Sockets.CloseAll(1001, "test over")
-		cancel()
-		<-done
+		stop()
 		srv.Close()
 	})
-	return srv.URL, h, feed
+	return srv.URL, h, feed, stop
 }
 
 func (e *feedEnv) dial(t *testing.T, role sales.Role) *gqltest.WS {
@@ -276,17 +302,7 @@ func TestFeedCursorExpired(t *testing.T) {
 	t.Parallel()
 	e := newFeedEnv(t, live.Options{Retention: time.Hour})
 	o := e.rawOrders(t, 1)[0]
-	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
-	e.rawChange(t, o, 1)
-	old := next(t, sub, 5*time.Second)
-	e.rawChange(t, o, 2)
-	recent := next(t, sub, 5*time.Second)
-	_, keys, _ := relay.Parse("after", old.Cursor)
-	if _, err := e.store.ExecContext(t.Context(), `UPDATE order_events SET occurred_at = now() - interval '2 hours' WHERE id = $1`, keys[0]); err != nil {
-		t.Fatal(err)
-	}
+	old, recent, oldID := e.oldAndRecent(t, o)
 
 	expect := func(name string, after, code string) {
 		t.Run(name, func(t *testing.T) {
@@ -304,7 +320,7 @@ func TestFeedCursorExpired(t *testing.T) {
 		})
 	}
 	expect("OlderThanRetention", old.Cursor, "CURSOR_EXPIRED")
-	if _, err := e.store.ExecContext(t.Context(), `DELETE FROM order_events WHERE id = $1`, keys[0]); err != nil {
+	if _, err := e.store.ExecContext(t.Context(), `DELETE FROM order_events WHERE id = $1`, oldID); err != nil {
 		t.Fatal(err)
 	}
 	expect("NoLongerKept", old.Cursor, "CURSOR_EXPIRED")
@@ -678,7 +694,7 @@ func TestFeedSlowConsumerGets1013(t *testing.T) {
 func TestFeedTwoInstances(t *testing.T) {
 	t.Parallel()
 	e := newFeedEnv(t, live.Options{Buffer: 10_000})
-	otherURL, _, other := e.instance(t, live.Options{Buffer: 10_000})
+	otherURL, _, other, _ := e.instance(t, live.Options{Buffer: 10_000})
 	const writers, changes, nOrders = 5, 10, 3
 	orders := e.rawOrders(t, nOrders)
 	bearer := map[string]any{"Authorization": "Bearer " + e.tokens[sales.RoleAdmin]}
@@ -691,4 +707,26 @@ func TestFeedTwoInstances(t *testing.T) {
 	for i, sub := range subs {
 		e.checkStream(t, fmt.Sprint("instance ", i), sub, orders, writers*changes)
 	}
+}
+
+// oldAndRecent makes two changes of o, received by a subscriber, and dates
+// the first two hours back (past an hour's retention); it returns both
+// events and the first's outbox id.
+func (e *feedEnv) oldAndRecent(t *testing.T, o rawOrder) (old, recent feedEvent, oldID int64) {
+	t.Helper()
+	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "old-and-recent", feedSubscription, nil)
+	// A subscription without after gets what commits after it joins: wait for it.
+	waitFor(t, func() bool { return e.feed.Subscribers() >= 1 })
+	e.rawChange(t, o, 1)
+	old = next(t, sub, 5*time.Second)
+	e.rawChange(t, o, 2)
+	recent = next(t, sub, 5*time.Second)
+	_, keys, err := relay.Parse("after", old.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ExecContext(t.Context(), `UPDATE order_events SET occurred_at = now() - interval '2 hours' WHERE id = $1`, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	return old, recent, keys[0]
 }

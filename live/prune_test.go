@@ -12,6 +12,7 @@ import (
 
 	"salesgraph/db"
 	"salesgraph/db/dbtest"
+	"salesgraph/graph/gqltest"
 )
 
 // pruneWorld is a migrated database with one order, whose outbox rows the
@@ -60,24 +61,6 @@ func (w *pruneWorld) ids(t *testing.T) []int64 {
 	return ids
 }
 
-// lockedBuffer is a log sink several goroutines may write.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // Pruning deletes exactly the rows older than the retention at or below
 // the watermark, batch by batch; it keeps newer rows, and old rows the
 // broker has not delivered. Pruning again deletes nothing.
@@ -92,7 +75,7 @@ func TestPruneDeletesDeliveredRowsOlderThanRetention(t *testing.T) {
 	undelivered := w.write(t, 2*hour)
 	newest := w.write(t, time.Minute)
 
-	var logs lockedBuffer
+	var logs gqltest.LogBuffer
 	b := New(w.store.Events, Options{Retention: hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	b.delivered = old4 // the broker has fanned out up to old4, not undelivered
 	n, err := b.prune(t.Context(), w.store.Events, 2)
