@@ -9,6 +9,7 @@
 package gorillaws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -129,8 +130,8 @@ func (i *Implementation) checkOrigin(r *http.Request) bool {
 	return i.origins[key]
 }
 
-// frameBuffers hold outgoing events while WriteJSON writes them.
-var frameBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+// encodeBuffers hold outgoing messages while WriteJSON writes them.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeBuffers lends gorilla a write buffer for each message.
 var writeBuffers = &sync.Pool{}
@@ -343,24 +344,20 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 // graphql-transport-ws, the complete gqlgen sends after an error is dropped (see guard.sent).
 func (c *conn) WriteJSON(v any) error {
 	// Encoded before taking the socket, so a bad value cannot half-write a
-	// frame. An event (every event to every subscriber passes here) goes
-	// into a pooled buffer with its payload copied, not encoded again
-	// (frame.go); anything else through encoding/json.
-	buf := frameBuffers.Get().(*[]byte)
+	// frame; into a pooled buffer, as every event to every subscriber
+	// passes here.
+	buf := encodeBuffers.Get().(*bytes.Buffer)
 	defer func() {
-		if cap(*buf) <= 64<<10 {
-			frameBuffers.Put(buf)
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			encodeBuffers.Put(buf)
 		}
 	}()
-	data, ok := appendResult((*buf)[:0], v)
-	if ok {
-		*buf = data[:0] // keep what it grew to
-	} else {
-		var err error
-		if data, err = json.Marshal(v); err != nil {
-			return err
-		}
+	enc := json.NewEncoder(buf)
+	if err := enc.Encode(v); err != nil {
+		return err
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode's newline
 	if c.guard != nil {
 		drop, ack := c.guard.sent(data)
 		if drop {
