@@ -420,7 +420,12 @@ func (b *Broker) listen(d *dialer) *pq.Listener {
 	go func() {
 		if err := l.Listen(Channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
 			b.log.Debug("live feed: LISTEN ended", "err", err)
+			return
 		}
+		// The connected event can come before this LISTEN holds: a commit
+		// in between rang no bell this broker heard, so read once more now
+		// that it does (else the row waited for the next commit).
+		b.Poke()
 	}()
 	return l
 }
