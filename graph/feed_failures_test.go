@@ -107,8 +107,7 @@ func TestFeedResumeReplayFailureCloses1013(t *testing.T) {
 
 	ws := e.dial(t, sales.RoleAdmin)
 	sub := ws.Subscribe(t, "1", feedSubscription, nil)
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() == 2 })
+	e.joined(t, 2)
 	e.rawChange(t, o, 1)
 	e.rawChange(t, o, 2)
 	first, second := next(t, sub, 5*time.Second), next(t, sub, 5*time.Second)

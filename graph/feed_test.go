@@ -130,6 +130,14 @@ func (e *feedEnv) instance(t *testing.T, opts live.Options) (string, *graph.Hand
 	return srv.URL, h, feed, stop
 }
 
+// joined waits until the first instance's broker has n subscribers: a
+// subscription without after gets only what commits after it joins, and it
+// joins after the client's subscribe message, not with it.
+func (e *feedEnv) joined(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, func() bool { return e.feed.Subscribers() >= n })
+}
+
 func (e *feedEnv) dial(t *testing.T, role sales.Role) *gqltest.WS {
 	t.Helper()
 	return gqltest.DialWS(t, e.url+"/graphql", map[string]any{"Authorization": "Bearer " + e.tokens[role]}, nil)
@@ -197,8 +205,7 @@ func TestFeedDeliversStatusChanges(t *testing.T) {
 	// A rep asking for another rep's customers gets none of theirs.
 	repAsksOthers := e.dial(t, sales.RoleSalesRep).Subscribe(t, "r2", feedSubscription,
 		map[string]any{"filter": map[string]any{"salesRepIds": []string{userID(e.users[sales.RoleAdmin].ID)}}})
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() == 5 })
+	e.joined(t, 5)
 
 	mine := e.createOrder(t, sales.RoleAdmin, s.order(nil, line(s.widget, "2")))
 	var conf struct{ ConfirmOrder orderOut }
@@ -258,8 +265,7 @@ func TestFeedResume(t *testing.T) {
 
 	ws := e.dial(t, sales.RoleAdmin)
 	sub := ws.Subscribe(t, "1", feedSubscription, nil)
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() == 1 })
+	e.joined(t, 1)
 	e.rawChange(t, o, 1)
 	e.rawChange(t, o, 2)
 	first := next(t, sub, 5*time.Second)
@@ -348,8 +354,7 @@ func TestFeedConcurrentWritersExactlyOnce(t *testing.T) {
 	for i := range subs {
 		subs[i] = e.dial(t, sales.RoleAdmin).Subscribe(t, "1", feedSubscription, nil)
 	}
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() == len(subs) })
+	e.joined(t, len(subs))
 	e.writeConcurrently(t, orders, writers, changes, nil)
 	for i, sub := range subs {
 		e.checkStream(t, fmt.Sprint("subscriber ", i), sub, orders, writers*changes)
@@ -715,8 +720,7 @@ func TestFeedTwoInstances(t *testing.T) {
 func (e *feedEnv) oldAndRecent(t *testing.T, o rawOrder) (old, recent feedEvent, oldID int64) {
 	t.Helper()
 	sub := e.dial(t, sales.RoleAdmin).Subscribe(t, "old-and-recent", feedSubscription, nil)
-	// A subscription without after gets what commits after it joins: wait for it.
-	waitFor(t, func() bool { return e.feed.Subscribers() >= 1 })
+	e.joined(t, 1)
 	e.rawChange(t, o, 1)
 	old = next(t, sub, 5*time.Second)
 	e.rawChange(t, o, 2)

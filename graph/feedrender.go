@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,7 +40,8 @@ type feedStream struct {
 	sub    *live.Subscription
 	events chan *sales.OrderEvent // the resolver's channel: one event per render
 	viewer *sales.User
-	key    string // what its payload depends on
+	key    string     // what its payload depends on
+	cork   func(bool) // its socket's (gorillaws.Corker)
 }
 
 // withFeedStream readies ctx, a websocket operation's, for an
@@ -56,7 +58,7 @@ func attachFeedStream(ctx context.Context, sub *live.Subscription, viewer *sales
 	if fs == nil || fs.sub != nil {
 		return nil, sales.Errorf(sales.CodeValidation, "", "subscribe over a websocket on /graphql")
 	}
-	fs.sub, fs.viewer = sub, viewer
+	fs.sub, fs.viewer, fs.cork = sub, viewer, gorillaws.Corker(ctx)
 	fs.events = make(chan *sales.OrderEvent, 1)
 	// Whatever ends the operation (complete, the socket closing) ends the
 	// subscription, without a goroutine waiting for it.
@@ -66,7 +68,7 @@ func attachFeedStream(ctx context.Context, sub *live.Subscription, viewer *sales
 
 // responses wraps render, gqlgen's response handler for the operation, so
 // that it renders only events no other subscriber with the same key has.
-func (fs *feedStream) responses(render graphql.ResponseHandler, logger loggerLike) graphql.ResponseHandler {
+func (fs *feedStream) responses(render graphql.ResponseHandler, logger *slog.Logger) graphql.ResponseHandler {
 	return func(ctx context.Context) *graphql.Response {
 		e, err := fs.sub.Next(ctx)
 		if err != nil {
@@ -84,8 +86,8 @@ func (fs *feedStream) responses(render graphql.ResponseHandler, logger loggerLik
 			return nil
 		}
 		// While more events are ready, the socket holds its frames back
-		// and sends them in one write with the last (gorillaws.Hold).
-		gorillaws.Hold(ctx, fs.sub.Pending() > 0)
+		// and sends them in one write with the last (gorillaws.Corker).
+		fs.cork(fs.sub.Pending() > 0)
 		resp, _ := e.Shared(fs.key, func() (any, bool) {
 			fs.events <- &e.OrderEvent // room for one: render takes it at once
 			r := render(ctx)
@@ -99,12 +101,6 @@ func (fs *feedStream) responses(render graphql.ResponseHandler, logger loggerLik
 		}).(*graphql.Response)
 		return resp // nil only if this socket is closing: the loop ends
 	}
-}
-
-// loggerLike is the part of *slog.Logger responses uses.
-type loggerLike interface {
-	InfoContext(ctx context.Context, msg string, args ...any)
-	WarnContext(ctx context.Context, msg string, args ...any)
 }
 
 // feedRenderKey names everything an event's payload depends on besides the

@@ -276,24 +276,19 @@ func (b *Broker) Run(ctx context.Context) error {
 			return ctx.Err()
 		case n := <-l.Notify:
 			// nil after a reconnect: anything may have been missed, and
-			// reading from the watermark catches up.
+			// reading from the watermark catches up. One read covers every
+			// doorbell already here too: each rang after its commit, and the
+			// read begins after this. Under a heavy write load that is one
+			// read per batch of commits, not one per commit.
 			due = true
-			if n == nil {
-				b.log.Info("live feed: listener reconnected; catching up")
-			}
-			// One read covers every doorbell already here: each rang after
-			// its commit, and the read begins after this. Under a heavy
-			// write load that is one read per batch of commits, not one
-			// per commit.
-			for drained := false; !drained; {
+			for open := true; open; {
+				if n == nil {
+					b.log.Info("live feed: listener reconnected; catching up")
+				}
 				select {
-				case n, open := <-l.Notify:
-					drained = !open
-					if open && n == nil {
-						b.log.Info("live feed: listener reconnected; catching up")
-					}
+				case n, open = <-l.Notify:
 				default:
-					drained = true
+					open = false
 				}
 			}
 		case <-b.kick:

@@ -124,16 +124,19 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return w.conn, brw, nil
 }
 
-// Hold corks the socket of ctx's request (made WithSocket) while more is
-// true: what is written meanwhile goes out in one write with the first
-// write after Hold(ctx, false), or at the latest after 5 ms. It does
-// nothing for a context without a socket.
-func Hold(ctx context.Context, more bool) {
+// Corker returns the cork of the socket of ctx's request (made WithSocket):
+// while it is given true, what is written goes out in one write with the
+// first write after it is given false, or at the latest after 5 ms. For a
+// context without a socket it returns a cork that does nothing. Resolve it
+// once per subscription, not per event: it walks the context.
+func Corker(ctx context.Context) func(more bool) {
 	slot, _ := ctx.Value(socketKey{}).(*socketSlot)
 	if slot == nil {
-		return
+		return func(bool) {}
 	}
-	if c := slot.get(); c != nil && c.net != nil {
-		c.net.cork(more)
+	c := slot.get()
+	if c == nil || c.net == nil {
+		return func(bool) {}
 	}
+	return c.net.cork
 }
