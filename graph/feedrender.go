@@ -41,7 +41,11 @@ type feedStream struct {
 	events chan *sales.OrderEvent // the resolver's channel: one event per render
 	viewer *sales.User
 	key    string     // what its payload depends on
-	cork   func(bool) // its socket's (gorillaws.Corker)
+	cork   func(bool) // its socket's (gorillaws.Corker), when pulled
+
+	// When pushed (push):
+	render graphql.ResponseHandler // gqlgen's, for the operation
+	logger *slog.Logger
 }
 
 // withFeedStream readies ctx, a websocket operation's, for an
@@ -66,23 +70,76 @@ func attachFeedStream(ctx context.Context, sub *live.Subscription, viewer *sales
 	return fs.events, nil
 }
 
+// push hands the stream to the socket's transport, which calls Next when
+// the subscription wakes it, instead of a goroutine waiting per subscriber;
+// false on a transport that pulls (gqlgen's, for the legacy protocol).
+func (fs *feedStream) push(ctx context.Context, render graphql.ResponseHandler, logger *slog.Logger) bool {
+	wake, ok := gorillaws.Push(ctx, fs)
+	if !ok {
+		return false
+	}
+	fs.render, fs.logger = render, logger
+	fs.sub.Notify(wake)
+	return true
+}
+
+// Next is the pushed stream's (gorillaws.Source): the next event's payload,
+// encoded once for every subscriber with the same key.
+func (fs *feedStream) Next(ctx context.Context) ([]byte, error) {
+	e, err := fs.sub.Poll(ctx)
+	if err != nil {
+		fs.failed(ctx, err, fs.logger)
+		return nil, err
+	}
+	if e == nil {
+		return nil, nil
+	}
+	payload, _ := e.Shared(fs.key+"/encoded", func() (any, bool) {
+		fs.events <- &e.OrderEvent // room for one: render takes it at once
+		r := fs.render(ctx)
+		if r == nil {
+			return []byte(nil), false // this socket is closing
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			fs.logger.ErrorContext(ctx, "live feed event could not be encoded", "err", err)
+			return []byte(nil), false
+		}
+		return b, ctx.Err() == nil
+	}).([]byte)
+	if payload == nil {
+		return nil, live.ErrClosed
+	}
+	return payload, nil
+}
+
+// Pending reports whether more events are ready (gorillaws.Source).
+func (fs *feedStream) Pending() bool { return fs.sub.Pending() > 0 }
+
+// failed handles the end of the subscription by err. Fell behind, the feed
+// stopped, or the replay failed: a complete would tell the client the
+// stream is over, so its socket closes with 1013 instead, which the client
+// retries, resuming from its cursor. An end that ctx's did not cause.
+func (fs *feedStream) failed(ctx context.Context, err error, logger *slog.Logger) {
+	if ctx.Err() != nil {
+		return // the client's complete, or the socket closed
+	}
+	if errors.Is(err, live.ErrOverflow) {
+		logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", fs.viewer.ID)
+	} else if !errors.Is(err, live.ErrClosed) {
+		logger.WarnContext(ctx, "live feed subscription failed; closing its socket with 1013", "user", fs.viewer.ID, "err", err)
+	}
+	gorillaws.CloseSocket(ctx, closeTryAgainLater, "try again: resume from your last cursor")
+}
+
 // responses wraps render, gqlgen's response handler for the operation, so
-// that it renders only events no other subscriber with the same key has.
+// that it renders only events no other subscriber with the same key has:
+// the pulled stream, for gqlgen's transport.
 func (fs *feedStream) responses(render graphql.ResponseHandler, logger *slog.Logger) graphql.ResponseHandler {
 	return func(ctx context.Context) *graphql.Response {
 		e, err := fs.sub.Next(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				// Fell behind, the feed stopped, or the replay failed: a
-				// complete would tell the client the stream is over, so close
-				// with 1013 instead, which it retries, resuming from its cursor.
-				if errors.Is(err, live.ErrOverflow) {
-					logger.InfoContext(ctx, "live feed subscriber fell behind; closing its socket with 1013", "user", fs.viewer.ID)
-				} else if !errors.Is(err, live.ErrClosed) {
-					logger.WarnContext(ctx, "live feed subscription failed; closing its socket with 1013", "user", fs.viewer.ID, "err", err)
-				}
-				gorillaws.CloseSocket(ctx, closeTryAgainLater, "try again: resume from your last cursor")
-			}
+			fs.failed(ctx, err, logger)
 			return nil
 		}
 		// While more events are ready, the socket holds its frames back

@@ -74,11 +74,13 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}))
 	// The websocket transport goes first: the first transport that supports
 	// a request wins (gqlgen #2826).
-	srv.AddTransport(cfg.Auth.Websocket(transport.Websocket{
-		Implementation:        sockets,
-		InitTimeout:           3 * time.Second,
-		KeepAlivePingInterval: 10 * time.Second, // the legacy graphql-ws protocol's "ka"
-	}))
+	srv.AddTransport(cfg.Auth.Websocket(
+		gorillaws.Transport{Sockets: sockets, InitTimeout: 3 * time.Second},
+		transport.Websocket{
+			Implementation:        sockets,
+			InitTimeout:           3 * time.Second,
+			KeepAlivePingInterval: 10 * time.Second, // the legacy graphql-ws protocol's "ka"
+		}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(decodedPOST{}) // the body is decoded once, by checkBody

@@ -47,15 +47,18 @@ type session struct {
 }
 
 // Websocket returns ws authenticating its connections as described above;
-// it sets ws.InitFunc. Use gorillaws as the implementation, which lets the
-// session close with 4403 (any other closes with 1000).
-func (a *Authenticator) Websocket(ws transport.Websocket) graphql.Transport {
+// it sets the InitFunc of ws and of legacy, gqlgen's transport, which serves
+// the sockets asking for the legacy graphql-ws protocol. Both must use a
+// gorillaws Implementation, which lets the session close with 4403.
+func (a *Authenticator) Websocket(ws gorillaws.Transport, legacy transport.Websocket) graphql.Transport {
+	legacy.InitFunc = a.initSocket
 	ws.InitFunc = a.initSocket
+	ws.Legacy = legacy
 	return socketTransport{ws: ws, auth: a}
 }
 
 type socketTransport struct {
-	ws   transport.Websocket
+	ws   graphql.Transport
 	auth *Authenticator
 }
 
@@ -87,7 +90,15 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 func (a *Authenticator) initSocket(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	ctx, err := a.FromInitPayload(ctx, p)
 	if err != nil {
-		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, err
+		// The reason reaches the client: only a refusal's own words, never
+		// what a failed lookup said.
+		reason := "Forbidden"
+		if e, ok := sales.AsError(err); ok && e.Code == sales.CodeUnauthenticated {
+			reason += ": " + e.Message
+		} else {
+			a.Logger.WarnContext(ctx, "websocket sign-in failed", "err", err)
+		}
+		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, &gorillaws.Refusal{Code: closeForbidden, Reason: reason}
 	}
 	if s, ok := ctx.Value(sessionKey{}).(*session); ok {
 		a.open(ctx, s)
@@ -292,5 +303,8 @@ func (x socketExecutor) DispatchOperation(ctx context.Context, rc *graphql.Opera
 		return responses, ctx // refused, or not the feed
 	}
 	feed.key = feedRenderKey(rc, feed.viewer)
+	if feed.push(ctx, responses, x.auth.Logger) {
+		return responses, ctx // the transport calls feed.Next instead
+	}
 	return feed.responses(responses, x.auth.Logger), ctx
 }

@@ -575,10 +575,21 @@ type Subscription struct {
 	// The live events fanned out to it and not yet taken, at most the
 	// broker's Buffer. A slice that is dropped when emptied rather than a
 	// channel of Buffer slots: an idle subscriber holds no buffer at all.
-	mu    sync.Mutex
-	queue []*Event
-	err   error         // why it ended; set once
-	wake  chan struct{} // a token after each push and at the end
+	mu     sync.Mutex
+	queue  []*Event
+	err    error         // why it ended; set once
+	wake   chan struct{} // a token after each push and at the end
+	notify func()        // called after each push and at the end (Notify)
+}
+
+// Notify has s call notify, which must not block, whenever it has a new
+// event or ends: a transport that pushes instead of waiting in Next then
+// calls Poll. The first call happens at once if s already has something.
+func (s *Subscription) Notify(notify func()) {
+	s.mu.Lock()
+	s.notify = notify
+	s.mu.Unlock()
+	notify()
 }
 
 // push queues e without blocking; false if s is a whole buffer behind.
@@ -613,6 +624,12 @@ func (s *Subscription) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+	s.mu.Lock()
+	notify := s.notify
+	s.mu.Unlock()
+	if notify != nil {
+		notify()
 	}
 }
 
@@ -685,6 +702,23 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 // the events it did receive), ErrClosed when the broker stops, or ctx's
 // error.
 func (s *Subscription) Next(ctx context.Context) (*Event, error) {
+	for {
+		e, err := s.Poll(ctx)
+		if e != nil || err != nil {
+			return e, err
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Poll is Next without the wait for a live event: nil, nil when none is
+// ready. Until the subscription has caught up with the live stream it reads
+// the table, which ctx bounds.
+func (s *Subscription) Poll(ctx context.Context) (*Event, error) {
 	for !s.live && len(s.replay) == 0 {
 		if err := s.catchUp(ctx); err != nil {
 			return nil, err
@@ -697,19 +731,10 @@ func (s *Subscription) Next(ctx context.Context) (*Event, error) {
 	}
 	for {
 		e, err := s.take()
-		switch {
-		case e != nil && e.ID <= s.read:
+		if e != nil && e.ID <= s.read {
 			continue // already read from the table (a cursor ahead of this instance)
-		case e != nil:
-			return e, nil
-		case err != nil:
-			return nil, err
 		}
-		select {
-		case <-s.wake:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return e, err
 	}
 }
 

@@ -77,6 +77,17 @@ func (c *corkConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// uncork lifts the cork and writes what it held.
+func (c *corkConn) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	if err := c.flushLocked(); err != nil {
+		return err
+	}
+	return nil
+}
+
 // flushLocked writes what is held; c.mu is held.
 func (c *corkConn) flushLocked() error {
 	if c.held == nil {

@@ -1,4 +1,6 @@
-// Package gorillaws serves gqlgen's websocket transport over gorilla/websocket.
+// Package gorillaws serves GraphQL over websockets with gorilla/websocket: Transport
+// speaks graphql-transport-ws itself (transport.go), and gqlgen's own transport serves the
+// legacy graphql-ws protocol over Implementation.
 //
 // gqlgen removed its own gorilla transport in v0.17.92 (RELIABILITY.md finding 1), so this
 // package implements [transport.WebsocketImplementation] and the two optional interfaces
@@ -64,7 +66,7 @@ type Implementation struct {
 	log       *slog.Logger
 
 	mu          sync.Mutex
-	conns       map[*conn]struct{}
+	conns       map[*Conn]struct{}
 	ping        pinger
 	closing     bool // set by CloseAll: later sockets are closed as soon as they open
 	closeCode   int
@@ -82,7 +84,7 @@ func New(opts Options) *Implementation {
 		writeWait: opts.WriteWait,
 		pingEvery: opts.PingInterval,
 		log:       opts.Logger,
-		conns:     map[*conn]struct{}{},
+		conns:     map[*Conn]struct{}{},
 	}
 	if i.writeWait <= 0 {
 		i.writeWait = DefaultWriteWait
@@ -136,51 +138,17 @@ var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // writeBuffers lends gorilla a write buffer for each message.
 var writeBuffers = &sync.Pool{}
 
-// Accept upgrades the request, negotiating the first of the client's subprotocols that is in
-// opts.Subprotocols. A refused Origin gets HTTP 403 before the upgrade. The socket is closed
-// at the latest one WriteWait after the request's handler returns. After CloseAll, a new
-// socket is closed at once with CloseAll's code.
+// Accept upgrades the request for gqlgen's websocket transport: Upgrade, offering
+// opts.Subprotocols but graphql-transport-ws, which Transport serves. gqlgen has a path that returns without closing the socket (an init
+// payload that is not a JSON object), so the socket is also closed one WriteWait after the
+// request's handler returns. Not at once: on most paths gqlgen closes from another goroutine
+// just after returning, and closing first would drop its close frame.
 func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	u := websocket.Upgrader{
-		HandshakeTimeout: i.writeWait,
-		// gorilla picks the first of the server's list that the client offers, and gqlgen
-		// lists the legacy protocol first; offering only what the client asked for, in the
-		// client's order, lets a client that offers both get graphql-transport-ws.
-		Subprotocols: slices.DeleteFunc(websocket.Subprotocols(r), func(p string) bool {
-			return !slices.Contains(opts.Subprotocols, p)
-		}),
-		CheckOrigin: i.checkOrigin,
-		// An idle subscriber should cost little: a small read buffer (client
-		// messages are small; a larger one is read through it), and a write
-		// buffer only while writing, from a pool, instead of net/http's two
-		// 4 KiB buffers kept for the socket's life.
-		ReadBufferSize:  1024,
-		WriteBufferPool: writeBuffers,
-		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			i.log.Warn("websocket upgrade refused", "status", status, "origin", r.Header.Get("Origin"), "err", reason)
-			// gqlgen writes its own JSON error body after Accept fails, so only the status
-			// (and the version header RFC 6455 asks for) is written here.
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Sec-Websocket-Version", "13")
-			w.WriteHeader(status)
-		},
-	}
-	cw := &corkingWriter{ResponseWriter: w}
-	ws, err := u.Upgrade(cw, r, opts.ResponseHeader)
+	legacy := slices.DeleteFunc(slices.Clone(opts.Subprotocols), func(p string) bool { return p == protocolTransportWS })
+	c, err := i.Upgrade(w, r, legacy, opts.ResponseHeader)
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{ws: ws, net: cw.conn, impl: i, done: make(chan struct{})}
-	if slot, ok := r.Context().Value(socketKey{}).(*socketSlot); ok {
-		slot.set(c)
-	}
-	if ws.Subprotocol() == protocolTransportWS {
-		c.guard = &guard{active: map[string]bool{}}
-	}
-	// gqlgen has a path that returns without closing the socket (an init payload that is not
-	// a JSON object), so close it one WriteWait after the handler returns. Not at once: on
-	// most paths gqlgen closes from another goroutine just after returning, and closing
-	// first would drop its close frame.
 	context.AfterFunc(r.Context(), func() {
 		t := time.NewTimer(i.writeWait)
 		defer t.Stop()
@@ -190,6 +158,48 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 			_ = c.Close()
 		}
 	})
+	return c, nil
+}
+
+// Upgrade upgrades the request, negotiating the first of the client's subprotocols that is
+// in subprotocols. A refused Origin gets HTTP 403 before the upgrade. After CloseAll, a new
+// socket is closed at once with CloseAll's code (its first read fails). The caller owns the
+// socket and must Close it.
+func (i *Implementation) Upgrade(w http.ResponseWriter, r *http.Request, subprotocols []string, header http.Header) (*Conn, error) {
+	u := websocket.Upgrader{
+		HandshakeTimeout: i.writeWait,
+		// gorilla picks the first of the server's list that the client offers, and gqlgen
+		// lists the legacy protocol first; offering only what the client asked for, in the
+		// client's order, lets a client that offers both get graphql-transport-ws.
+		Subprotocols: Offered(r, subprotocols),
+		CheckOrigin:  i.checkOrigin,
+		// An idle subscriber should cost little: a small read buffer (client
+		// messages are small; a larger one is read through it), and a write
+		// buffer only while writing, from a pool, instead of net/http's two
+		// 4 KiB buffers kept for the socket's life.
+		ReadBufferSize:  1024,
+		WriteBufferPool: writeBuffers,
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			i.log.Warn("websocket upgrade refused", "status", status, "origin", r.Header.Get("Origin"), "err", reason)
+			// The transport writes its own JSON error body after the upgrade fails, so
+			// only the status (and the version header RFC 6455 asks for) is written here.
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Sec-Websocket-Version", "13")
+			w.WriteHeader(status)
+		},
+	}
+	cw := &corkingWriter{ResponseWriter: w}
+	ws, err := u.Upgrade(cw, r, header)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{ws: ws, net: cw.conn, impl: i, done: make(chan struct{})}
+	if slot, ok := r.Context().Value(socketKey{}).(*socketSlot); ok {
+		slot.set(c)
+	}
+	if ws.Subprotocol() == protocolTransportWS {
+		c.guard = &guard{active: map[string]bool{}}
+	}
 
 	i.mu.Lock()
 	closing, code, reason := i.closing, i.closeCode, i.closeReason
@@ -200,9 +210,16 @@ func (i *Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tra
 	i.mu.Unlock()
 	if closing {
 		_ = ws.WriteControl(websocket.CloseMessage, closeFrame(code, reason), time.Now().Add(i.writeWait))
-		_ = c.Close() // gqlgen's first read then fails and it returns
+		_ = c.Close() // the first read then fails
 	}
 	return c, nil
+}
+
+// Offered returns the client's subprotocols, in the client's order, that are in supported.
+func Offered(r *http.Request, supported []string) []string {
+	return slices.DeleteFunc(websocket.Subprotocols(r), func(p string) bool {
+		return !slices.Contains(supported, p)
+	})
 }
 
 // CloseAll sends a close frame with code and reason (use 1001 going away or 1012 service
@@ -215,7 +232,7 @@ func (i *Implementation) CloseAll(code int, reason string) {
 	deadline := time.Now().Add(i.writeWait)
 	i.mu.Lock()
 	i.closing, i.closeCode, i.closeReason = true, code, reason
-	conns := make([]*conn, 0, len(i.conns))
+	conns := make([]*Conn, 0, len(i.conns))
 	for c := range i.conns {
 		conns = append(conns, c)
 	}
@@ -234,18 +251,18 @@ type socketKey struct{}
 // socketSlot is where Accept records the socket of a request made WithSocket.
 type socketSlot struct {
 	mu       sync.Mutex
-	c        *conn
+	c        *Conn
 	accepted chan struct{} // closed once c is set
 }
 
-func (s *socketSlot) set(c *conn) {
+func (s *socketSlot) set(c *Conn) {
 	s.mu.Lock()
 	s.c = c
 	s.mu.Unlock()
 	close(s.accepted)
 }
 
-func (s *socketSlot) get() *conn {
+func (s *socketSlot) get() *Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.c
@@ -301,8 +318,8 @@ func closeFrame(code int, reason string) []byte {
 	return data[:min(len(data), maxCloseFrame)]
 }
 
-// conn is the transport.WebsocketConn for one gorilla socket.
-type conn struct {
+// Conn is the transport.WebsocketConn for one gorilla socket.
+type Conn struct {
 	ws   *websocket.Conn
 	net  *corkConn // beneath ws
 	impl *Implementation
@@ -315,16 +332,16 @@ type conn struct {
 }
 
 var (
-	_ transport.WebsocketConn          = (*conn)(nil)
-	_ transport.WebsocketReadLimiter   = (*conn)(nil)
-	_ transport.WebsocketReadDeadliner = (*conn)(nil)
+	_ transport.WebsocketConn          = (*Conn)(nil)
+	_ transport.WebsocketReadLimiter   = (*Conn)(nil)
+	_ transport.WebsocketReadDeadliner = (*Conn)(nil)
 )
 
 // NextReader returns the next data message. A normal close from the peer (1000, 1001 going
 // away, or a close frame without a code) becomes transport.ErrWebsocketClosed, as in gqlgen's
 // coder adapter, so gqlgen does not report it to its ErrorFunc. Reading past the read limit
 // makes gorilla send close 1009 before it returns the error.
-func (c *conn) NextReader() (int, io.Reader, error) {
+func (c *Conn) NextReader() (int, io.Reader, error) {
 	t, r, err := c.ws.NextReader()
 	if err == nil {
 		c.heard.Store(true)
@@ -332,47 +349,36 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
 		return t, nil, transport.ErrWebsocketClosed
 	}
-	if err != nil || c.guard == nil {
-		return t, r, err
-	}
-	return c.guardedRead(t, r)
+	return t, r, err
 }
 
 // WriteJSON writes v as one text message within WriteWait. gorilla makes any write error
 // permanent, so on failure the socket is closed: gqlgen's read loop then ends and it cancels
-// the connection's subscriptions instead of writing into a dead socket forever. Under
-// graphql-transport-ws, the complete gqlgen sends after an error is dropped (see guard.sent).
-func (c *conn) WriteJSON(v any) error {
+// the connection's subscriptions instead of writing into a dead socket forever.
+func (c *Conn) WriteJSON(v any) error {
 	// Encoded before taking the socket, so a bad value cannot half-write a
-	// frame; into a pooled buffer, as every event to every subscriber
-	// passes here.
+	// frame; into a pooled buffer, as every event to every subscriber of
+	// the legacy protocol passes here.
 	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			encodeBuffers.Put(buf)
-		}
-	}()
+	defer putEncodeBuffer(buf)
 	enc := json.NewEncoder(buf)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode's newline
-	if c.guard != nil {
-		drop, ack := c.guard.sent(data)
-		if drop {
-			return nil
-		}
-		if ack {
-			defer c.acked()
-		}
+	return c.writeText(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode's newline
+}
+
+// putEncodeBuffer returns buf to encodeBuffers, unless a large message grew it.
+func putEncodeBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		buf.Reset()
+		encodeBuffers.Put(buf)
 	}
-	return c.writeText(data)
 }
 
 // writeText writes one text message within WriteWait, closing the socket
 // if it fails.
-func (c *conn) writeText(data []byte) error {
+func (c *Conn) writeText(data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	err := c.ws.SetWriteDeadline(time.Now().Add(c.impl.writeWait))
@@ -388,16 +394,13 @@ func (c *conn) writeText(data []byte) error {
 
 // WriteClose sends a close frame within WriteWait. gorilla lets control frames be written
 // concurrently with data frames, so it does not wait for wmu.
-func (c *conn) WriteClose(code int, message string) error {
-	if c.guard != nil {
-		code = closeCode(code, message)
-	}
+func (c *Conn) WriteClose(code int, message string) error {
 	return c.ws.WriteControl(websocket.CloseMessage, closeFrame(code, message), time.Now().Add(c.impl.writeWait))
 }
 
 // Close closes the TCP connection without a close frame (gqlgen sends one first with
 // WriteClose) and removes the socket from the registry. Later calls do nothing.
-func (c *conn) Close() error {
+func (c *Conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		err = c.ws.Close()
@@ -411,19 +414,19 @@ func (c *conn) Close() error {
 }
 
 // Subprotocol returns the negotiated subprotocol ("" if the client offered none).
-func (c *conn) Subprotocol() string { return c.ws.Subprotocol() }
+func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
 
 // SetReadLimit sets the largest message gqlgen will read (its PayloadReadLimit).
-func (c *conn) SetReadLimit(limit int64) { c.ws.SetReadLimit(limit) }
+func (c *Conn) SetReadLimit(limit int64) { c.ws.SetReadLimit(limit) }
 
 // SetReadDeadline sets the read deadline gqlgen uses to drop a peer that misses a pong.
-func (c *conn) SetReadDeadline(t time.Time) error { return c.ws.SetReadDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.ws.SetReadDeadline(t) }
 
 // shutdown sends the close frame and gives the peer until deadline to answer with its own,
 // as RFC 6455 §7.1.1 asks: gqlgen's read loop sees the answer and tears the connection down
 // itself. Then it closes whatever is left. If a write is stuck, WriteControl waits for it
 // only until deadline, and the stuck write itself fails at its own WriteWait.
-func (c *conn) shutdown(code int, reason string, deadline time.Time) {
+func (c *Conn) shutdown(code int, reason string, deadline time.Time) {
 	if err := c.ws.WriteControl(websocket.CloseMessage, closeFrame(code, reason), deadline); err == nil {
 		t := time.NewTimer(time.Until(deadline))
 		defer t.Stop()

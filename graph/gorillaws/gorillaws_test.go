@@ -35,27 +35,25 @@ type server struct {
 	url  string
 }
 
-// newServer starts an httptest server. configure may adjust the websocket transport, whose
+// newServer starts an httptest server: graphql-transport-ws served by Transport, the legacy
+// graphql-ws by gqlgen's transport, both over the Implementation, as in production. configure
+// may adjust the Transport (its InitTimeout and PayloadReadLimit go to gqlgen's too), whose
 // InitFunc refuses the token "bad" with 4403. When the test ends it checks that every socket
 // has left the registry.
-func newServer(t *testing.T, opts gorillaws.Options, configure func(*transport.Websocket)) *server {
+func newServer(t *testing.T, opts gorillaws.Options, configure func(*gorillaws.Transport)) *server {
 	t.Helper()
 	return startServer(t, opts, configure, nil)
 }
 
 // startServer is newServer with a hook to wrap the listener.
-func startServer(t *testing.T, opts gorillaws.Options, configure func(*transport.Websocket), wrap func(net.Listener) net.Listener) *server {
+func startServer(t *testing.T, opts gorillaws.Options, configure func(*gorillaws.Transport), wrap func(net.Listener) net.Listener) *server {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{impl: gorillaws.New(opts), exec: testexecutor.New()}
-	ws := transport.Websocket{Implementation: s.impl, InitFunc: initFunc}
-	if configure != nil {
-		configure(&ws)
-	}
 	h := handler.New(s.exec.Schema())
-	h.AddTransport(ws)
+	h.AddTransport(transports(s.impl, initFunc, configure))
 	h.AddTransport(transport.POST{})
 	ts := httptest.NewUnstartedServer(h)
 	if wrap != nil {
@@ -71,12 +69,26 @@ func startServer(t *testing.T, opts gorillaws.Options, configure func(*transport
 	return s
 }
 
+// transports is the Transport over impl, with gqlgen's for the legacy protocol.
+func transports(impl *gorillaws.Implementation, init transport.WebsocketInitFunc, configure func(*gorillaws.Transport)) gorillaws.Transport {
+	own := gorillaws.Transport{Sockets: impl, InitFunc: init}
+	if configure != nil {
+		configure(&own)
+	}
+	legacy := transport.Websocket{Implementation: impl, InitFunc: init, InitTimeout: own.InitTimeout}
+	if own.PayloadReadLimit != 0 {
+		legacy.PayloadReadLimit = &own.PayloadReadLimit
+	}
+	own.Legacy = legacy
+	return own
+}
+
 // initFunc refuses the token "bad" the way our auth will: 4403, which the graphql-ws client
-// retries (gqlgen's default would be 1000).
+// retries (gqlgen's default would be 1000), telling each transport in its own way.
 func initFunc(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	if p.GetString("token") == "bad" {
 		ctx = transport.WithWebsocketCloseCode(ctx, 4403)
-		return transport.AppendCloseReason(ctx, "forbidden"), nil, errors.New("forbidden")
+		return transport.AppendCloseReason(ctx, "forbidden"), nil, &gorillaws.Refusal{Code: 4403, Reason: "forbidden"}
 	}
 	return ctx, nil, nil
 }
@@ -266,7 +278,7 @@ func TestNewRejectsMalformedOrigin(t *testing.T) {
 // and gorilla answers an oversize message with 1009 (message too big).
 func TestPayloadReadLimit(t *testing.T) {
 	limit := int64(1024)
-	s := newServer(t, gorillaws.Options{}, func(ws *transport.Websocket) { ws.PayloadReadLimit = &limit })
+	s := newServer(t, gorillaws.Options{}, func(ws *gorillaws.Transport) { ws.PayloadReadLimit = limit })
 	big := map[string]any{"pad": strings.Repeat("x", 2*int(limit))}
 
 	t.Run("connection_init", func(t *testing.T) {
@@ -309,10 +321,10 @@ func TestCloseSocket(t *testing.T) {
 	exec := testexecutor.New()
 	conns := make(chan context.Context, 2) // each connection's context, from its InitFunc
 	h := handler.New(exec.Schema())
-	h.AddTransport(transport.Websocket{Implementation: impl, InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	h.AddTransport(transports(impl, func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		conns <- ctx
 		return ctx, nil, nil
-	}})
+	}, nil))
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(gorillaws.WithSocket(r.Context())))
 	}))

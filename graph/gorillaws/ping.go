@@ -65,14 +65,14 @@ func (i *Implementation) pingLoop(ctx context.Context) {
 // pingAll pings every acknowledged graphql-transport-ws socket.
 func (i *Implementation) pingAll() {
 	i.mu.Lock()
-	conns := make([]*conn, 0, len(i.conns))
+	conns := make([]*Conn, 0, len(i.conns))
 	for c := range i.conns {
 		if c.guard != nil {
 			conns = append(conns, c)
 		}
 	}
 	i.mu.Unlock()
-	work := make(chan *conn)
+	work := make(chan *Conn)
 	var wg sync.WaitGroup
 	for range min(pingWorkers, len(conns)) {
 		wg.Go(func() {
@@ -91,7 +91,7 @@ func (i *Implementation) pingAll() {
 // pingTick is one tick for c: nothing before connection_ack (the init
 // timeout covers that), else extend the deadline if the peer has spoken
 // since the last tick, and send a ping.
-func (c *conn) pingTick(every time.Duration) {
+func (c *Conn) pingTick(every time.Duration) {
 	if !c.guard.isAcked() {
 		return
 	}
@@ -101,9 +101,12 @@ func (c *conn) pingTick(every time.Duration) {
 	_ = c.writeText(pingMessage)
 }
 
-// acked starts c's deadline: the peer must speak within two intervals.
-func (c *conn) acked() {
+// acked starts c's deadline: the peer must speak within two intervals. Without
+// pings, it lifts the deadline Transport set for connection_init.
+func (c *Conn) acked() {
+	var deadline time.Time
 	if c.impl.pingEvery > 0 {
-		_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.impl.pingEvery))
+		deadline = time.Now().Add(2 * c.impl.pingEvery)
 	}
+	_ = c.ws.SetReadDeadline(deadline)
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
 
@@ -18,7 +17,7 @@ import (
 // 1002 or 1000); the adapter's guard enforces them. The missing-pong subtest pins what gqlgen
 // still does its own way.
 func TestProtocolCloseCodes(t *testing.T) {
-	s := newServer(t, gorillaws.Options{}, func(ws *transport.Websocket) { ws.InitTimeout = 200 * time.Millisecond })
+	s := newServer(t, gorillaws.Options{}, func(ws *gorillaws.Transport) { ws.InitTimeout = 200 * time.Millisecond })
 	closes := []struct {
 		name string
 		spec int // what the graphql-transport-ws spec asks for

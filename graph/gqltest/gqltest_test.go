@@ -38,23 +38,18 @@ type server struct {
 	auth string
 }
 
-func newServer(t *testing.T, configure func(*transport.Websocket)) *server {
+func newServer(t *testing.T, opts gorillaws.Options) *server {
 	t.Helper()
-	s := &server{
-		impl: gorillaws.New(gorillaws.Options{Logger: slog.New(slog.DiscardHandler)}),
-		exec: testexecutor.New(),
-	}
-	ws := transport.Websocket{
-		Implementation: s.impl,
+	opts.Logger = slog.New(slog.DiscardHandler)
+	s := &server{impl: gorillaws.New(opts), exec: testexecutor.New()}
+	ws := gorillaws.Transport{
+		Sockets: s.impl,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			if p.GetString("token") == "bad" {
-				return transport.WithWebsocketCloseCode(ctx, 4403), nil, errors.New("forbidden")
+				return ctx, nil, errors.New("forbidden")
 			}
 			return ctx, &transport.InitPayload{"hello": p.GetString("token")}, nil
 		},
-	}
-	if configure != nil {
-		configure(&ws)
 	}
 	h := handler.New(s.exec.Schema())
 	h.AddTransport(ws)
@@ -77,7 +72,7 @@ func (s *server) lastAuth() string {
 }
 
 func TestPost(t *testing.T) {
-	s := newServer(t, nil)
+	s := newServer(t, gorillaws.Options{})
 
 	t.Run("data decodes", func(t *testing.T) {
 		res := gqltest.Post(t, s.url, "", "query { name }", nil)
@@ -131,7 +126,7 @@ func TestErrorExtensions(t *testing.T) {
 }
 
 func TestWS(t *testing.T) {
-	s := newServer(t, nil)
+	s := newServer(t, gorillaws.Options{})
 
 	t.Run("init payload reaches InitFunc and the ack payload comes back", func(t *testing.T) {
 		c := gqltest.OpenWS(t, s.url, nil)
@@ -184,12 +179,12 @@ func TestWS(t *testing.T) {
 	})
 }
 
-// TestWSAnswersPings: gqlgen closes a graphql-transport-ws socket whose client misses a pong
-// for 2×PingPongInterval, so a socket alive after many intervals was answering.
+// TestWSAnswersPings: the server closes a graphql-transport-ws socket whose client misses a
+// pong for 2×PingInterval, so a socket alive after many intervals was answering.
 func TestWSAnswersPings(t *testing.T) {
 	// Each pong is due within one or two intervals; 100ms leaves room for a loaded -race run.
 	const interval = 100 * time.Millisecond
-	s := newServer(t, func(ws *transport.Websocket) { ws.PingPongInterval = interval })
+	s := newServer(t, gorillaws.Options{PingInterval: interval})
 	c := gqltest.DialWS(t, s.url, nil, nil)
 	time.Sleep(6 * interval)
 	c.Ping(t, wait)
@@ -199,7 +194,7 @@ func TestWSAnswersPings(t *testing.T) {
 }
 
 func TestWSDeliversQueuedMessagesAfterClose(t *testing.T) {
-	s := newServer(t, nil)
+	s := newServer(t, gorillaws.Options{})
 	c := gqltest.DialWS(t, s.url, nil, nil)
 	sub := c.Subscribe(t, "1", "subscription { name }", nil)
 	c.Ping(t, wait)
@@ -218,7 +213,7 @@ func TestWSDeliversQueuedMessagesAfterClose(t *testing.T) {
 // TestFailures checks that the helpers fail the test, with a useful message, where a test
 // could otherwise pass by accident or hang.
 func TestFailures(t *testing.T) {
-	s := newServer(t, nil)
+	s := newServer(t, gorillaws.Options{})
 	notGraphQL := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notGraphQL.Close)
 	tests := []struct {
