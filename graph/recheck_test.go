@@ -155,9 +155,8 @@ func authGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		// The goroutine serving each socket (socketTransport.Do) is the
-		// socket's own, not the auth code's.
-		if strings.Contains(g, "created by salesgraph/graph.") && !strings.Contains(g, "created by salesgraph/graph.socketTransport.Do") {
+		// The goroutine reading each socket is gorillaws's, not the auth code's.
+		if strings.Contains(g, "created by salesgraph/graph.") {
 			out = append(out, g)
 		}
 	}

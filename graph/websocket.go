@@ -32,8 +32,6 @@ const recheckBatch = 1000
 
 type sessionKey struct{}
 
-type cancelKey struct{}
-
 // session is one websocket connection's sign-in.
 type session struct {
 	email   string
@@ -64,25 +62,10 @@ type socketTransport struct {
 
 func (t socketTransport) Supports(r *http.Request) bool { return t.ws.Supports(r) }
 
-// Do serves the socket on a goroutine of its own and returns as soon as the
-// upgrade is done (or has failed), so that net/http's connection goroutine,
-// with its deep stack and its two 4 KiB buffers, does not wait out the
-// socket's life: an idle subscriber costs that much less. The socket's
-// context keeps the request's values but not its cancellation, which comes
-// when the handler returns.
+// Do hands the socket to ws with an executor that authenticates each
+// operation. ws returns once the upgrade is done, serving the socket on.
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx, cancel := context.WithCancel(gorillaws.WithSocket(context.WithoutCancel(r.Context())))
-	ctx = context.WithValue(ctx, cancelKey{}, cancel)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer cancel() // ends the session with the connection
-		t.ws.Do(w, r.WithContext(ctx), socketExecutor{GraphExecutor: exec, auth: t.auth})
-	}()
-	select {
-	case <-done: // refused before the upgrade: the answer is written
-	case <-gorillaws.Accepted(ctx): // w is the socket's now
-	}
+	t.ws.Do(w, r, socketExecutor{GraphExecutor: exec, auth: t.auth})
 }
 
 // initSocket is the InitFunc: it refuses bad credentials with 4403 and
@@ -153,11 +136,9 @@ func (a *Authenticator) closeSession(s *session, reason string) {
 		return
 	}
 	a.Logger.InfoContext(s.ctx, "closing websocket", "user", s.user.ID, "reason", reason)
+	// Closing the socket ends its operations: the reader finds it closed.
 	if !gorillaws.CloseSocket(s.ctx, closeForbidden, reason) {
-		a.Logger.WarnContext(s.ctx, "websocket is not a gorillaws socket; closing it without 4403")
-	}
-	if cancel, ok := s.ctx.Value(cancelKey{}).(context.CancelFunc); ok {
-		cancel() // gqlgen ends the connection, if the close above did not
+		a.Logger.ErrorContext(s.ctx, "websocket is not a gorillaws socket; it cannot be closed")
 	}
 }
 

@@ -177,7 +177,7 @@ func (i *Implementation) Upgrade(w http.ResponseWriter, r *http.Request, subprot
 		// messages are small; a larger one is read through it), and a write
 		// buffer only while writing, from a pool, instead of net/http's two
 		// 4 KiB buffers kept for the socket's life.
-		ReadBufferSize:  1024,
+		ReadBufferSize:  256,
 		WriteBufferPool: writeBuffers,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			i.log.Warn("websocket upgrade refused", "status", status, "origin", r.Header.Get("Origin"), "err", reason)

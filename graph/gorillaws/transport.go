@@ -75,14 +75,23 @@ var _ graphql.Transport = Transport{}
 // Supports reports a websocket upgrade.
 func (t Transport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
 
-// Do upgrades the request and serves the socket until it closes.
+// Do upgrades the request and returns: the socket is served on a goroutine
+// of its own, so that net/http's connection goroutine, with its deep stack
+// and its buffers, does not wait out the socket's life, and the socket's
+// reader starts on a small stack. The socket's context keeps the request's
+// values (and a socket slot: WithSocket) but not its cancellation, which
+// comes when the handler returns.
 func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := context.WithoutCancel(r.Context())
+	if Accepted(ctx) == nil {
+		ctx = WithSocket(ctx)
+	}
 	offered := Offered(r, []string{protocolTransportWS, "graphql-ws"})
 	if (len(offered) == 0 || offered[0] != protocolTransportWS) && t.Legacy != nil {
-		t.Legacy.Do(w, r, exec)
+		t.legacy(w, r.WithContext(ctx), exec)
 		return
 	}
-	c, err := t.Sockets.Upgrade(w, r, []string{protocolTransportWS}, http.Header{})
+	c, err := t.Sockets.Upgrade(w, r.WithContext(ctx), []string{protocolTransportWS}, http.Header{})
 	if err != nil {
 		transport.SendErrorf(w, http.StatusBadRequest, "unable to upgrade")
 		return
@@ -97,17 +106,33 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		limit = defaultReadLimit
 	}
 	c.SetReadLimit(limit)
+	ctx, cancel := context.WithCancel(ctx)
+	s := &socket{t: t, c: c, exec: exec, ctx: ctx, cancel: cancel, ops: map[string]*operation{}}
+	go s.serve()
+}
+
+// legacy serves the socket with gqlgen's transport, which holds its
+// goroutine until the socket closes: on a goroutine of its own, returning
+// once the upgrade is done (or has failed).
+func (t Transport) legacy(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx, cancel := context.WithCancel(r.Context())
-	s := &socket{t: t, c: c, exec: exec, headers: r.Header, ctx: ctx, cancel: cancel, ops: map[string]*operation{}}
-	s.serve()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel() // Accept closes a socket gqlgen left open once this ends
+		t.Legacy.Do(w, r.WithContext(ctx), exec)
+	}()
+	select {
+	case <-done: // refused before the upgrade: the answer is written
+	case <-Accepted(ctx): // w is the socket's now
+	}
 }
 
 // socket is one graphql-transport-ws connection.
 type socket struct {
-	t       Transport
-	c       *Conn
-	exec    graphql.GraphExecutor
-	headers http.Header
+	t    Transport
+	c    *Conn
+	exec graphql.GraphExecutor
 
 	// ctx is the connection's: InitFunc's after connection_init. It ends
 	// when the socket does, ending every operation.
@@ -129,16 +154,18 @@ type operation struct {
 	frame  frameParts
 }
 
-// serve reads the socket's messages until it closes. Anything that may
-// take a deep stack (InitFunc, an operation) runs on another goroutine, so
-// that this one, which lives as long as the socket, stays small.
+// serve reads the socket's messages until it closes. It only reads: each
+// message is handled on a goroutine of its own (onFreshStack), so that this
+// one, which lives as long as the socket, keeps the small stack a blocked
+// read needs. Decoding JSON, running InitFunc or starting an operation would
+// grow it, and an idle socket would keep that stack for its life.
 func (s *socket) serve() {
 	defer s.close()
 	if s.t.InitTimeout > 0 {
 		_ = s.c.SetReadDeadline(time.Now().Add(s.t.InitTimeout))
 	}
 	for {
-		m, err := s.c.readMessage()
+		data, err := s.c.readMessage()
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !s.c.guard.isAcked() {
@@ -148,28 +175,46 @@ func (s *socket) serve() {
 			}
 			return
 		}
-		switch m.Type {
-		case "connection_init":
-			if !s.init(m.Payload) {
-				return
-			}
-		case "ping":
-			s.write(serverMessage{Type: "pong", Payload: m.Payload})
-		case "pong": // readMessage noted that the peer is alive
-		case "subscribe":
-			s.subscribe(*m.ID, m.Payload, graphql.Now())
-		case "complete":
-			if m.ID == nil {
-				continue
-			}
-			s.mu.Lock()
-			op := s.ops[*m.ID]
-			s.mu.Unlock()
-			if op != nil {
-				op.cancel()
-			}
+		open := true
+		onFreshStack(func() { open = s.handle(data) })
+		if !open {
+			return
 		}
 	}
+}
+
+// handle acts on one client message, first checking it against the
+// protocol; false if the socket is to close.
+func (s *socket) handle(data []byte) bool {
+	m, code, reason := s.c.guard.check(data)
+	if code != 0 {
+		_ = s.c.WriteClose(code, reason)
+		return false
+	}
+	switch m.Type {
+	case "connection_init":
+		return s.init(m.Payload)
+	case "ping":
+		s.write(serverMessage{Type: "pong", Payload: m.Payload})
+	case "pong": // readMessage noted that the peer is alive
+	case "subscribe":
+		s.subscribe(*m.ID, m.Payload, graphql.Now())
+	case "complete":
+		if m.ID == nil {
+			return true
+		}
+		s.mu.Lock()
+		op := s.ops[*m.ID]
+		pushed := op != nil && op.src != nil
+		s.mu.Unlock()
+		if op != nil {
+			op.cancel()
+		}
+		if pushed {
+			s.wake() // the drain ends it
+		}
+	}
+	return true
 }
 
 // close ends every operation and closes the socket.
@@ -189,18 +234,14 @@ func (s *socket) init(payload json.RawMessage) bool {
 	}
 	var ack *transport.InitPayload
 	if s.t.InitFunc != nil {
-		var (
-			ctx context.Context
-			err error
-		)
-		onFreshStack(func() { ctx, ack, err = s.t.InitFunc(s.ctx, init) })
+		ctx, payload, err := s.t.InitFunc(s.ctx, init)
 		if err != nil {
 			refusal := &Refusal{Code: closeForbidden, Reason: "Forbidden"}
 			errors.As(err, &refusal)
 			_ = s.c.WriteClose(refusal.Code, refusal.Reason)
 			return false
 		}
-		s.ctx = ctx
+		s.ctx, ack = ctx, payload
 	}
 	m := serverMessage{Type: "connection_ack"}
 	if ack != nil {
@@ -264,7 +305,8 @@ func (s *socket) run(op *operation, payload json.RawMessage, start time.Time) {
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = s.headers
+	// No params.Headers: nothing here reads them, and an idle socket would
+	// keep the upgrade request's headers for its whole life.
 
 	rc, errs := s.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -357,11 +399,12 @@ func (s *socket) finish(op *operation, complete bool) bool {
 // Source is a pushed operation's supply of responses.
 type Source interface {
 	// Next returns the operation's next response, JSON-encoded, if one is
-	// ready, without waiting for one: nil, nil when none is. An error ends
-	// the operation without complete: when ctx (the operation's) has
-	// ended, the client's complete or the socket's closing did it;
-	// otherwise the Source has closed the socket itself (CloseSocket),
-	// with the code its client should act on.
+	// ready, without waiting for one: nil, nil when none is. ctx is the
+	// operation's; once it ends (the client's complete, the socket
+	// closing) Next is not called again. An error ends the operation
+	// without complete, which would tell the client the stream is over:
+	// the Source should close the socket itself (CloseSocket) with the code
+	// its client should act on.
 	Next(ctx context.Context) ([]byte, error)
 	// Pending reports whether Next has more ready at once; the socket then
 	// holds its writes back to send them together.
@@ -433,10 +476,13 @@ func (s *socket) drain() {
 // pump writes op's ready responses.
 func (s *socket) pump(op *operation) {
 	for {
+		if op.ctx.Err() != nil {
+			s.finish(op, true) // the client's complete
+			return
+		}
 		b, err := op.src.Next(op.ctx)
 		if err != nil {
-			// Ended by the client's complete (answered with complete, as a
-			// pulled operation is), by the socket closing, or by the Source.
+			// The Source's end, or the client's complete just now.
 			s.finish(op, op.ctx.Err() != nil)
 			return
 		}
@@ -471,22 +517,12 @@ func (c *Conn) writeNext(f frameParts, payload []byte) error {
 	return c.writeText(buf.Bytes())
 }
 
-// readMessage reads the next client message and vets it against the
-// protocol: one that breaks it closes the socket with the spec's code and
-// is reported as transport.ErrWebsocketClosed, as is a normal close.
-func (c *Conn) readMessage() (clientMessage, error) {
+// readMessage reads the next client message. A normal close from the peer
+// is transport.ErrWebsocketClosed.
+func (c *Conn) readMessage() ([]byte, error) {
 	_, r, err := c.NextReader()
 	if err != nil {
-		return clientMessage{}, err
+		return nil, err
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return clientMessage{}, err
-	}
-	m, code, reason := c.guard.check(data)
-	if code != 0 {
-		_ = c.WriteClose(code, reason)
-		return m, transport.ErrWebsocketClosed
-	}
-	return m, nil
+	return io.ReadAll(r)
 }
