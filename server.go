@@ -166,7 +166,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cfg.checkServe(); err != nil {
 		return err
 	}
-	tuneGC(os.Getenv)
+	defer tuneGC(os.Getenv)()
 	logger := cfg.logger(stderr)
 	secret, err := cfg.secret()
 	if err != nil {
