@@ -578,7 +578,7 @@ type Subscription struct {
 	mu     sync.Mutex
 	queue  []*Event
 	err    error         // why it ended; set once
-	wake   chan struct{} // a token after each push and at the end
+	wake   chan struct{} // a token after each push and at the end, once Next waits
 	notify func()        // called after each push and at the end (Notify)
 }
 
@@ -621,15 +621,17 @@ func (s *Subscription) end(err error) {
 }
 
 func (s *Subscription) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
 	s.mu.Lock()
-	notify := s.notify
+	notify, wake := s.notify, s.wake
 	s.mu.Unlock()
 	if notify != nil {
 		notify()
+	}
+	if wake != nil {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -669,7 +671,7 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s := &Subscription{b: b, filter: f, wake: make(chan struct{}, 1)}
+	s := &Subscription{b: b, filter: f}
 	if after == nil {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -702,13 +704,20 @@ func (b *Broker) Subscribe(ctx context.Context, f Filter, after *int64) (*Subscr
 // the events it did receive), ErrClosed when the broker stops, or ctx's
 // error.
 func (s *Subscription) Next(ctx context.Context) (*Event, error) {
+	// A pushed subscription (Notify) never waits here: it has no channel.
+	s.mu.Lock()
+	if s.wake == nil {
+		s.wake = make(chan struct{}, 1)
+	}
+	wake := s.wake
+	s.mu.Unlock()
 	for {
 		e, err := s.Poll(ctx)
 		if e != nil || err != nil {
 			return e, err
 		}
 		select {
-		case <-s.wake:
+		case <-wake:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -198,7 +198,7 @@ func (i *Implementation) Upgrade(w http.ResponseWriter, r *http.Request, subprot
 		slot.set(c)
 	}
 	if ws.Subprotocol() == protocolTransportWS {
-		c.guard = &guard{active: map[string]bool{}}
+		c.guard = &guard{}
 	}
 
 	i.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -211,6 +212,22 @@ func TestLegacyGraphQLWS(t *testing.T) {
 			writeJSON(t, conn, gqltest.Message{Type: "start", ID: "2", Payload: json.RawMessage(`{"query":"subscription { nope }"}`)})
 			expectType(t, conn, "error", "2")
 			expect(t, conn, gqltest.Message{Type: "complete", ID: "2"})
+			// At most MaxOperations run at once here too. gqlgen starts each
+			// operation on a goroutine of its own, so which of one too many
+			// is refused is down to the scheduler.
+			for i := range gorillaws.MaxOperations + 1 {
+				writeJSON(t, conn, gqltest.Message{Type: "start", ID: fmt.Sprint("s", i), Payload: json.RawMessage(`{"query":"subscription { name }"}`)})
+			}
+			refused := expectTooMany(t, conn)
+			running := "s0"
+			if refused == running {
+				running = "s1"
+			}
+			writeJSON(t, conn, gqltest.Message{Type: "stop", ID: running})
+			expect(t, conn, gqltest.Message{Type: "complete", ID: running})
+			writeJSON(t, conn, gqltest.Message{Type: "start", ID: "room", Payload: json.RawMessage(`{"query":"query { name }"}`)})
+			expect(t, conn, gqltest.Message{Type: "data", ID: "room", Payload: json.RawMessage(`{"data":` + nameEvent + `}`)})
+			expect(t, conn, gqltest.Message{Type: "complete", ID: "room"})
 			writeJSON(t, conn, gqltest.Message{Type: "connection_terminate"})
 			if code := readClose(t, conn); code != websocket.CloseNormalClosure {
 				t.Errorf("close code after connection_terminate = %d, want 1000", code)
@@ -504,6 +521,27 @@ func writeJSON(t *testing.T, conn *websocket.Conn, v any) {
 	if err := conn.WriteJSON(v); err != nil {
 		t.Fatalf("write %+v: %v", v, err)
 	}
+}
+
+// expectTooMany reads the legacy protocol's answer to a start past
+// MaxOperations, data with the TOO_MANY_OPERATIONS error then complete, and
+// returns the id it refused.
+func expectTooMany(t *testing.T, conn *websocket.Conn) string {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	var m gqltest.Message
+	if err := conn.ReadJSON(&m); err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Errors []struct{ Extensions map[string]any }
+	}
+	_ = json.Unmarshal(m.Payload, &p)
+	if m.Type != "data" || len(p.Errors) != 1 || p.Errors[0].Extensions["code"] != "TOO_MANY_OPERATIONS" {
+		t.Fatalf("got %s %s %s, want data with TOO_MANY_OPERATIONS", m.Type, m.ID, m.Payload)
+	}
+	expect(t, conn, gqltest.Message{Type: "complete", ID: m.ID})
+	return m.ID
 }
 
 // expect reads the next message and compares it with want.

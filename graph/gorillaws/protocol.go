@@ -3,6 +3,7 @@ package gorillaws
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sync"
 )
 
@@ -25,9 +26,9 @@ const (
 // guard tracks one graphql-transport-ws connection's protocol state.
 type guard struct {
 	mu     sync.Mutex
-	inited bool            // connection_init received
-	acked  bool            // connection_ack sent
-	active map[string]bool // subscription ids the server has not ended
+	inited bool     // connection_init received
+	acked  bool     // connection_ack sent
+	active []string // subscription ids the server has not ended (a few: no map)
 }
 
 // clientMessage is the part of a client message the guard checks.
@@ -62,13 +63,13 @@ func (g *guard) check(data []byte) (m clientMessage, code int, reason string) {
 		if m.ID == nil || *m.ID == "" {
 			return m, closeBadRequest, "subscribe needs an id"
 		}
-		if g.active[*m.ID] {
+		if slices.Contains(g.active, *m.ID) {
 			return m, closeSubscriberExists, "Subscriber for " + *m.ID + " already exists"
 		}
-		g.active[*m.ID] = true
+		g.active = append(g.active, *m.ID)
 	case "complete":
 		if m.ID != nil {
-			delete(g.active, *m.ID)
+			g.forget(*m.ID)
 		}
 	default:
 		return m, closeBadRequest, "Invalid message received"
@@ -88,7 +89,14 @@ func (g *guard) ack() {
 func (g *guard) end(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	delete(g.active, id)
+	g.forget(id)
+}
+
+// forget removes id from the active ones; g.mu is held.
+func (g *guard) forget(id string) {
+	if i := slices.Index(g.active, id); i >= 0 {
+		g.active = slices.Delete(g.active, i, i+1)
+	}
 }
 
 // isAcked reports whether connection_ack has been sent.

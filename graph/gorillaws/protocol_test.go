@@ -2,6 +2,7 @@ package gorillaws_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -171,6 +172,38 @@ func TestProtocolCloseCodes(t *testing.T) {
 		again := c.Subscribe(t, "1", "query { name }", nil)
 		if res, ok := again.Next(t, wait); !ok || string(res.Data) != nameEvent {
 			t.Errorf("second use of id 1: %s, %v", res.Data, ok)
+		}
+	})
+
+	t.Run("operations per socket are bounded", func(t *testing.T) {
+		c := gqltest.DialWS(t, s.url, nil, nil)
+		for i := range gorillaws.MaxOperations {
+			c.Subscribe(t, strconv.Itoa(i), "subscription { name }", nil)
+		}
+		over := c.Subscribe(t, "over", "subscription { name }", nil)
+		errs := over.Errors(t, wait)
+		if len(errs) != 1 || errs[0].Code() != "TOO_MANY_OPERATIONS" {
+			t.Fatalf("subscribe past %d running: errors %+v, want one TOO_MANY_OPERATIONS", gorillaws.MaxOperations, errs)
+		}
+		// Reusing the refused id does not walk around the bound.
+		again := c.Subscribe(t, "over", "subscription { name }", nil)
+		if errs := again.Errors(t, wait); len(errs) != 1 || errs[0].Code() != "TOO_MANY_OPERATIONS" {
+			t.Fatalf("the refused id again: errors %+v, want TOO_MANY_OPERATIONS", errs)
+		}
+		// Completing one makes room for one.
+		c.Send(t, gqltest.Message{Type: "complete", ID: "0"})
+		c.Ping(t, wait)
+		waitFor := time.Now().Add(wait)
+		for {
+			room := c.Subscribe(t, "room", "query { name }", nil)
+			ev := room.Recv(t, wait)
+			if ev.Type == "next" {
+				break
+			}
+			if time.Now().After(waitFor) {
+				t.Fatalf("no room after a complete: got %s", ev.Type)
+			}
+			time.Sleep(10 * time.Millisecond) // the completed operation is still winding down
 		}
 	})
 

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -60,6 +62,45 @@ const (
 	closeInitTimeoutText = "connection initialisation timeout"
 )
 
+// MaxOperations bounds the operations running at once on one socket: each
+// holds memory for as long as it runs, and a dashboard needs a handful. A
+// subscribe past it gets an error (code TOO_MANY_OPERATIONS) and the socket
+// stays open.
+const MaxOperations = 100
+
+var (
+	errTooManyOperations = &gqlerror.Error{
+		Message:    fmt.Sprintf("at most %d operations may run at once on one socket: complete one first", MaxOperations),
+		Extensions: map[string]any{"code": "TOO_MANY_OPERATIONS"},
+	}
+	tooManyOperations, _ = json.Marshal([]*gqlerror.Error{errTooManyOperations})
+)
+
+// boundedExecutor holds a legacy socket to MaxOperations: gqlgen's transport
+// has no bound of its own. An operation runs from its dispatch until its
+// responses end (gqlgen pulls them until nil, which a complete from the
+// client also brings).
+type boundedExecutor struct {
+	graphql.GraphExecutor
+	running atomic.Int64
+}
+
+func (b *boundedExecutor) DispatchOperation(ctx context.Context, rc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	if b.running.Add(1) > MaxOperations {
+		b.running.Add(-1)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{errTooManyOperations}}), ctx
+	}
+	responses, ctx := b.GraphExecutor.DispatchOperation(ctx, rc)
+	var ended sync.Once
+	return func(ctx context.Context) *graphql.Response {
+		r := responses(ctx)
+		if r == nil {
+			ended.Do(func() { b.running.Add(-1) })
+		}
+		return r
+	}, ctx
+}
+
 // Refusal is an InitFunc error (wrapped or not) that closes the socket with
 // its Code and Reason. Any other InitFunc error closes with 4403 Forbidden,
 // saying no more: its text may hold internal detail.
@@ -107,7 +148,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	c.SetReadLimit(limit)
 	ctx, cancel := context.WithCancel(ctx)
-	s := &socket{t: t, c: c, exec: exec, ctx: ctx, cancel: cancel, ops: map[string]*operation{}}
+	s := &socket{t: t, c: c, exec: exec, ctx: ctx, cancel: cancel}
 	go s.serve()
 }
 
@@ -120,7 +161,7 @@ func (t Transport) legacy(w http.ResponseWriter, r *http.Request, exec graphql.G
 	go func() {
 		defer close(done)
 		defer cancel() // Accept closes a socket gqlgen left open once this ends
-		t.Legacy.Do(w, r.WithContext(ctx), exec)
+		t.Legacy.Do(w, r.WithContext(ctx), &boundedExecutor{GraphExecutor: exec})
 	}()
 	select {
 	case <-done: // refused before the upgrade: the answer is written
@@ -140,9 +181,9 @@ type socket struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	ops      map[string]*operation // by id, until each ends
-	draining bool                  // a goroutine is writing pushed responses
-	again    bool                  // a Source woke the socket since the drain looked
+	ops      []*operation // until each ends (a few: no map)
+	draining bool         // a goroutine is writing pushed responses
+	again    bool         // a Source woke the socket since the drain looked
 }
 
 // operation is one subscribe message's operation.
@@ -198,13 +239,21 @@ func (s *socket) handle(data []byte) bool {
 		s.write(serverMessage{Type: "pong", Payload: m.Payload})
 	case "pong": // readMessage noted that the peer is alive
 	case "subscribe":
+		s.mu.Lock()
+		full := len(s.ops) >= MaxOperations
+		s.mu.Unlock()
+		if full {
+			s.c.guard.end(*m.ID)
+			s.write(serverMessage{Type: "error", ID: *m.ID, Payload: tooManyOperations})
+			return true
+		}
 		s.subscribe(*m.ID, m.Payload, graphql.Now())
 	case "complete":
 		if m.ID == nil {
 			return true
 		}
 		s.mu.Lock()
-		op := s.ops[*m.ID]
+		op := s.op(*m.ID)
 		pushed := op != nil && op.src != nil
 		s.mu.Unlock()
 		if op != nil {
@@ -286,9 +335,20 @@ func (s *socket) subscribe(id string, payload json.RawMessage, start time.Time) 
 	ctx, cancel := context.WithCancel(s.ctx)
 	op := &operation{id: id, ctx: ctx, cancel: cancel, frame: newFrameParts(id)}
 	s.mu.Lock()
-	s.ops[id] = op
+	s.ops = append(s.ops, op)
 	s.mu.Unlock()
 	go s.run(op, payload, start)
+}
+
+// op returns the running operation with id, the latest if the client has
+// reused it, or nil; s.mu is held.
+func (s *socket) op(id string) *operation {
+	for i := len(s.ops) - 1; i >= 0; i-- {
+		if s.ops[i].id == id {
+			return s.ops[i]
+		}
+	}
+	return nil
 }
 
 // run executes op. A query or mutation sends its response and completes; a
@@ -380,9 +440,10 @@ func (s *socket) fail(op *operation, errs ...*gqlerror.Error) {
 // false, sending nothing, if the client has since reused op's id.
 func (s *socket) finish(op *operation, complete bool) bool {
 	s.mu.Lock()
-	current := s.ops[op.id] == op
-	if current {
-		delete(s.ops, op.id)
+	i := slices.Index(s.ops, op)
+	current := i >= 0 && s.op(op.id) == op
+	if i >= 0 {
+		s.ops = slices.Delete(s.ops, i, i+1)
 	}
 	s.mu.Unlock()
 	op.cancel()
