@@ -36,8 +36,8 @@ import (
 // Source wakes the socket when it has something, and a goroutine started
 // then writes what is ready and ends.
 //
-// What the client sees is what gqlgen with this package's guard sends: the
-// same messages, the spec's close codes, no complete after an error.
+// What the client sees is what gqlgen's transport sends, with the spec's
+// close codes (the guard, protocol.go) and no complete after an error.
 type Transport struct {
 	Sockets *Implementation
 	// InitFunc authenticates connection_init, as gqlgen's; an error closes
