@@ -176,7 +176,9 @@ func TestProtocolCloseCodes(t *testing.T) {
 	})
 
 	t.Run("operations per socket are bounded", func(t *testing.T) {
-		c := gqltest.DialWS(t, s.url, nil, nil)
+		// A server of its own: its subscriptions would take other tests' events.
+		bs := newServer(t, gorillaws.Options{}, nil)
+		c := gqltest.DialWS(t, bs.url, nil, nil)
 		for i := range gorillaws.MaxOperations {
 			c.Subscribe(t, strconv.Itoa(i), "subscription { name }", nil)
 		}
