@@ -61,7 +61,7 @@ func attachFeedStream(ctx context.Context, sub *live.Subscription, viewer *sales
 	if fs == nil || fs.sub != nil {
 		return nil, sales.Errorf(sales.CodeValidation, "", "subscribe over a websocket on /graphql")
 	}
-	fs.sub, fs.viewer, fs.cork = sub, viewer, gorillaws.Corker(ctx)
+	fs.sub, fs.viewer = sub, viewer
 	fs.events = make(chan *sales.OrderEvent, 1)
 	// Whatever ends the operation (complete, the socket closing) ends the
 	// subscription, without a goroutine waiting for it.
@@ -78,6 +78,9 @@ func (fs *feedStream) push(ctx context.Context, render graphql.ResponseHandler, 
 		return false
 	}
 	fs.render, fs.logger = render, logger
+	// Its shared value is the encoded payload, not gqlgen's response: a key
+	// of its own, made once rather than per event.
+	fs.key += "/encoded"
 	fs.sub.Notify(wake)
 	return true
 }
@@ -93,7 +96,7 @@ func (fs *feedStream) Next(ctx context.Context) ([]byte, error) {
 	if e == nil {
 		return nil, nil
 	}
-	payload, _ := e.Shared(fs.key+"/encoded", func() (any, bool) {
+	payload, _ := e.Shared(fs.key, func() (any, bool) {
 		fs.events <- &e.OrderEvent // room for one: render takes it at once
 		r := fs.render(ctx)
 		if r == nil {
@@ -134,7 +137,8 @@ func (fs *feedStream) failed(ctx context.Context, err error, logger *slog.Logger
 // responses wraps render, gqlgen's response handler for the operation, so
 // that it renders only events no other subscriber with the same key has:
 // the pulled stream, for gqlgen's transport.
-func (fs *feedStream) responses(render graphql.ResponseHandler, logger *slog.Logger) graphql.ResponseHandler {
+func (fs *feedStream) responses(ctx context.Context, render graphql.ResponseHandler, logger *slog.Logger) graphql.ResponseHandler {
+	fs.cork = gorillaws.Corker(ctx) // once: it walks the context
 	return func(ctx context.Context) *graphql.Response {
 		e, err := fs.sub.Next(ctx)
 		if err != nil {

@@ -287,5 +287,5 @@ func (x socketExecutor) DispatchOperation(ctx context.Context, rc *graphql.Opera
 	if feed.push(ctx, responses, x.auth.Logger) {
 		return responses, ctx // the transport calls feed.Next instead
 	}
-	return feed.responses(responses, x.auth.Logger), ctx
+	return feed.responses(ctx, responses, x.auth.Logger), ctx
 }

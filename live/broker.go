@@ -654,7 +654,7 @@ func (s *Subscription) take() (*Event, error) {
 
 // Pending returns how many events s has ready to take at once (replayed or
 // live): its transport may hold its writes back while more follow. Call it
-// from the goroutine that calls Next.
+// where Next or Poll is called, never at the same time as they are.
 func (s *Subscription) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -239,15 +239,10 @@ func (s *socket) handle(data []byte) bool {
 		s.write(serverMessage{Type: "pong", Payload: m.Payload})
 	case "pong": // readMessage noted that the peer is alive
 	case "subscribe":
-		s.mu.Lock()
-		full := len(s.ops) >= MaxOperations
-		s.mu.Unlock()
-		if full {
+		if !s.subscribe(*m.ID, m.Payload, graphql.Now()) {
 			s.c.guard.end(*m.ID)
 			s.write(serverMessage{Type: "error", ID: *m.ID, Payload: tooManyOperations})
-			return true
 		}
-		s.subscribe(*m.ID, m.Payload, graphql.Now())
 	case "complete":
 		if m.ID == nil {
 			return true
@@ -329,15 +324,20 @@ type serverMessage struct {
 // write sends m; a failed write closes the socket, which ends the read loop.
 func (s *socket) write(m serverMessage) { _ = s.c.WriteJSON(m) }
 
-// subscribe starts the operation of a subscribe message. It is registered
-// before this returns, so that a complete read next finds it.
-func (s *socket) subscribe(id string, payload json.RawMessage, start time.Time) {
+// subscribe starts the operation of a subscribe message, or reports false
+// if MaxOperations already run. It is registered before this returns, so
+// that a complete read next finds it.
+func (s *socket) subscribe(id string, payload json.RawMessage, start time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ops) >= MaxOperations {
+		return false
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	op := &operation{id: id, ctx: ctx, cancel: cancel, frame: newFrameParts(id)}
-	s.mu.Lock()
 	s.ops = append(s.ops, op)
-	s.mu.Unlock()
 	go s.run(op, payload, start)
+	return true
 }
 
 // op returns the running operation with id, the latest if the client has
