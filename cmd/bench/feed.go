@@ -10,6 +10,7 @@ package main
 // receipt of the mutation's answer to each subscriber's receipt of the event.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -58,8 +60,12 @@ type feedOptions struct {
 	// server loads once per event (the payload is shared).
 	WithOrder bool
 	// Profile, if set, is a file for the server's CPU profile taken during
-	// the first rate step.
+	// ProfilePhase; the bench's own (the subscribers' and writers') goes
+	// beside it, with ".client" appended.
 	Profile string
+	// ProfilePhase is "step" (the first rate step) or "burst" (the first
+	// burst).
+	ProfilePhase string
 	// SocketRecheck, if set, is the server's --socket-recheck: how often
 	// the open websockets' users are re-read from the database (2 s by
 	// default; one statement per 1,000 distinct users, whatever the number
@@ -186,7 +192,12 @@ type FeedPhase struct {
 	Duplicated    int64   `json:"duplicated"`
 	OutOfOrder    int64   `json:"outOfOrder"`
 	ServerCPUSecs float64 `json:"serverCpuSeconds"`
-	RSSMB         float64 `json:"rssMB"`
+	// ClientCPUSecs is this process's CPU (subscribers and writers) over
+	// the phase; DatabaseCPUSecs the private cluster's, when it is ours.
+	// All three share the machine's cores.
+	ClientCPUSecs   float64 `json:"clientCpuSeconds"`
+	DatabaseCPUSecs float64 `json:"databaseCpuSeconds,omitempty"`
+	RSSMB           float64 `json:"rssMB"`
 }
 
 // runFeed does the whole feed benchmark and writes its reports.
@@ -297,6 +308,8 @@ type feedRun struct {
 	phase   atomic.Pointer[phase]
 	probe   atomic.Int64 // the latest probe number sent
 	probes  int
+	// profiled is set once -feed-profile's phase has begun.
+	profiled bool
 }
 
 func (f *feedRun) logf(format string, args ...any) { f.e.logf("feed: "+format, args...) }
@@ -951,26 +964,9 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 	f.phase.Store(p)
 	defer f.phase.Store(nil)
 	cpu0, _ := procCPU(f.e.server.pid)
-	var profiled chan struct{}
-	if f.fo.Profile != "" && rate > 0 && len(f.rep.Steps) == 0 {
-		profiled = make(chan struct{})
-		go func() {
-			defer close(profiled)
-			secs := max(1, int(float64(changes)/rate))
-			res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", f.pprof, secs))
-			if err != nil {
-				f.logf("profile: %v", err)
-				return
-			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
-			if err := os.WriteFile(f.fo.Profile, b, 0o644); err != nil {
-				f.logf("profile: %v", err)
-			} else {
-				f.logf("wrote the server's CPU profile of %s to %s (go tool pprof -top %s)", name, f.fo.Profile, f.fo.Profile)
-			}
-		}()
-	}
+	client0, _ := procCPU(os.Getpid())
+	db0 := f.e.databaseCPU()
+	profiled := f.profile(name, changes, rate)
 	writers := f.fo.Writers
 	if rate > 0 {
 		writers = len(f.client) // open loop: enough writers for the pace
@@ -1030,6 +1026,8 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 		time.Sleep(20 * time.Millisecond)
 	}
 	cpu1, _ := procCPU(f.e.server.pid)
+	client1, _ := procCPU(os.Getpid())
+	db1 := f.e.databaseCPU()
 	r, _ := rss(f.e.server.pid)
 	if profiled != nil {
 		<-profiled
@@ -1039,7 +1037,10 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 
 	ph := &FeedPhase{Name: name, Subscribers: subs, TargetRate: rate, Changes: changes, WriteErrors: bad.Load(),
 		WriteSeconds: round2(writeSecs), WriteRate: round2(float64(changes-int(bad.Load())) / writeSecs),
-		ServerCPUSecs: round2((cpu1 - cpu0).Seconds()), RSSMB: mb(r)}
+		ServerCPUSecs: round2((cpu1 - cpu0).Seconds()), ClientCPUSecs: round2((client1 - client0).Seconds()), RSSMB: mb(r)}
+	if db0 > 0 && db1 > db0 {
+		ph.DatabaseCPUSecs = round2((db1 - db0).Seconds())
+	}
 	lat := make([]time.Duration, 0, int64(changes)*int64(subs))
 	fromSend := make([]time.Duration, 0, cap(lat))
 	var lastRecv int64
@@ -1073,12 +1074,56 @@ func (f *feedRun) measure(ctx context.Context, name string, changes int, rate fl
 	}
 	ph.P50Ms, ph.P90Ms, ph.P99Ms, ph.MaxMs = percentile(lat, .5), percentile(lat, .9), percentile(lat, .99), percentile(lat, 1)
 	ph.P50FromSendMs, ph.P99FromSendMs = percentile(fromSend, .5), percentile(fromSend, .99)
-	f.logf("%s at %d subscribers: %d changes in %.1f s (%.0f/s), %d deliveries, p50 %.1f ms, p99 %.1f ms, max %.1f ms, lost %d, duplicated %d, out of order %d, server CPU %.1f s",
-		name, subs, changes, writeSecs, ph.WriteRate, ph.Deliveries, ph.P50Ms, ph.P99Ms, ph.MaxMs, ph.Lost, ph.Duplicated, ph.OutOfOrder, ph.ServerCPUSecs)
+	f.logf("%s at %d subscribers: %d changes in %.1f s (%.0f/s), %d deliveries, p50 %.1f ms, p99 %.1f ms, max %.1f ms, lost %d, duplicated %d, out of order %d, CPU s: server %.1f, client %.1f, database %.1f",
+		name, subs, changes, writeSecs, ph.WriteRate, ph.Deliveries, ph.P50Ms, ph.P99Ms, ph.MaxMs, ph.Lost, ph.Duplicated, ph.OutOfOrder, ph.ServerCPUSecs, ph.ClientCPUSecs, ph.DatabaseCPUSecs)
 	if c := f.firstClosed(); c != "" {
 		f.logf("a subscriber's socket ended or misbehaved: %s", c)
 	}
 	return ph, nil
+}
+
+// profile starts the CPU profiles -feed-profile asks for, if this phase
+// is the one it names: the server's, through its pprof endpoint, and this
+// process's. The returned channel (nil when not profiling) closes when
+// both are written.
+func (f *feedRun) profile(name string, changes int, rate float64) chan struct{} {
+	if f.fo.Profile == "" || f.profiled {
+		return nil
+	}
+	if (f.fo.ProfilePhase == "burst") != (rate == 0) {
+		return nil
+	}
+	f.profiled = true
+	secs := 1
+	if rate > 0 {
+		secs = max(1, int(float64(changes)/rate))
+	}
+	done := make(chan struct{})
+	var client bytes.Buffer
+	if err := pprof.StartCPUProfile(&client); err != nil {
+		f.logf("profile: %v", err)
+	}
+	go func() {
+		defer close(done)
+		res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", f.pprof, secs))
+		pprof.StopCPUProfile()
+		if err != nil {
+			f.logf("profile: %v", err)
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if err := os.WriteFile(f.fo.Profile, b, 0o644); err != nil {
+			f.logf("profile: %v", err)
+			return
+		}
+		if err := os.WriteFile(f.fo.Profile+".client", client.Bytes(), 0o644); err != nil {
+			f.logf("profile: %v", err)
+			return
+		}
+		f.logf("wrote the server's CPU profile of %s to %s and the bench's to %[2]s.client (go tool pprof -top %[2]s)", name, f.fo.Profile)
+	}()
+	return done
 }
 
 func (f *feedRun) closeAll() {

@@ -68,7 +68,7 @@ func (r *FeedReport) finish(fo feedOptions) {
 
 	r.Notes = append(r.Notes,
 		"Latency runs from the writer's receipt of the cancelOrder answer (sent after COMMIT returned) to the subscriber's read of the event, before decoding it; both clocks are this process's. It is a lower bound by at most the answer's trip back; p99FromSendMs, from before the mutation was sent, is an upper bound.",
-		"One websocket per subscriber, one subscription each, all from this one Go process: the client shares the 2 cores with the server and PostgreSQL.",
+		"One websocket per subscriber, one subscription each, all from this one Go process: the client shares the 2 cores with the server and PostgreSQL. Each phase's CPU column says how the three shared them (database: the private cluster's processes; none on DATABASE_URL's server).",
 		"Status changes are cancelOrder of DRAFT orders made by createOrder, each with a reason naming the change; the events of the creations themselves happened before the subscribers connected.",
 		"Write path: 0 subscribers. 'on': the doorbell trigger rings the broker, which reads the outbox on each wake-up; 'doorbell only': the trigger's function rings a channel nobody listens to (the NOTIFY's cost, no broker reads); 'off': the trigger disabled (ALTER TABLE order_events DISABLE TRIGGER order_events_doorbell). Periods go on, doorbell only, off, then the reverse; the figures are medians.",
 		"Memory per subscriber is (VmRSS with n idle subscribers - VmRSS with none) / n, 3 s after the last subscriber received its first event.")
@@ -144,16 +144,16 @@ func (r *FeedReport) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\nHighest rate held at %d subscribers with p99 under 1 s (no loss): **%.1f changes/s**.\n", r.Settings.ThroughputSubs, r.BestRate)
 
-	b.WriteString("\n## Fan-out\n\n| Phase | Subscribers | Changes | Write rate /s | Deliveries | Deliveries /s | p50 ms | p90 ms | p99 ms | max ms | p50 / p99 from send ms | Read before the answer | Lost | Dup | Out of order | Server CPU s | RSS MB |\n")
+	b.WriteString("\n## Fan-out\n\n| Phase | Subscribers | Changes | Write rate /s | Deliveries | Deliveries /s | p50 ms | p90 ms | p99 ms | max ms | p50 / p99 from send ms | Read before the answer | Lost | Dup | Out of order | CPU s: server / bench / database | RSS MB |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	rows := append(append([]FeedPhase{}, r.Bursts...), r.Steps...)
 	if r.Held != nil {
 		rows = append(rows, *r.Held)
 	}
 	for _, p := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f / %.1f | %d | %d | %d | %d | %.1f | %.0f |\n",
+		fmt.Fprintf(&b, "| %s | %d | %d | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f / %.1f | %d | %d | %d | %d | %.1f / %.1f / %s | %.0f |\n",
 			p.Name, p.Subscribers, p.Changes, p.WriteRate, p.Deliveries, p.DeliveryRate, p.P50Ms, p.P90Ms, p.P99Ms, p.MaxMs, p.P50FromSendMs, p.P99FromSendMs, p.BeforeAnswer,
-			p.Lost, p.Duplicated, p.OutOfOrder, p.ServerCPUSecs, p.RSSMB)
+			p.Lost, p.Duplicated, p.OutOfOrder, p.ServerCPUSecs, p.ClientCPUSecs, dash(p.DatabaseCPUSecs, "%.1f"), p.RSSMB)
 	}
 
 	b.WriteString("\n## Server memory (VmRSS)\n\n| Idle subscribers | RSS MB | KiB per subscriber | Goroutines | Stacks MB | Heap in use MB |\n|---:|---:|---:|---:|---:|---:|\n")

@@ -56,7 +56,8 @@ func main() {
 	fs.IntVar(&fo.WriteRounds, "feed-write-rounds", fo.WriteRounds, "feed: on/off pairs of write periods per operation")
 	fs.IntVar(&fo.Writers, "feed-writers", fo.Writers, "feed: concurrent writers (HTTP connections)")
 	fs.BoolVar(&fo.WithOrder, "feed-order", false, "feed: each event also asks for order { id number status }, which the server loads once per event")
-	fs.StringVar(&fo.Profile, "feed-profile", "", "feed: write the server's CPU profile during the first rate step to this file")
+	fs.StringVar(&fo.Profile, "feed-profile", "", "feed: write the server's CPU profile to this file, and the bench's own to this file + \".client\"")
+	fs.StringVar(&fo.ProfilePhase, "feed-profile-phase", "step", "feed: the phase -feed-profile covers: step (the first rate step) or burst (the first burst)")
 	fs.DurationVar(&fo.SocketRecheck, "feed-socket-recheck", 0, "feed: the server's --socket-recheck (how often the open websockets' users are re-read; its default is 2s)")
 	_ = fs.Parse(os.Args[1:])
 	if fs.NArg() > 0 {
@@ -85,6 +86,9 @@ func main() {
 		var err error
 		if fo.Subscribers, err = ints(*feedSubs); err == nil {
 			fo.Rates, err = ints(*feedRates)
+		}
+		if err == nil && fo.ProfilePhase != "step" && fo.ProfilePhase != "burst" {
+			err = fmt.Errorf("-feed-profile-phase is step or burst, not %q", fo.ProfilePhase)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)

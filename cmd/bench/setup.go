@@ -504,28 +504,82 @@ func (s *serverProc) stop() {
 
 // procCPU returns the process's user+system CPU time from /proc/<pid>/stat.
 func procCPU(pid int) (time.Duration, error) {
+	st, err := procStat(pid)
+	return st.cpu, err
+}
+
+// stat is what the bench reads of /proc/<pid>/stat.
+type stat struct {
+	ppid     int
+	cpu      time.Duration // user + system
+	childCPU time.Duration // of the children it has waited for
+}
+
+func procStat(pid int) (stat, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return stat{}, err
 	}
 	// The command name (field 2) may hold spaces: fields count from after its ')'.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, errors.New("unreadable /proc stat")
+		return stat{}, errors.New("unreadable /proc stat")
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
+	if len(f) < 15 {
+		return stat{}, errors.New("short /proc stat")
 	}
-	// Fields 14 and 15 (utime, stime) are f[11], f[12]; in clock ticks,
-	// which Linux exposes to user space at 100 per second (USER_HZ).
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
+	// Field 4 (ppid) is f[1]; fields 14 to 17 (utime, stime, cutime,
+	// cstime) are f[11] to f[14], in clock ticks, which Linux exposes to
+	// user space at 100 per second (USER_HZ).
+	var n [5]int64
+	for k, field := range []string{f[1], f[11], f[12], f[13], f[14]} {
+		if n[k], err = strconv.ParseInt(field, 10, 64); err != nil {
+			return stat{}, err
+		}
 	}
-	return time.Duration(ut+st) * 10 * time.Millisecond, nil
+	const tick = 10 * time.Millisecond
+	return stat{ppid: int(n[0]), cpu: time.Duration(n[1]+n[2]) * tick, childCPU: time.Duration(n[3]+n[4]) * tick}, nil
+}
+
+// databaseCPU is the CPU time of the private cluster's processes: the
+// postmaster and every child it has now (the pool's backends live as
+// long as the run), plus the children it has reaped. 0 on DATABASE_URL's
+// server, which may be shared and is not ours to count.
+func (e *env) databaseCPU() time.Duration {
+	if e.cluster == nil {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(e.cluster.DataDir(), "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	postmaster, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return 0
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, d := range entries {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		st, err := procStat(pid)
+		if err != nil || (pid != postmaster && st.ppid != postmaster) {
+			continue
+		}
+		total += st.cpu
+		if pid == postmaster {
+			total += st.childCPU
+		}
+	}
+	return total
 }
 
 // peakRSS returns VmHWM from /proc/<pid>/status, in bytes.
