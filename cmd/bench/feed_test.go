@@ -40,6 +40,13 @@ func TestBench_FeedSmokeRun(t *testing.T) {
 				p.Name, p.Subscribers, p.Deliveries, want, p.Lost, p.Duplicated, p.OutOfOrder, p.P50Ms, p.P99Ms, p.P99FromSendMs)
 		}
 	}
+	var benchCPU float64
+	for _, p := range append(append(rep.Bursts, rep.Steps...), *rep.Held) {
+		benchCPU += p.ClientCPUSecs
+	}
+	if benchCPU <= 0 {
+		t.Errorf("the bench's own CPU over every phase is %.2f s: want the subscribers' work counted", benchCPU)
+	}
 	if rep.Bursts[0].Subscribers != 20 || rep.Bursts[1].Subscribers != 50 || rep.Held.Subscribers != 50 {
 		t.Errorf("subscribers per phase: %d, %d, held %d", rep.Bursts[0].Subscribers, rep.Bursts[1].Subscribers, rep.Held.Subscribers)
 	}
@@ -88,5 +95,19 @@ func TestBench_FeedSmokeRun(t *testing.T) {
 		if !strings.Contains(string(md), s) {
 			t.Errorf("Markdown report lacks %q", s)
 		}
+	}
+}
+
+// TestProcStat reads this process's /proc stat: its parent and its CPU.
+func TestProcStat(t *testing.T) {
+	busy := time.Now()
+	for time.Since(busy) < 30*time.Millisecond { // at least a tick of CPU
+	}
+	st, err := procStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ppid != os.Getppid() || st.cpu < 10*time.Millisecond {
+		t.Errorf("procStat = %+v, want ppid %d and at least 10ms of CPU", st, os.Getppid())
 	}
 }
