@@ -111,3 +111,28 @@ func TestProcStat(t *testing.T) {
 		t.Errorf("procStat = %+v, want ppid %d and at least 10ms of CPU", st, os.Getppid())
 	}
 }
+
+// TestDecodeNext: the reader's direct decoding agrees with encoding/json on
+// what the server writes, and leaves everything else to it.
+func TestDecodeNext(t *testing.T) {
+	frame := `{"payload":{"data":{"orderStatusChanged":{"cursor":"T3JkZXJFdmVudDo0Mg==","previousStatus":"DRAFT","status":"CANCELLED","reason":"f3:17","occurredAt":"2026-11-30T23:00:00Z","order":{"id":"U2FsZXNPcmRlcjox","number":"SO-1","status":"CANCELLED"}}}},"id":"1","type":"next"}`
+	got, ok := decodeNext([]byte(frame))
+	var m feedMessage
+	if err := json.Unmarshal([]byte(frame), &m); err != nil || m.Payload.Data == nil {
+		t.Fatalf("encoding/json: %v", err)
+	}
+	if !ok || got != m.Payload.Data.OrderStatusChanged {
+		t.Errorf("decodeNext = %+v, %v; encoding/json reads %+v", got, ok, m.Payload.Data.OrderStatusChanged)
+	}
+	for _, other := range []string{
+		`{"type":"ping"}`,
+		`{"payload":{"data":{"orderStatusChanged":{"cursor":"x","status":"CANCELLED","reason":"say \"no\""}}},"id":"1","type":"next"}`,
+		`{"payload":{"data":{"orderStatusChanged":{"cursor":"x","status":"CANCELLED","reason":null}}},"id":"1","type":"next"}`,
+		`{"payload":{"errors":[{"message":"no"}],"data":null},"id":"1","type":"next"}`,
+		`{"payload":{"data":{"orderStatusChanged":{"cursor":"x","status":"CANCELLED","reason":"f1:1"}}},"id":"1","type":"complete"}`,
+	} {
+		if ev, ok := decodeNext([]byte(other)); ok {
+			t.Errorf("decodeNext(%s) = %+v: want it left to encoding/json", other, ev)
+		}
+	}
+}
