@@ -15,7 +15,6 @@ require (
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/shopspring/decimal v1.6.0
 	github.com/vektah/gqlparser/v2 v2.5.64
-	golang.org/x/net v0.62.0
 )
 
 require (

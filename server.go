@@ -17,10 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"salesgraph/db"
 	"salesgraph/graph"
+	"salesgraph/internal/connlimit"
 	"salesgraph/live"
 	"salesgraph/migrations"
 	"salesgraph/pgcluster"
@@ -197,10 +196,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	// A cap on open connections keeps a flood of slow clients from taking
 	// every file descriptor; the ones over it wait in the kernel's accept
-	// queue until a slot frees. netutil.LimitListener is the Go team's
-	// well-used semaphore for exactly this, releasing a slot on Close, also
-	// for hijacked websocket connections.
-	ln = netutil.LimitListener(ln, cfg.MaxConnections)
+	// queue until a slot frees. A slot is released on Close, also for
+	// hijacked websocket connections (internal/connlimit: netutil's
+	// LimitListener, keeping the socket's syscall.Conn for the websockets).
+	ln = connlimit.Listen(ln, cfg.MaxConnections)
 	logger.Info("listening", "addr", ln.Addr().String(), "maxConnections", cfg.MaxConnections,
 		"bodyTimeout", cfg.BodyTimeout.String(), "readTimeout", cfg.ReadTimeout.String())
 	if err := startProfiler(ctx, cfg.PprofAddr, logger); err != nil {
