@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -17,6 +18,11 @@ import (
 // hijacks.
 
 const (
+	// readBufferSize is the socket's read buffer: client messages are
+	// small, and a larger one is read through it. gorilla takes a hijacked
+	// reader only if it is larger than 256 bytes; 288 is a size class of
+	// Go's allocator.
+	readBufferSize = 288
 	// maxCorked bounds what a corked socket holds before it writes anyway.
 	maxCorked = 64 << 10
 	// maxCorkDelay bounds how long a frame waits in a corked socket: a
@@ -39,6 +45,12 @@ type corkConn struct {
 	held   *[]byte // written while corked; nil when empty (from heldBuffers)
 	timer  *time.Timer
 	err    error // of a write made by the timer, returned by the next Write
+
+	// reader is the buffered reader gorilla reads the socket through, ours
+	// so that awaitMessage can see what it holds (nil if gorilla has its
+	// own); raw lets awaitMessage wait on the socket without reading it.
+	reader *bufio.Reader
+	raw    syscall.RawConn
 }
 
 // cork sets whether writes are held back; uncorked, held frames go out with
@@ -132,6 +144,15 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	w.conn = &corkConn{Conn: c}
+	if brw.Reader.Buffered() == 0 { // else gorilla refuses the upgrade
+		// gorilla reads through a hijacked reader larger than 256 bytes
+		// (Upgrade's ReadBufferSize is 0 for it): this one, small.
+		w.conn.reader = bufio.NewReaderSize(w.conn, readBufferSize)
+		brw = bufio.NewReadWriter(w.conn.reader, brw.Writer)
+		if sc, ok := c.(syscall.Conn); ok {
+			w.conn.raw, _ = sc.SyscallConn()
+		}
+	}
 	return w.conn, brw, nil
 }
 

@@ -173,11 +173,11 @@ func (i *Implementation) Upgrade(w http.ResponseWriter, r *http.Request, subprot
 		// client's order, lets a client that offers both get graphql-transport-ws.
 		Subprotocols: Offered(r, subprotocols),
 		CheckOrigin:  i.checkOrigin,
-		// An idle subscriber should cost little: a small read buffer (client
-		// messages are small; a larger one is read through it), and a write
-		// buffer only while writing, from a pool, instead of net/http's two
-		// 4 KiB buffers kept for the socket's life.
-		ReadBufferSize:  256,
+		// An idle subscriber should cost little: a small read buffer (0
+		// here: gorilla then reads through the hijacked reader, which
+		// corkingWriter makes readBufferSize), and a write buffer only while
+		// writing, from a pool, instead of net/http's two 4 KiB buffers kept
+		// for the socket's life.
 		WriteBufferPool: writeBuffers,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			i.log.Warn("websocket upgrade refused", "status", status, "origin", r.Header.Get("Origin"), "err", reason)

@@ -195,10 +195,11 @@ type operation struct {
 	frame  frameParts
 }
 
-// serve reads the socket's messages until it closes. It only reads: each
-// message is handled on a goroutine of its own (onFreshStack), so that this
-// one, which lives as long as the socket, keeps the small stack a blocked
-// read needs. Decoding JSON, running InitFunc or starting an operation would
+// serve reads the socket's messages until it closes. While the socket is
+// idle it waits in awaitMessage, a few frames deep; each message is then
+// read and handled on a goroutine of its own (onFreshStack). This one, which
+// lives as long as the socket, so keeps the smallest stack: gorilla's read
+// path, decoding JSON, running InitFunc or starting an operation would
 // grow it, and an idle socket would keep that stack for its life.
 func (s *socket) serve() {
 	defer s.close()
@@ -206,7 +207,21 @@ func (s *socket) serve() {
 		_ = s.c.SetReadDeadline(time.Now().Add(s.t.InitTimeout))
 	}
 	for {
-		data, err := s.c.readMessage()
+		var err error
+		open := true
+		if s.c.awaitMessage() {
+			onFreshStack(func() {
+				var data []byte
+				if data, err = s.c.readMessage(); err == nil {
+					open = s.handle(data)
+				}
+			})
+		} else { // the read blocks here, as it cannot wait beforehand
+			var data []byte
+			if data, err = s.c.readMessage(); err == nil {
+				onFreshStack(func() { open = s.handle(data) })
+			}
+		}
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !s.c.guard.isAcked() {
@@ -216,8 +231,6 @@ func (s *socket) serve() {
 			}
 			return
 		}
-		open := true
-		onFreshStack(func() { open = s.handle(data) })
 		if !open {
 			return
 		}
