@@ -847,7 +847,7 @@ func decodeNext(data []byte) (feedEvent, bool) {
 // the moment it is read, before decoding it.
 //
 // It shares the two cores with the server it measures, so it reads into
-// one buffer of its own and decodes an event's four fields directly
+// one buffer of its own and decodes the three fields it checks directly
 // (decodeNext); anything else goes through encoding/json.
 //
 // Closed with 1013 (it fell behind), it does what the feed asks of a

@@ -9,7 +9,10 @@ package gorillaws
 // and a goroutine's stack never shrinks below four times what it uses.
 // Parked inside gorilla's read path it uses enough to keep 4 KiB; parked
 // here, a few frames deep, it keeps the 2 KiB minimum. The read itself
-// then runs on a fresh goroutine (serve).
+// then runs on a fresh goroutine (serve). A websocket-level ping from the
+// client (browsers send none) is answered inside gorilla's read, which
+// then waits on that fresh goroutine for the next message: such a socket
+// costs two goroutines until its client next sends one.
 func (c *Conn) awaitMessage() bool {
 	n := c.net
 	if n == nil || n.reader == nil || n.raw == nil {
