@@ -15,7 +15,7 @@ package gorillaws
 // costs two goroutines until its client next sends one.
 func (c *Conn) awaitMessage() bool {
 	n := c.net
-	if n == nil || n.reader == nil || n.raw == nil {
+	if !canPeek || n == nil || n.reader == nil || n.raw == nil {
 		return false
 	}
 	if n.reader.Buffered() > 0 {

@@ -2,6 +2,9 @@
 
 package gorillaws
 
-// readable is awaitMessage's test of the socket; without MSG_PEEK it says
-// to read at once, which blocks in the read as before.
-func readable(uintptr) bool { return true }
+// canPeek is false without MSG_PEEK: awaitMessage then declines to wait,
+// and the socket's reader blocks in gorilla's read as before, on one
+// goroutine, rather than waiting for a fresh one that would.
+const canPeek = false
+
+func readable(uintptr) bool { return true } // unused where canPeek is false
